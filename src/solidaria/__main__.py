@@ -1,0 +1,3 @@
+from solidaria.cli import main
+
+main()
