@@ -1,7 +1,22 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+from solidaria.core import views as core_views
+from solidaria.core.api import api
 
 urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("api", RedirectView.as_view(url="/api/docs")),
+    path("accounts/", include("solidaria.accounts.urls")),
+    path("directory/", include("solidaria.directory.urls")),
+    path("ledger/", include("solidaria.ledger.urls")),
+    path("clearing/", include("solidaria.clearing.urls")),
+    path("budgeting/", include("solidaria.budgeting.urls")),
+    path("governance/", include("solidaria.governance.urls")),
+    path("", include("solidaria.federation.urls")),
 ]

@@ -1,0 +1,58 @@
+"""The REST API under /api/. Each app contributes a django-ninja router; OpenAPI is
+generated from them at /api/openapi.json and browsable at /api/docs.
+
+Authentication: a member's API token (`Authorization: Bearer sol_...`) or the browser
+session (with CSRF on unsafe methods). Routes that anyone may read say `auth=None`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from solidaria.accounts.models import ApiToken, hash_token
+from solidaria.core.errors import DomainError
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = (
+            ApiToken.objects.select_related("user")
+            .filter(token_hash=hash_token(token), is_active=True, user__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user
+
+
+api = NinjaAPI(
+    title="Solidaria API",
+    version="1",
+    description="REST API of a Solidaria instance: directory, ledger, clearing, "
+    "participatory budgeting and governance. Amounts are integers in minor units.",
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return api.create_response(request, body, status=exc.status_code)
+
+
+api.add_router("/accounts/", "solidaria.accounts.api.router")
+api.add_router("/directory/", "solidaria.directory.api.router")
+api.add_router("/ledger/", "solidaria.ledger.api.router")
+api.add_router("/clearing/", "solidaria.clearing.api.router")
+api.add_router("/budgeting/", "solidaria.budgeting.api.router")
+api.add_router("/governance/", "solidaria.governance.api.router")

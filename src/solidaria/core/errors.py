@@ -1,0 +1,30 @@
+"""Errors services raise; pages, API and CLI turn them into a message, a 4xx or exit 2."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request that cannot be carried out, with a reason a member understands."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    status_code = 422
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
