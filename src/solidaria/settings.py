@@ -13,21 +13,11 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from solidaria.core.paths import shared_data_dir
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SOLIDARIA_VAR_DIR", Path.cwd() / "var"))
-
-
-def _shared_data_dir() -> Path:
-    """The read-only real data: $SOLIDARIA_SHARED_DATA, else ../shared/data beside the clone."""
-    if os.environ.get("SOLIDARIA_SHARED_DATA"):
-        return Path(os.environ["SOLIDARIA_SHARED_DATA"]).resolve()
-    for candidate in (BASE_DIR.parents[1].parent / "shared" / "data", Path("/work/shared/data")):
-        if candidate.is_dir():
-            return candidate.resolve()
-    return (BASE_DIR.parents[1].parent / "shared" / "data").resolve()
-
-
-SHARED_DATA_DIR = _shared_data_dir()
+SHARED_DATA_DIR = shared_data_dir()
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -142,6 +132,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Leaflet's JS/CSS come from the django-leaflet wheel; we use only its static files
 # (its admin widgets need GDAL, which a laptop rarely has).
 STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "static"]  # type: ignore[arg-type,union-attr]

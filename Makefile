@@ -1,0 +1,61 @@
+# Solidaria: `make demo` and `make test` work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PG_URL ?= postgres://postgres@127.0.0.1:5432/solidaria
+PYTEST_WORKERS ?= 2
+
+.PHONY: install translations migrate demo serve test test-pg e2e bench bench-quick lint format messages clean
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: install
+	$(BIN)/solidaria compiletranslations
+
+migrate: translations
+	$(BIN)/solidaria migrate --noinput
+
+demo: migrate
+	$(BIN)/solidaria demo
+
+serve: migrate
+	$(BIN)/solidaria runserver 127.0.0.1:8000 --insecure
+
+test: translations
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider src
+
+test-pg: translations
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider src
+
+e2e: translations
+	$(BIN)/pytest -p no:cacheprovider e2e
+
+bench: translations
+	$(BIN)/python -m bench.run
+
+bench-quick: translations
+	$(BIN)/python -m bench.run --quick
+
+lint: install
+	$(BIN)/ruff check src bench e2e
+	$(BIN)/ruff format --check src bench e2e
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format src bench e2e
+	$(BIN)/ruff check --fix src bench e2e
+
+messages: install
+	cd src/solidaria && ../../$(BIN)/solidaria makemessages -l es -l bn --no-obsolete --ignore 'tests/*'
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,28 @@
+"""Demo people shared by every app's demo data. Passwords are printed by `solidaria demo`."""
+
+from __future__ import annotations
+
+from solidaria.accounts.models import User
+
+DEMO_PASSWORD = "solidaria-demo"
+STEWARD = "steward"
+MEMBERS = ["ana", "bilal", "chen", "dolores", "emeka", "farah"]
+
+
+def demo_users() -> dict[str, User]:
+    """The demo steward and members, created once (idempotent)."""
+    users: dict[str, User] = {}
+    for username in [STEWARD, *MEMBERS]:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username,
+                email=f"{username}@demo.solidaria.invalid",
+                password=DEMO_PASSWORD,
+                first_name=username.capitalize(),
+                role=User.Role.STEWARD if username == STEWARD else User.Role.MEMBER,
+                is_staff=username == STEWARD,
+                is_superuser=username == STEWARD,
+            )
+        users[username] = user
+    return users

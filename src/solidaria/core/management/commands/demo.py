@@ -1,0 +1,52 @@
+"""`solidaria demo`: migrate, load the real demo data of every app, then serve.
+
+`--no-serve` only loads. Loading is idempotent: running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from solidaria.core.demo import DEMO_PASSWORD, MEMBERS, STEWARD, demo_users
+
+DEMO_APPS = ["directory", "ledger", "clearing", "budgeting", "governance"]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (real public data sets) and serve on http://127.0.0.1:8000."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="only load the data")
+        parser.add_argument("--addrport", default="127.0.0.1:8000", help="where to serve")
+        parser.add_argument(
+            "--only", action="append", choices=DEMO_APPS, help="load only these apps' data"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        demo_users()
+        for app in options["only"] or DEMO_APPS:
+            try:
+                module = importlib.import_module(f"solidaria.{app}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"solidaria.{app}.demo":
+                    raise
+                continue
+            started = time.perf_counter()
+            self.stdout.write(f"[{app}] loading demo data …")
+            module.load(stdout=self.stdout)
+            self.stdout.write(f"[{app}] done in {time.perf_counter() - started:.1f} s")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready. Steward: {STEWARD} / {DEMO_PASSWORD}; "
+                f"members: {', '.join(MEMBERS)} (same password)."
+            )
+        )
+        if not options["no_serve"]:
+            self.stdout.write(f"Serving on http://{options['addrport']}/ (Ctrl-C stops)")
+            call_command("runserver", options["addrport"], use_reloader=False, insecure_serving=True)
