@@ -54,5 +54,7 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
         raw = "sol_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[4:12], token_hash=hash_token(raw))
+        token = cls.objects.create(
+            user=user, name=name, prefix=raw[4:12], token_hash=hash_token(raw)
+        )
         return token, raw

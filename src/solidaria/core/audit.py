@@ -9,7 +9,9 @@ def record(
     *, actor: Any, verb: str, obj: Any, reason: str = "", data: dict[str, Any] | None = None
 ) -> AuditEvent:
     """Write one audit event inside the caller's transaction."""
-    user = actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
+    user = (
+        actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
+    )
     return AuditEvent.objects.create(
         actor=user,
         verb=verb,

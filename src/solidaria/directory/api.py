@@ -1,3 +1,228 @@
-from ninja import Router
+"""Directory API: search, detail, propose/edit/review, map clusters.
+
+Reads are public (`auth=None`); proposing and editing need a member's token or session;
+reviewing needs a steward. Bad input answers 422 naming the field, unknown or hidden
+ids 404, editing someone else's entry 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from ninja import Field, Query, Router, Schema
+
+from solidaria.core.errors import ValidationFailed
+from solidaria.directory import clustering, queries, search, services
+from solidaria.directory.models import Organisation
 
 router = Router(tags=["directory"])
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    description: str
+    website: str
+    email: str
+    phone: str
+    street_address: str
+    locality: str
+    region: str
+    postcode: str
+    country: str
+    latitude: float | None
+    longitude: float | None
+    activity: str
+    ica_activity: str
+    structure: str
+    legal_form: str
+    membership_type: str
+    qualifiers: list[str]
+    themes: list[str]
+    tags: list[str]
+    licence: str
+    status: str
+    url: str
+    sources: list[str] = []
+
+    @staticmethod
+    def resolve_url(obj: Organisation) -> str:
+        return f"/directory/organisations/{obj.pk}/"
+
+
+class OrganisationDetail(OrganisationOut):
+    data_issues: list[str]
+
+    @staticmethod
+    def resolve_sources(obj: Organisation) -> list[str]:
+        return [f"{p.source}:{p.source_id}" for p in obj.provenance.all()]
+
+
+class FacetOut(Schema):
+    code: str
+    label: str
+    count: int
+
+
+class SearchOut(Schema):
+    count: int
+    page: int
+    pages: int
+    page_size: int
+    results: list[OrganisationOut]
+    facets: dict[str, list[FacetOut]]
+
+
+class SearchQuery(Schema):
+    q: str = ""
+    bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat")
+    activity: str = ""
+    structure: str = ""
+    country: str = ""
+    page: int = Field(1, ge=1)
+    page_size: int = Field(search.PAGE_SIZE, ge=1, le=search.MAX_PAGE_SIZE)
+
+
+class OrganisationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=300)
+    description: str = ""
+    website: str = ""
+    email: str = ""
+    phone: str = ""
+    street_address: str = ""
+    locality: str = ""
+    region: str = ""
+    postcode: str = ""
+    country: str = ""
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    activity: str = ""
+    ica_activity: str = ""
+    structure: str = ""
+    legal_form: str = ""
+    membership_type: str = ""
+    qualifiers: list[str] = []
+    themes: list[str] = []
+
+
+class OrganisationPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=300)
+    description: str | None = None
+    website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    street_address: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    activity: str | None = None
+    ica_activity: str | None = None
+    structure: str | None = None
+    legal_form: str | None = None
+    membership_type: str | None = None
+    qualifiers: list[str] | None = None
+    themes: list[str] | None = None
+
+
+class ReviewIn(Schema):
+    decision: Literal["confirm", "reject", "archive"]
+    reason: str = ""
+
+
+class ClusterOut(Schema):
+    lat: float
+    lon: float
+    count: int
+    id: int | None
+
+
+class ClustersOut(Schema):
+    zoom: int
+    clusters: list[ClusterOut]
+
+
+@router.get("/organisations", response=SearchOut, auth=None, summary="Search the directory")
+def list_organisations(request: HttpRequest, filters: Query[SearchQuery]) -> dict[str, Any]:
+    params = search.SearchParams(
+        q=filters.q,
+        bbox=search.parse_bbox(filters.bbox),
+        activity=filters.activity.strip(),
+        structure=filters.structure.strip(),
+        country=filters.country.strip(),
+        page=filters.page,
+        page_size=filters.page_size,
+    )
+    result = search.search(params, language=get_language())
+    return {
+        "count": result.total,
+        "page": result.page,
+        "pages": result.pages,
+        "page_size": result.page_size,
+        "results": result.results,
+        "facets": {k: [vars(v) for v in values] for k, values in result.facets.items()},
+    }
+
+
+@router.get(
+    "/organisations/{org_id}", response=OrganisationDetail, auth=None, summary="One organisation"
+)
+def get_organisation(request: HttpRequest, org_id: int) -> Organisation:
+    return queries.visible_organisation(request.user, org_id)
+
+
+@router.post(
+    "/organisations", response={201: OrganisationDetail}, summary="Propose an organisation"
+)
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Organisation]:
+    return 201, services.organisation_create(actor=request.user, data=payload.dict())
+
+
+@router.patch(
+    "/organisations/{org_id}", response=OrganisationDetail, summary="Edit an organisation"
+)
+def update_organisation(
+    request: HttpRequest, org_id: int, payload: OrganisationPatch
+) -> Organisation:
+    data = payload.dict(exclude_unset=True)
+    return services.organisation_update(actor=request.user, org_id=org_id, data=data)
+
+
+@router.post(
+    "/organisations/{org_id}/review",
+    response=OrganisationDetail,
+    summary="Confirm, reject or archive (stewards)",
+)
+def review_organisation(request: HttpRequest, org_id: int, payload: ReviewIn) -> Organisation:
+    return services.organisation_review(
+        actor=request.user, org_id=org_id, decision=payload.decision, reason=payload.reason
+    )
+
+
+@router.get("/clusters", response=ClustersOut, auth=None, summary="Map clusters in a bbox")
+def get_clusters(
+    request: HttpRequest, bbox: str, zoom: int = Query(..., ge=0, le=22)
+) -> dict[str, Any]:
+    box = parse_map_bbox(bbox)
+    return {"zoom": zoom, "clusters": clustering.clusters(box, zoom)}
+
+
+def parse_map_bbox(text: str) -> clustering.BBox:
+    """Like the search bbox, but a map may pan past the date line or the poles: values
+    are clamped to the world instead of refused (malformed input is still 422)."""
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise ValidationFailed("bbox must be minlon,minlat,maxlon,maxlat", field="bbox")
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
+    except ValueError:
+        raise ValidationFailed("bbox values must be numbers", field="bbox") from None
+    if not (min_lon <= max_lon and min_lat <= max_lat):
+        raise ValidationFailed("bbox minimum above maximum", field="bbox")
+    return clustering.BBox(
+        max(-180.0, min_lon), max(-90.0, min_lat), min(180.0, max_lon), min(90.0, max_lat)
+    )

@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from solidaria.directory import views
 
 app_name = "directory"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.organisation_list, name="list"),
+    path("map/", views.map_page, name="map"),
+    path("organisations/new/", views.organisation_create, name="create"),
+    path("organisations/<int:org_id>/", views.organisation_detail, name="detail"),
+    path("organisations/<int:org_id>/edit/", views.organisation_edit, name="edit"),
+    path("organisations/<int:org_id>/review/", views.organisation_review, name="review-decide"),
+    path("review/", views.review_queue, name="review"),
+    path("import/", views.import_upload, name="import"),
+]

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from solidaria.federation import views
 
 app_name = "federation"
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "murmurations/organisations/<int:org_id>.json",
+        views.murmurations_organisation,
+        name="murmurations-organisation",
+    ),
+]

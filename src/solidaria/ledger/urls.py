@@ -1,4 +1,27 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from solidaria.ledger import views
 
 app_name = "ledger"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("join/", views.join, name="join"),
+    path("accounts/<int:account_id>/", views.account_detail, name="account"),
+    path("pay/", views.pay, name="pay"),
+    path("request/", views.request_new, name="request"),
+    path(
+        "requests/<int:request_id>/<str:decision>/",
+        views.request_decide,
+        name="request_decide",
+    ),
+    path("transfers/<int:transfer_id>/", views.transfer_detail, name="transfer"),
+    path("offers-wants/", views.listing_list, name="listings"),
+    path("offers-wants/new/", views.listing_new, name="listing_new"),
+    path("offers-wants/<int:listing_id>/", views.listing_detail, name="listing"),
+    path("offers-wants/<int:listing_id>/close/", views.listing_close, name="listing_close"),
+    path("steward/currencies/", views.steward_currencies, name="steward_currencies"),
+    path("steward/currencies/<str:code>/", views.steward_currency_edit, name="steward_currency"),
+    path("steward/accounts/", views.steward_accounts, name="steward_accounts"),
+    path("steward/accounts/<int:account_id>/limits/", views.steward_limits, name="steward_limits"),
+    path("steward/authorisations/", views.steward_queue, name="steward_queue"),
+]

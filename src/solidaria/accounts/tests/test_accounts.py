@@ -52,7 +52,10 @@ def test_api_token_authenticates_and_only_its_hash_is_stored(member: User) -> No
 
 def test_api_rejects_a_wrong_or_revoked_token(member: User) -> None:
     token, raw = ApiToken.issue(user=member, name="laptop")
-    assert Client().get("/api/accounts/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert (
+        Client().get("/api/accounts/me", headers={"Authorization": "Bearer nope"}).status_code
+        == 401
+    )
     token.is_active = False
     token.save()
     response = Client().get("/api/accounts/me", headers={"Authorization": f"Bearer {raw}"})
@@ -68,7 +71,9 @@ def test_profile_page_issues_and_revokes_tokens(member_client: Client, member: U
     assert token.is_active is False
 
 
-def test_a_member_cannot_revoke_someone_elses_token(member_client: Client, other_member: User) -> None:
+def test_a_member_cannot_revoke_someone_elses_token(
+    member_client: Client, other_member: User
+) -> None:
     token, _raw = ApiToken.issue(user=other_member, name="theirs")
     member_client.post(f"/accounts/tokens/{token.pk}/revoke/")
     token.refresh_from_db()

@@ -49,4 +49,6 @@ class Command(BaseCommand):
         )
         if not options["no_serve"]:
             self.stdout.write(f"Serving on http://{options['addrport']}/ (Ctrl-C stops)")
-            call_command("runserver", options["addrport"], use_reloader=False, insecure_serving=True)
+            call_command(
+                "runserver", options["addrport"], use_reloader=False, insecure_serving=True
+            )

@@ -1,0 +1,290 @@
+"""Read and write Pabulib ``.pb`` files (https://pabulib.org/format).
+
+Three sections, each a semicolon CSV introduced by a line holding only its name:
+META (key;value), PROJECTS (project_id;cost;...), VOTES (voter_id;vote;...).
+Errors raise :class:`PabulibError` naming the section and the 1-based line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
+
+from .model import BallotType, Instance, Profile, Project
+
+SECTIONS = ("meta", "projects", "votes")
+_PROJECT_KNOWN = {"project_id", "cost", "name", "category", "target", "beneficiaries", "selected"}
+_VOTE_KNOWN = {"voter_id", "vote", "points"}
+
+
+class PabulibError(ValueError):
+    """A malformed Pabulib file: ``section`` and ``line`` say where."""
+
+    def __init__(self, message: str, *, section: str, line: int) -> None:
+        super().__init__(f"{section.upper()} section, line {line}: {message}")
+        self.section = section
+        self.line = line
+        self.reason = message
+
+
+def _whole_number(raw: str, *, what: str, section: str, line: int) -> int:
+    text = raw.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise PabulibError(f"{what} {raw!r} is not a number", section=section, line=line) from None
+    if value != value.to_integral_value() or value < 0:
+        raise PabulibError(
+            f"{what} {raw!r} is not a whole non-negative number", section=section, line=line
+        )
+    return int(value)
+
+
+def _split_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    for row in reader:
+        yield reader.line_num, row
+
+
+def parse(text: str) -> tuple[Instance, Profile]:
+    """Parse the text of a ``.pb`` file into an :class:`Instance` and a :class:`Profile`."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    section = ""
+    header: list[str] | None = None
+    header_line = 0
+    seen: list[str] = []
+    meta: dict[str, str] = {}
+    projects: list[Project] = []
+    index: dict[str, int] = {}
+    voter_ids: list[str] = []
+    ballots: list[tuple[int, ...]] = []
+    points: list[tuple[int, ...]] = []
+    extra_vote_cols: list[tuple[int, str]] = []
+    vote_fields: dict[str, list[str]] = {}
+    vote_col = points_col = -1
+    project_cols: dict[str, int] = {}
+    last_line = 0
+    for line, row in _rows(text):
+        last_line = line
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) == 1 and row[0].strip().lower() in SECTIONS:
+            name = row[0].strip().lower()
+            if name in seen:
+                raise PabulibError("section appears twice", section=name, line=line)
+            expected = SECTIONS[len(seen)]
+            if name != expected:
+                raise PabulibError(
+                    f"expected section {expected.upper()} before {name.upper()}",
+                    section=expected,
+                    line=line,
+                )
+            seen.append(name)
+            section, header, header_line = name, None, line
+            continue
+        if not section:
+            raise PabulibError("file must start with META", section="meta", line=line)
+        if header is None:
+            header = [h.strip() for h in row]
+            header_line = line
+            if section == "projects":
+                project_cols = {h: i for i, h in enumerate(header)}
+                for need in ("project_id", "cost"):
+                    if need not in project_cols:
+                        raise PabulibError(f"missing column {need!r}", section=section, line=line)
+            elif section == "votes":
+                cols = {h: i for i, h in enumerate(header)}
+                for need in ("voter_id", "vote"):
+                    if need not in cols:
+                        raise PabulibError(f"missing column {need!r}", section=section, line=line)
+                vote_col = cols["vote"]
+                points_col = cols.get("points", -1)
+                extra_vote_cols = [(i, h) for i, h in enumerate(header) if h not in _VOTE_KNOWN]
+                vote_fields = {h: [] for _, h in extra_vote_cols}
+                if not meta.get("budget"):
+                    raise PabulibError("META has no budget", section="meta", line=header_line)
+            continue
+        if len(row) != len(header):
+            raise PabulibError(
+                f"expected {len(header)} columns ({';'.join(header)}), found {len(row)}",
+                section=section,
+                line=line,
+            )
+        if section == "meta":
+            meta[row[0].strip()] = row[1].strip()
+        elif section == "projects":
+            projects.append(_project(row, project_cols, header, line))
+            pid = projects[-1].id
+            if pid in index:
+                raise PabulibError(f"duplicate project id {pid!r}", section=section, line=line)
+            index[pid] = len(projects) - 1
+        else:
+            voter_ids.append(row[0].strip())
+            try:
+                ballot = tuple([index[p] for p in _split_list(row[vote_col])])
+            except KeyError as exc:
+                raise PabulibError(
+                    f"vote for unknown project {exc.args[0]!r}", section=section, line=line
+                ) from None
+            if len(set(ballot)) != len(ballot):
+                raise PabulibError("project listed twice in a vote", section=section, line=line)
+            ballots.append(ballot)
+            if points_col >= 0:
+                pts = _split_list(row[points_col])
+                if len(pts) != len(ballot):
+                    raise PabulibError(
+                        f"{len(ballot)} projects but {len(pts)} points", section=section, line=line
+                    )
+                points.append(
+                    tuple(_whole_number(x, what="points", section=section, line=line) for x in pts)
+                )
+            for i, h in extra_vote_cols:
+                vote_fields[h].append(row[i])
+    for name in SECTIONS:
+        if name not in seen:
+            raise PabulibError(
+                "section is missing (expected before the end of the file)",
+                section=name,
+                line=last_line + 1,
+            )
+    budget = _whole_number(meta["budget"], what="budget", section="meta", line=1)
+    try:
+        ballot_type = BallotType(meta.get("vote_type", "approval").strip().lower())
+    except ValueError:
+        raise PabulibError(
+            f"unknown vote_type {meta.get('vote_type')!r}", section="meta", line=1
+        ) from None
+    has_points = ballot_type in (BallotType.CUMULATIVE, BallotType.SCORING)
+    if has_points and points_col < 0:
+        raise PabulibError(
+            f"{ballot_type.value} ballots need a points column", section="votes", line=header_line
+        )
+    instance = Instance(tuple(projects), budget, MappingProxyType(meta))
+    profile = Profile(
+        ballot_type,
+        tuple(ballots),
+        tuple(points) if has_points else None,
+        tuple(voter_ids),
+        MappingProxyType({h: tuple(v) for h, v in vote_fields.items()}),
+    )
+    return instance, profile
+
+
+def _project(row: list[str], cols: dict[str, int], header: list[str], line: int) -> Project:
+    def col(name: str) -> str:
+        i = cols.get(name)
+        return row[i].strip() if i is not None else ""
+
+    selected_raw = col("selected")
+    beneficiaries = col("beneficiaries") or col("target")
+    extra = {h: row[i] for i, h in enumerate(header) if h not in _PROJECT_KNOWN}
+    if "target" in cols and "beneficiaries" not in cols:
+        extra["__beneficiaries_column"] = "target"
+    return Project(
+        id=col("project_id"),
+        cost=_whole_number(col("cost"), what="cost", section="projects", line=line),
+        name=col("name"),
+        categories=_split_list(col("category")),
+        beneficiaries=_split_list(beneficiaries),
+        selected=int(selected_raw) if selected_raw else None,
+        extra=MappingProxyType(extra),
+    )
+
+
+def read(path: str | Path) -> tuple[Instance, Profile]:
+    """Read a ``.pb`` file (UTF-8, any line ending)."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return parse(fh.read())
+
+
+def _project_header(instance: Instance) -> list[str]:
+    header = ["project_id", "cost"]
+    extras: list[str] = []
+    for p in instance.projects:
+        for k in p.extra:
+            if k not in extras and not k.startswith("__"):
+                extras.append(k)
+    if any(p.name for p in instance.projects):
+        header.append("name")
+    if any(p.categories for p in instance.projects):
+        header.append("category")
+    if any(p.beneficiaries for p in instance.projects):
+        uses_target = any(p.extra.get("__beneficiaries_column") for p in instance.projects)
+        header.append("target" if uses_target else "beneficiaries")
+    if any(p.selected is not None for p in instance.projects):
+        header.append("selected")
+    return header + extras
+
+
+def write(
+    instance: Instance, profile: Profile, out: io.TextIOBase | io.StringIO | None = None
+) -> str:
+    """Serialise to Pabulib text (``\\n`` line ends, minimal quoting). Returns the text."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\n")
+    meta = dict(instance.meta)
+    meta["budget"] = str(instance.budget)
+    meta["vote_type"] = profile.ballot_type.value
+    meta["num_projects"] = str(len(instance.projects))
+    meta["num_votes"] = str(profile.num_voters)
+    w.writerow(["META"])
+    w.writerow(["key", "value"])
+    for k, v in meta.items():
+        w.writerow([k, v])
+    w.writerow(["PROJECTS"])
+    header = _project_header(instance)
+    w.writerow(header)
+    for p in instance.projects:
+        w.writerow([_project_value(p, h) for h in header])
+    w.writerow(["VOTES"])
+    vheader = ["voter_id", "vote"]
+    if profile.points is not None:
+        vheader.append("points")
+    vheader += list(profile.voter_fields)
+    w.writerow(vheader)
+    ids = instance.projects
+    for v, ballot in enumerate(profile.ballots):
+        vid = profile.voter_ids[v] if profile.voter_ids else str(v + 1)
+        row = [vid, ",".join(ids[i].id for i in ballot)]
+        if profile.points is not None:
+            row.append(",".join(str(x) for x in profile.points[v]))
+        row += [profile.voter_fields[h][v] for h in profile.voter_fields]
+        w.writerow(row)
+    text = buf.getvalue()
+    if out is not None:
+        out.write(text)
+    return text
+
+
+def _project_value(p: Project, column: str) -> str:
+    if column == "project_id":
+        return p.id
+    if column == "cost":
+        return str(p.cost)
+    if column == "name":
+        return p.name
+    if column == "category":
+        return ",".join(p.categories)
+    if column in ("beneficiaries", "target"):
+        return ",".join(p.beneficiaries)
+    if column == "selected":
+        return "" if p.selected is None else str(p.selected)
+    return p.extra.get(column, "")
+
+
+def official_selected(instance: Instance) -> tuple[str, ...] | None:
+    """Ids marked ``selected`` = 1 in the file, or ``None`` if the file has no such column."""
+    if all(p.selected is None for p in instance.projects):
+        return None
+    return tuple(p.id for p in instance.projects if p.selected == 1)

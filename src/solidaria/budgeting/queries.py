@@ -1,0 +1,815 @@
+"""Reads shared by pages, API and exports: who may see what, results as pages and files.
+
+The bridge to the pure engine (ballot validation, counting, Pabulib reading and
+writing) lives in `solidaria.budgeting.engine_io`-style functions at the end of this
+module so that services, pages and the API all call the engine the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from solidaria.budgeting.engine import model as em
+from solidaria.budgeting.engine import pabulib as epb
+from solidaria.budgeting.models import (
+    Ballot,
+    BallotType,
+    Completion,
+    Electorate,
+    Phase,
+    Process,
+    Project,
+    ProjectStatus,
+    Result,
+    Rule,
+)
+from solidaria.core.errors import NotFound, ValidationFailed
+from solidaria.core.money import format_minor
+from solidaria.core.permissions import is_member, is_steward
+
+# ---------------------------------------------------------------- visibility
+
+
+def can_view(user: Any, process: Process) -> bool:
+    """Members see every process; processes open to residents with codes are public."""
+    return is_member(user) or process.electorate == Electorate.CODES
+
+
+def visible_processes(user: Any) -> QuerySet[Process]:
+    qs = Process.objects.all()
+    if not is_member(user):
+        qs = qs.filter(electorate=Electorate.CODES)
+    return qs
+
+
+def process_for(user: Any, slug: str) -> Process:
+    """The process, or NotFound for those who may not see it (no existence leak)."""
+    process = Process.objects.filter(slug=slug).first()
+    if process is None or not can_view(user, process):
+        raise NotFound(_("No such process."))
+    return process
+
+
+def ballot_projects(process: Process) -> QuerySet[Project]:
+    """Projects on the ballot: the feasible ones."""
+    return process.projects.filter(status=ProjectStatus.FEASIBLE).order_by("id")
+
+
+def published_result(process: Process) -> Result | None:
+    return process.results.filter(published_at__isnull=False).first()
+
+
+def result_for(user: Any, process: Process) -> Result | None:
+    """Stewards see the latest count (draft or published); everyone else the published one."""
+    if is_steward(user):
+        return process.results.order_by("-published_at", "-counted_at", "-id").first()
+    return published_result(process)
+
+
+def money(process: Process, amount: int) -> str:
+    return f"{format_minor(amount, exponent=process.currency_exponent)} {process.currency}"
+
+
+def phase_steps(process: Process) -> list[dict[str, Any]]:
+    """The phases in order with their dates and whether each is done, current or to come."""
+    slots = {s.phase: s for s in process.schedule.all()}
+    order = [p.value for p in Phase]
+    current = order.index(process.phase)
+    steps = []
+    for i, kind in enumerate(Phase):
+        slot = slots.get(kind.value)
+        steps.append(
+            {
+                "phase": kind.value,
+                "label": kind.label,
+                "state": "done" if i < current else "current" if i == current else "todo",
+                "starts_at": slot.starts_at if slot else None,
+                "ends_at": slot.ends_at if slot else None,
+            }
+        )
+    return steps
+
+
+# ---------------------------------------------------------------- results for people
+
+
+def _fraction_text(value: Any) -> str:
+    """Engine fractions arrive as "p/q" strings; show them as a decimal with 2 places."""
+    if value is None or value == "":
+        return "?"
+    frac = Fraction(str(value))
+    cents = (frac * 100).numerator // (frac * 100).denominator
+    return format_minor(cents, exponent=2)
+
+
+def _money_fraction(process: Process, value: Any) -> str:
+    """An exact amount in minor units (e.g. "1190476/7") in the currency, 2 decimals."""
+    if value is None or value == "":
+        return "?"
+    major = Fraction(str(value)) / 10**process.currency_exponent
+    return f"{_fraction_text(major)} {process.currency}"
+
+
+def explain(row: dict[str, Any], process: Process, titles: dict[str, str]) -> str:
+    """One translated sentence: why this project was funded or not, from the engine's
+    `ProjectDetail` (status, round, price, supporters' money, the project that beat it)."""
+    detail = row.get("detail", {})
+    status = detail.get("status", "")
+    cost = money(process, int(row["cost"]))
+    beaten_by = detail.get("beaten_by")
+    beaten_title = titles.get(beaten_by, beaten_by) if beaten_by else ""
+    if row.get("status") == ProjectStatus.WITHDRAWN or status == "withdrawn":
+        return _("Withdrawn: it stayed visible but could not win.")
+    if status == "funded":
+        if row.get("price_each") is not None:
+            return _(
+                "Funded in round %(round)s: each supporter paid at most %(price)s, within "
+                "their equal share."
+            ) % {
+                "round": detail.get("round", "?"),
+                "price": _money_fraction(process, row["price_each"]),
+            }
+        if detail.get("price") is not None:
+            return _(
+                "Funded in round %(round)s: each supporter paid at most %(price)s per point, "
+                "within their equal share."
+            ) % {"round": detail.get("round", "?"), "price": _fraction_text(detail["price"])}
+        if "completion" in str(detail.get("reason", "")) or "add1" in str(detail.get("reason", "")):
+            return _("Funded by the completion step with the money left over.")
+        return _("Funded: ranked %(rank)s by support and its cost fit in what was left.") % {
+            "rank": detail.get("round", "?")
+        }
+    if status == "unaffordable":
+        parts = [_("Not funded: its supporters could not pay for it with their equal shares.")]
+        if detail.get("supporters_money") is not None:
+            parts.append(
+                _("When it dropped out they had %(money)s left in total; it costs %(cost)s.")
+                % {"money": _money_fraction(process, detail["supporters_money"]), "cost": cost}
+            )
+        if row.get("price_each") is not None:
+            parts.append(
+                _("Before that it needed %(price)s from each supporter.")
+                % {"price": _money_fraction(process, row["price_each"])}
+            )
+        if beaten_by:
+            parts.append(
+                _("It was last affordable in the round won by '%(other)s'.")
+                % {"other": beaten_title}
+            )
+        return " ".join(parts)
+    if status == "skipped":
+        return _("Not funded: when its turn came (rank %(rank)s) it no longer fit the budget.") % {
+            "rank": detail.get("round", "?")
+        }
+    if status == "below_threshold":
+        return _("Not funded: its support (%(score)s) was below the threshold.") % {
+            "score": detail.get("score", "?")
+        }
+    if status == "not_reached":
+        return _("Not funded: counting stopped at an earlier project that did not fit.")
+    if status == "excluded":
+        return _("Not funded: it excludes '%(other)s', which was funded first.") % {
+            "other": beaten_title
+        }
+    if status == "no_support":
+        return _("Not funded: nobody supported it.")
+    if row.get("selected"):
+        return _("Funded.")
+    return _("Not funded.")
+
+
+def result_rows(result: Result) -> list[dict[str, Any]]:
+    process = result.process
+    titles = {str(r["code"]): str(r["title"]) for r in result.projects}
+    return [
+        {
+            **row,
+            "cost_text": money(process, int(row["cost"])),
+            "explanation": explain(row, process, titles),
+            "engine_reason": row.get("detail", {}).get("reason", ""),
+        }
+        for row in result.projects
+    ]
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    x: int
+    y: int
+    code: str
+    title: str
+    label: str
+    is_selected: bool
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    left: int
+    bottom: int
+    points: list[ChartPoint]
+    x_ticks: list[tuple[int, str]]
+    y_ticks: list[tuple[int, str]]
+
+
+def support_cost_chart(result: Result, *, width: int = 640, height: int = 360) -> Chart:
+    """Scatter of support (y) against cost (x), in integer pixel coordinates."""
+    left, right, top, bottom = 70, 20, 20, 40
+    rows = [r for r in result.projects if r.get("status") != ProjectStatus.WITHDRAWN]
+    max_cost = max([int(r["cost"]) for r in rows] + [1])
+    max_support = max([int(r.get("support", 0)) for r in rows] + [1])
+    plot_w, plot_h = width - left - right, height - top - bottom
+    process = result.process
+    points = [
+        ChartPoint(
+            x=left + int(r["cost"]) * plot_w // max_cost,
+            y=top + plot_h - int(r.get("support", 0)) * plot_h // max_support,
+            code=str(r["code"]),
+            title=str(r["title"]),
+            label=_("%(title)s: cost %(cost)s, support %(support)s, %(state)s")
+            % {
+                "title": r["title"],
+                "cost": money(process, int(r["cost"])),
+                "support": r.get("support", 0),
+                "state": _("funded") if r.get("selected") else _("not funded"),
+            },
+            is_selected=bool(r.get("selected")),
+        )
+        for r in rows
+    ]
+    x_ticks = [
+        (
+            left + i * plot_w // 4,
+            format_minor(max_cost * i // 4, exponent=process.currency_exponent),
+        )
+        for i in range(5)
+    ]
+    y_ticks = [(top + plot_h - i * plot_h // 4, str(max_support * i // 4)) for i in range(5)]
+    return Chart(width, height, left, height - bottom, points, x_ticks, y_ticks)
+
+
+# ---------------------------------------------------------------- exports
+
+
+def results_csv(result: Result) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["project_id", "title", "cost", "support", "status", "selected"])
+    for row in result.projects:
+        writer.writerow(
+            [
+                row["code"],
+                row["title"],
+                row["cost"],
+                row.get("support", 0),
+                row.get("status", ""),
+                1 if row.get("selected") else 0,
+            ]
+        )
+    return out.getvalue()
+
+
+def anonymised_ballots(process: Process) -> list[tuple[list[str], list[int]]]:
+    """The ballots' contents, with no ids, in a deterministic order that says nothing about
+    when they were cast: sorted by a hash of their contents."""
+    rows = [
+        (list(p), list(pts))
+        for p, pts in Ballot.objects.filter(process=process).values_list("projects", "points")
+    ]
+
+    def key(row: tuple[list[str], list[int]]) -> tuple[str, str]:
+        text = json.dumps(row, separators=(",", ":"))
+        return hashlib.sha256(f"{process.slug}|{text}".encode()).hexdigest(), text
+
+    return sorted(rows, key=key)
+
+
+def ballots_csv(process: Process) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["vote", "points"])
+    for projects, points in anonymised_ballots(process):
+        writer.writerow([",".join(projects), ",".join(str(p) for p in points)])
+    return out.getvalue()
+
+
+def codes_csv(codes: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["voting_code"])
+    for code in codes:
+        writer.writerow([code])
+    return out.getvalue()
+
+
+def result_json(result: Result) -> dict[str, Any]:
+    return {
+        "id": result.pk,
+        "process": result.process.slug,
+        "rule": result.rule,
+        "engine_rule": result.engine_rule,
+        "parameters": result.parameters,
+        "rule_version": result.rule_version,
+        "engine_version": result.engine_version,
+        "budget": result.budget_minor,
+        "selected": result.selected,
+        "cost": result.total_cost_minor,
+        "num_ballots": result.num_ballots,
+        "counted_at": result.counted_at.isoformat(),
+        "published_at": result.published_at.isoformat() if result.published_at else None,
+        "projects": [
+            {
+                "project_id": r["code"],
+                "title": r["title"],
+                "cost": r["cost"],
+                "support": r.get("support", 0),
+                "status": r.get("status", ""),
+                "selected": bool(r.get("selected")),
+                "detail": r.get("detail", {}),
+            }
+            for r in result.projects
+        ],
+    }
+
+
+def project_or_404(process: Process, project_id: int) -> Project:
+    project = Project.objects.filter(process=process, pk=project_id).first()
+    if project is None:
+        raise NotFound(_("No such project."))
+    return project
+
+
+def ballot_rules_text(process: Process) -> list[str]:
+    """The ballot's rules in words, for the voting page."""
+    lines = []
+    if process.ballot_type == BallotType.CHOOSE_1:
+        lines.append(_("Choose one project."))
+    if process.min_length:
+        lines.append(_("Choose at least %(n)s projects.") % {"n": process.min_length})
+    if process.max_length:
+        lines.append(_("Choose at most %(n)s projects.") % {"n": process.max_length})
+    if process.max_sum_cost:
+        lines.append(
+            _("The projects you choose may cost at most %(cost)s together.")
+            % {"cost": money(process, process.max_sum_cost)}
+        )
+    if process.max_points:
+        lines.append(_("At most %(n)s points per project.") % {"n": process.max_points})
+    if process.min_sum_points:
+        lines.append(_("Give at least %(n)s points in total.") % {"n": process.min_sum_points})
+    if process.max_sum_points:
+        lines.append(_("Give at most %(n)s points in total.") % {"n": process.max_sum_points})
+    if process.ballot_type == BallotType.ORDINAL:
+        lines.append(_("Number the projects you rank: 1 for your favourite, then 2, 3 …"))
+    return lines
+
+
+def ballot_by_secret(process: Process, secret: str) -> tuple[list[str], list[int]] | None:
+    """The voter's own current ballot, found with the secret only they hold."""
+    from solidaria.budgeting.services import ballot_tag
+
+    row = (
+        Ballot.objects.filter(process=process, change_tag=ballot_tag(process.pk, secret))
+        .values_list("projects", "points")
+        .first()
+    )
+    return (list(row[0]), list(row[1])) if row else None
+
+
+# ---------------------------------------------------------------- the engine bridge
+#
+# The pure engine (solidaria.budgeting.engine) speaks Pabulib: an Instance (projects,
+# budget, META) and a Profile (ballots as project indices). These functions translate
+# between it and the database.
+
+MES_RULES = {
+    Completion.NONE: "mes",
+    Completion.ADD1: "equalshares/add1",
+    Completion.ADD1_COMPARISON: "equalshares/add1-comparison",
+    Completion.ADD1_PABUTOOLS: "mes/add1-pabutools",
+}
+PABULIB_TO_SETTINGS: dict[str, tuple[str, str]] = {
+    "greedy": (Rule.GREEDY, Completion.NONE),
+    "greedy-threshold": (Rule.GREEDY_THRESHOLD, Completion.NONE),
+    "greedy-no-skip": (Rule.GREEDY_NO_SKIP, Completion.NONE),
+    "phragmen": (Rule.PHRAGMEN, Completion.NONE),
+    "equalshares": (Rule.MES, Completion.ADD1),
+    **{name: (Rule.MES, completion) for completion, name in MES_RULES.items()},
+}
+LIMIT_KEYS = (
+    "min_length",
+    "max_length",
+    "max_sum_cost",
+    "max_points",
+    "min_sum_points",
+    "max_sum_points",
+)
+
+
+def engine_rule_name(process: Process) -> str:
+    if process.rule == Rule.MES:
+        return MES_RULES[Completion(process.completion)]
+    return str(process.rule)
+
+
+def engine_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from solidaria.budgeting import engine
+
+    declared = getattr(engine, "__version__", None)
+    if declared:
+        return str(declared)
+    try:
+        return f"solidaria-{version('solidaria')}"
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "solidaria-dev"
+
+
+def engine_meta(process: Process) -> dict[str, str]:
+    """The process's settings under Pabulib's META names (the engine reads limits there)."""
+    meta = {
+        "description": process.title,
+        "unit": process.slug,
+        "budget": str(process.budget_minor),
+        "vote_type": str(process.ballot_type),
+        "rule": engine_rule_name(process),
+        "currency": process.currency,
+    }
+    for key in LIMIT_KEYS:
+        value = getattr(process, key)
+        if value is not None:
+            meta[key] = str(value)
+    for key, value in (process.rule_parameters or {}).items():
+        meta[str(key)] = str(value)
+    return meta
+
+
+def engine_election(
+    process: Process, *, only: QuerySet[Ballot] | None = None
+) -> tuple[em.Instance, em.Profile, list[Project]]:
+    """Projects that were on the ballot (feasible, plus withdrawn ones, which the engine
+    sees with Pabulib's withdrawn cost) and all ballots, as engine data."""
+    projects = list(
+        process.projects.filter(
+            status__in=[ProjectStatus.FEASIBLE, ProjectStatus.WITHDRAWN]
+        ).order_by("id")
+    )
+    index = {p.code: i for i, p in enumerate(projects)}
+    engine_projects = tuple(
+        em.Project(
+            id=p.code,
+            cost=em.WITHDRAWN_COST if p.status == ProjectStatus.WITHDRAWN else p.cost_minor,
+            name=p.title,
+            categories=tuple(c.strip() for c in p.category.split(",") if c.strip()),
+        )
+        for p in projects
+    )
+    has_points = process.ballot_type == BallotType.CUMULATIVE
+    ballots: list[tuple[int, ...]] = []
+    points: list[tuple[int, ...]] = []
+    rows = (only if only is not None else Ballot.objects.filter(process=process)).values_list(
+        "projects", "points"
+    )
+    for codes, pts in rows.iterator(chunk_size=5000):
+        kept = [(index[c], k) for k, c in enumerate(codes) if c in index]
+        ballots.append(tuple(i for i, _k in kept))
+        if has_points:
+            points.append(tuple(int(pts[k]) for _i, k in kept))
+    instance = em.Instance(engine_projects, process.budget_minor, engine_meta(process))
+    profile = em.Profile(
+        em.BallotType(str(process.ballot_type)),
+        tuple(ballots),
+        tuple(points) if has_points else None,
+    )
+    return instance, profile, projects
+
+
+@dataclass(frozen=True)
+class BallotChoice:
+    projects: list[str]
+    points: list[int]
+
+
+def validate_ballot(
+    process: Process, *, projects: list[str], points: list[int] | None
+) -> BallotChoice:
+    """Check a ballot against the process's rules; ValidationFailed names the field."""
+    if not isinstance(projects, list) or not all(isinstance(c, str) for c in projects):
+        raise ValidationFailed(_("Give a list of project ids."), field="projects")
+    if len(set(projects)) != len(projects):
+        raise ValidationFailed(_("A project appears twice on the ballot."), field="projects")
+    on_ballot = dict(ballot_projects(process).values_list("code", "cost_minor"))
+    unknown = [c for c in projects if c not in on_ballot]
+    if unknown:
+        raise ValidationFailed(
+            _("Not on this ballot: %(ids)s.") % {"ids": ", ".join(unknown)}, field="projects"
+        )
+    pts = list(points or [])
+    if process.ballot_type == BallotType.CUMULATIVE:
+        if len(pts) != len(projects) or not all(isinstance(x, int) for x in pts):
+            raise ValidationFailed(_("Give points for each chosen project."), field="points")
+    elif pts:
+        raise ValidationFailed(_("This ballot takes no points."), field="points")
+    reason = engine_ballot_problem(process, projects=projects, points=pts, costs=on_ballot)
+    if reason:
+        field = "points" if "point" in reason.lower() else "projects"
+        raise ValidationFailed(reason, field=field)
+    return BallotChoice(projects=list(projects), points=pts)
+
+
+@dataclass(frozen=True)
+class CountOutcome:
+    engine_rule: str
+    parameters: dict[str, Any]
+    engine_version: str
+    selected: list[str]
+    total_cost: int
+    num_ballots: int
+    projects: list[dict[str, Any]]
+    details: dict[str, Any]
+
+
+def count_outcome(process: Process) -> CountOutcome:
+    """Run the process's rule in the engine; per-project rows keep the engine's details."""
+    instance, profile, projects = engine_election(process)
+    rule = engine_rule_name(process)
+    utility = str((process.rule_parameters or {}).get("utility", "cost"))
+    outcome = engine_count(instance, profile, rule, utility)
+    support = engine_scores(instance, profile)
+    selected = set(outcome.selected)
+    rows = [
+        {
+            "code": p.code,
+            "title": p.title,
+            "cost": p.cost_minor,
+            "status": p.status,
+            "support": support[i],
+            "selected": p.code in selected,
+            "detail": outcome.details[p.code].as_json() if p.code in outcome.details else {},
+            "price_each": _payment_each(
+                process, outcome.details.get(p.code), p.cost_minor, utility
+            ),
+        }
+        for i, p in enumerate(projects)
+    ]
+    parameters = {
+        key: value for key, value in engine_meta(process).items() if key not in ("description",)
+    }
+    parameters.update({f"engine.{k}": _jsonable(v) for k, v in outcome.parameters.items()})
+    return CountOutcome(
+        engine_rule=rule,
+        parameters=parameters,
+        engine_version=engine_version(),
+        selected=list(outcome.selected),
+        total_cost=outcome.cost,
+        num_ballots=profile.num_voters,
+        projects=rows,
+        details={"notes": [str(n) for n in getattr(outcome, "notes", ())]},
+    )
+
+
+def _payment_each(process: Process, detail: Any, cost: int, utility: str) -> str | None:
+    """What MES's price means per supporter: price x utility (cost utilities: x cost).
+    None for points ballots, where each supporter pays in proportion to their points."""
+    price = getattr(detail, "price", None)
+    if price is None or process.ballot_type not in (BallotType.APPROVAL, BallotType.CHOOSE_1):
+        return None
+    each = Fraction(price) * (cost if utility == "cost" else 1)
+    return str(each)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Fraction):
+        return str(value)
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ImportedProject:
+    code: str
+    title: str
+    description: str
+    cost: int
+    category: str
+    district: str
+    is_withdrawn: bool
+
+
+@dataclass(frozen=True)
+class ImportedBallot:
+    projects: tuple[str, ...]
+    points: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ImportedElection:
+    meta: dict[str, str]
+    budget: int
+    ballot_type: str
+    projects: list[ImportedProject]
+    ballots: list[ImportedBallot]
+
+    def settings(self, *, title: str = "", slug: str = "") -> Any:
+        from solidaria.budgeting.services import ProcessSettings
+
+        meta = self.meta
+        rule, completion = PABULIB_TO_SETTINGS.get(
+            meta.get("rule", ""), (Rule.MES, Completion.ADD1)
+        )
+        parameters: dict[str, Any] = {}
+        if meta.get("min_project_score_threshold"):
+            parameters["min_project_score_threshold"] = _meta_int(
+                meta["min_project_score_threshold"]
+            )
+        if rule == Rule.GREEDY_THRESHOLD and not parameters:
+            rule = Rule.GREEDY
+        limits = {key: _meta_int(meta[key]) if meta.get(key) else None for key in LIMIT_KEYS}
+        default_title = " ".join(
+            v
+            for v in (meta.get("unit", ""), meta.get("instance", ""), meta.get("subunit", ""))
+            if v
+        )
+        return ProcessSettings(
+            title=title or default_title or meta.get("description", "") or "Pabulib",
+            slug=slug,
+            description=meta.get("description", ""),
+            currency=meta.get("currency", "")[:8] or "EUR",
+            currency_exponent=0,
+            budget_minor=self.budget,
+            electorate=Electorate.MEMBERS,
+            ballot_type=self.ballot_type,
+            rule=rule,
+            completion=completion,
+            rule_parameters=parameters,
+            **limits,
+        )
+
+
+def _meta_int(raw: str) -> int:
+    return int(Fraction(raw.strip().replace(",", ".")))
+
+
+def read_pabulib(text: str) -> ImportedElection:
+    """Parse a Pabulib file; malformed files raise ValidationFailed naming section and line."""
+    try:
+        instance, profile = epb.parse(text)
+    except epb.PabulibError as exc:
+        raise ValidationFailed(str(exc), field="file") from exc
+    if profile.ballot_type.value not in BallotType.values:
+        raise ValidationFailed(
+            _("Ballots of type '%(type)s' are not supported.") % {"type": profile.ballot_type},
+            field="file",
+        )
+    projects = [
+        ImportedProject(
+            code=p.id,
+            title=p.name or p.id,
+            description=p.extra.get("description", ""),
+            cost=p.cost,
+            category=", ".join(p.categories),
+            district=p.extra.get("district", "") or p.extra.get("neighborhood", ""),
+            is_withdrawn=p.is_withdrawn,
+        )
+        for p in instance.projects
+    ]
+    ids = [p.id for p in instance.projects]
+    ballots = [
+        ImportedBallot(
+            projects=tuple(ids[i] for i in ballot),
+            points=tuple(profile.points[v]) if profile.points is not None else (),
+        )
+        for v, ballot in enumerate(profile.ballots)
+    ]
+    return ImportedElection(
+        meta=dict(instance.meta),
+        budget=instance.budget,
+        ballot_type=profile.ballot_type.value,
+        projects=projects,
+        ballots=ballots,
+    )
+
+
+def pabulib_text(process: Process, result: Result | None) -> str:
+    """The process as a Pabulib file: anonymised ballots (numbered in the hash order of
+    `anonymised_ballots`) and, when a result is given, its `selected` column."""
+    projects = list(
+        process.projects.filter(
+            status__in=[ProjectStatus.FEASIBLE, ProjectStatus.WITHDRAWN]
+        ).order_by("id")
+    )
+    index = {p.code: i for i, p in enumerate(projects)}
+    selected = set(result.selected) if result else set()
+    support = {r["code"]: r.get("support", 0) for r in result.projects} if result else {}
+    engine_projects = tuple(
+        em.Project(
+            id=p.code,
+            cost=em.WITHDRAWN_COST if p.status == ProjectStatus.WITHDRAWN else p.cost_minor,
+            name=p.title,
+            categories=tuple(c.strip() for c in p.category.split(",") if c.strip()),
+            selected=(1 if p.code in selected else 0) if result else None,
+            extra={"votes": str(support.get(p.code, 0))} if result else {},
+        )
+        for p in projects
+    )
+    has_points = process.ballot_type == BallotType.CUMULATIVE
+    ballots, points = [], []
+    for codes, pts in anonymised_ballots(process):
+        kept = [(index[c], k) for k, c in enumerate(codes) if c in index]
+        ballots.append(tuple(i for i, _k in kept))
+        if has_points:
+            points.append(tuple(int(pts[k]) for _i, k in kept))
+    meta = engine_meta(process)
+    meta["num_projects"] = str(len(projects))
+    meta["num_votes"] = str(len(ballots))
+    instance = em.Instance(engine_projects, process.budget_minor, meta)
+    profile = em.Profile(
+        em.BallotType(str(process.ballot_type)),
+        tuple(ballots),
+        tuple(points) if has_points else None,
+        tuple(str(v + 1) for v in range(len(ballots))),
+    )
+    return epb.write(instance, profile)
+
+
+def engine_scores(instance: em.Instance, profile: em.Profile) -> list[int]:
+    from solidaria.budgeting.engine.greedy import scores
+
+    return scores(instance, profile)
+
+
+def engine_count(instance: em.Instance, profile: em.Profile, rule: str, utility: str) -> Any:
+    """Thin adapter: the engine's rule for a Pabulib rule name (see `MES_RULES`)."""
+    from solidaria.budgeting.engine import completion as ec
+    from solidaria.budgeting.engine import greedy
+
+    if rule == "greedy":
+        return greedy.greedy(instance, profile, rule=rule)
+    if rule == "greedy-no-skip":
+        return greedy.greedy(instance, profile, skip=False, rule=rule)
+    if rule == "greedy-threshold":
+        threshold = instance.meta_int("min_project_score_threshold") or 0
+        return greedy.greedy(instance, profile, threshold=threshold, rule=rule)
+    mes = {
+        "mes": (ec.Completion.NONE, ec.Comparison.NONE),
+        "equalshares/add1": (ec.Completion.ADD1, ec.Comparison.NONE),
+        "equalshares/add1-comparison": (ec.Completion.ADD1, ec.Comparison.SATISFACTION),
+        "mes/add1-pabutools": (ec.Completion.ADD1_PABUTOOLS, ec.Comparison.NONE),
+    }
+    if rule in mes:
+        completion, comparison = mes[rule]
+        return ec.method_of_equal_shares(
+            instance,
+            profile,
+            utility=ec.Utility(utility),
+            completion=completion,
+            comparison=comparison,
+            rule=rule,
+        )
+    raise ValidationFailed(
+        _("The rule '%(rule)s' is not available.") % {"rule": rule}, field="rule"
+    )
+
+
+def engine_ballot_problem(
+    process: Process, *, projects: list[str], points: list[int], costs: dict[str, int]
+) -> str:
+    """Why the ballot breaks the process's rules, or "" when it is valid."""
+    n = len(projects)
+    if process.ballot_type == BallotType.CHOOSE_1 and n != 1:
+        return _("Choose exactly one project.")
+    if process.min_length is not None and n < process.min_length:
+        return _("Choose at least %(n)s projects.") % {"n": process.min_length}
+    if process.max_length is not None and n > process.max_length:
+        return _("Choose at most %(n)s projects.") % {"n": process.max_length}
+    if process.max_sum_cost is not None:
+        total = sum(costs[c] for c in projects)
+        if total > process.max_sum_cost:
+            return _("The projects cost %(total)s together, more than the limit of %(limit)s.") % {
+                "total": money(process, total),
+                "limit": money(process, process.max_sum_cost),
+            }
+    if process.ballot_type == BallotType.CUMULATIVE:
+        if any(p <= 0 for p in points):
+            return _("Points must be positive whole numbers.")
+        if process.max_points is not None and any(p > process.max_points for p in points):
+            return _("At most %(n)s points per project.") % {"n": process.max_points}
+        if process.max_sum_points is not None and sum(points) > process.max_sum_points:
+            return _("At most %(n)s points in total.") % {"n": process.max_sum_points}
+        if process.min_sum_points is not None and sum(points) < process.min_sum_points:
+            return _("At least %(n)s points in total.") % {"n": process.min_sum_points}
+    return ""

@@ -1,0 +1,1 @@
+"""Exporters of the directory: one module per format, each `write(queryset, out)`."""

@@ -1,0 +1,191 @@
+"""Every write to the directory: one function per use case, one transaction each.
+
+Review flow (stewards): proposed -> confirmed | rejected; confirmed -> archived.
+A member's new entry is proposed; members edit only entries they created, stewards
+edit all. Imports go through importers.pipeline.run_import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from solidaria.core.audit import record
+from solidaria.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from solidaria.core.permissions import is_member, is_steward
+from solidaria.directory import clustering
+from solidaria.directory.importers.cleaning import (
+    dedupe_domain,
+    name_key,
+    normalise_country,
+    normalise_website,
+)
+from solidaria.directory.models import Organisation
+from solidaria.directory.taxonomy import FIELD_SCHEMES, MULTI_VALUED, known_codes
+
+EDITABLE_FIELDS = [
+    "name",
+    "description",
+    "website",
+    "email",
+    "phone",
+    "street_address",
+    "locality",
+    "region",
+    "postcode",
+    "country",
+    "latitude",
+    "longitude",
+    "activity",
+    "ica_activity",
+    "structure",
+    "legal_form",
+    "membership_type",
+    "qualifiers",
+    "themes",
+    "licence",
+]
+
+Status = Organisation.Status
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "confirm": {Status.PROPOSED: Status.CONFIRMED},
+    "reject": {Status.PROPOSED: Status.REJECTED},
+    "archive": {Status.CONFIRMED: Status.ARCHIVED},
+}
+
+
+def validate_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Cleaned values for the given fields, or ValidationFailed naming the field."""
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"unknown field '{sorted(unknown)[0]}'", field=sorted(unknown)[0])
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if value is None and key not in ("latitude", "longitude"):
+            value = [] if key in MULTI_VALUED else ""
+        out[key] = value.strip() if isinstance(value, str) else value
+    if not partial or "name" in out:
+        if not out.get("name"):
+            raise ValidationFailed("a name is required", field="name")
+        if len(out["name"]) > 300:
+            raise ValidationFailed("name is longer than 300 characters", field="name")
+    if out.get("website"):
+        website = normalise_website(out["website"])
+        if not website:
+            raise ValidationFailed("not a web address", field="website")
+        out["website"] = website
+    if out.get("country"):
+        code = normalise_country(out["country"])
+        if not code:
+            raise ValidationFailed(f"unknown country '{out['country']}'", field="country")
+        out["country"] = code
+    for axis, limit in (("latitude", 90), ("longitude", 180)):
+        if out.get(axis) is not None:
+            try:
+                out[axis] = float(out[axis])
+            except (TypeError, ValueError):
+                raise ValidationFailed(f"{axis} is not a number", field=axis) from None
+            if not -limit <= out[axis] <= limit:
+                raise ValidationFailed(f"{axis} out of range [-{limit}, {limit}]", field=axis)
+    codes = None
+    for field_name, scheme in FIELD_SCHEMES.items():
+        if field_name not in out or not out[field_name]:
+            continue
+        codes = codes or known_codes()
+        values = out[field_name] if field_name in MULTI_VALUED else [out[field_name]]
+        if not isinstance(values, list):
+            raise ValidationFailed("expected a list of codes", field=field_name)
+        for code in values:
+            if code not in codes.get(scheme, set()):
+                raise ValidationFailed(
+                    f"unknown {field_name} code '{code}' (ESSGlobal {scheme})", field=field_name
+                )
+    return out
+
+
+def _check_coordinates(org: Organisation) -> None:
+    if (org.latitude is None) != (org.longitude is None):
+        raise ValidationFailed("latitude and longitude must be given together", field="latitude")
+
+
+def _derive(org: Organisation) -> None:
+    org.name_key = name_key(org.name)
+    org.web_domain = dedupe_domain(org.website)
+
+
+def organisation_create(*, actor: Any, data: dict[str, Any]) -> Organisation:
+    """A member proposes an organisation; a steward reviews it."""
+    if not is_member(actor):
+        raise PermissionDenied("log in to propose an organisation")
+    values = validate_fields(data)
+    with transaction.atomic():
+        org = Organisation(**values, status=Status.PROPOSED, created_by=actor)
+        _check_coordinates(org)
+        _derive(org)
+        org.save()
+        record(actor=actor, verb="directory.organisation.create", obj=org)
+    return org
+
+
+def can_edit(actor: Any, org: Organisation) -> bool:
+    if is_steward(actor):
+        return True
+    return (
+        is_member(actor)
+        and org.created_by_id == actor.pk
+        and org.status in (Status.PROPOSED, Status.CONFIRMED)
+    )
+
+
+def organisation_update(*, actor: Any, org_id: int, data: dict[str, Any]) -> Organisation:
+    values = validate_fields(data, partial=True)
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().filter(pk=org_id).first()
+        if org is None:
+            raise NotFound("no such organisation")
+        if not can_edit(actor, org):
+            raise PermissionDenied("you may only edit organisations you proposed")
+        before = (org.status, org.latitude, org.longitude)
+        changed = {k: v for k, v in values.items() if getattr(org, k) != v}
+        for key, value in changed.items():
+            setattr(org, key, value)
+        _check_coordinates(org)
+        _derive(org)
+        if changed:
+            org.save()
+            clustering.adjust(
+                org_id=org.pk, before=before, after=(org.status, org.latitude, org.longitude)
+            )
+            record(
+                actor=actor,
+                verb="directory.organisation.update",
+                obj=org,
+                data={"fields": sorted(changed)},
+            )
+    return org
+
+
+def organisation_review(
+    *, actor: Any, org_id: int, decision: str, reason: str = ""
+) -> Organisation:
+    """confirm / reject a proposed entry, archive a confirmed one (stewards only)."""
+    if not is_steward(actor):
+        raise PermissionDenied("only stewards review organisations")
+    if decision not in TRANSITIONS:
+        raise ValidationFailed(f"unknown decision '{decision}'", field="decision")
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().filter(pk=org_id).first()
+        if org is None:
+            raise NotFound("no such organisation")
+        target = TRANSITIONS[decision].get(org.status)
+        if target is None:
+            raise Conflict(f"a {org.status} organisation cannot be {decision}ed")
+        before = (org.status, org.latitude, org.longitude)
+        org.status = target
+        org.save(update_fields=["status", "updated_at"])
+        clustering.adjust(
+            org_id=org.pk, before=before, after=(org.status, org.latitude, org.longitude)
+        )
+        record(actor=actor, verb=f"directory.organisation.{decision}", obj=org, reason=reason)
+    return org

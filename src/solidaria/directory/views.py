@@ -1,0 +1,180 @@
+"""Directory pages: thin, they parse input, call a query or service and render."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from solidaria.core.errors import DomainError, NotFound, PermissionDenied
+from solidaria.core.permissions import steward_required
+from solidaria.directory import queries, search, services
+from solidaria.directory.forms import ImportForm, OrganisationForm, ReviewForm
+from solidaria.directory.importers.pipeline import run_import
+from solidaria.directory.services import EDITABLE_FIELDS
+
+
+def _facet_links(
+    request: HttpRequest, result: search.SearchResult
+) -> dict[str, list[dict[str, object]]]:
+    base = {k: v for k, v in request.GET.items() if k != "page" and v}
+    links: dict[str, list[dict[str, object]]] = {}
+    for facet, values in result.facets.items():
+        items = []
+        for value in values:
+            params = dict(base)
+            selected = params.get(facet) == value.code
+            if selected:
+                params.pop(facet)
+            else:
+                params[facet] = value.code
+            items.append({"value": value, "selected": selected, "url": "?" + urlencode(params)})
+        links[facet] = items
+    return links
+
+
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    error = ""
+    result = None
+    try:
+        params = search.as_params(request.GET)
+        result = search.search(params, language=get_language())
+    except DomainError as exc:
+        error = exc.message
+        params = search.SearchParams()
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    context = {
+        "params": params,
+        "result": result,
+        "error": error,
+        "facet_links": _facet_links(request, result) if result else {},
+        "query_string": urlencode(query),
+        "activity_choices": queries.choices("activities-ica", get_language()),
+        "structure_choices": queries.choices("organisational-structure", get_language()),
+        "sources": queries.SOURCES,
+        "vocabulary": queries.VOCABULARY_ATTRIBUTION,
+    }
+    template = "directory/_results.html" if request.htmx else "directory/list.html"
+    return render(request, template, context, status=422 if error else 200)
+
+
+def organisation_detail(request: HttpRequest, org_id: int) -> HttpResponse:
+    try:
+        org = queries.visible_organisation(request.user, org_id)
+    except NotFound:
+        raise Http404 from None
+    return render(
+        request,
+        "directory/detail.html",
+        {
+            "org": org,
+            "classifications": queries.classification_labels(org, get_language()),
+            "sources": queries.sources_of(org),
+            "can_edit": services.can_edit(request.user, org),
+            "review_form": ReviewForm(),
+        },
+    )
+
+
+def map_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "directory/map.html",
+        {"sources": queries.SOURCES, "vocabulary": queries.VOCABULARY_ATTRIBUTION},
+    )
+
+
+def _form_data(form: OrganisationForm) -> dict[str, object]:
+    return {k: form.cleaned_data.get(k) for k in EDITABLE_FIELDS if k in form.cleaned_data}
+
+
+@login_required
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.organisation_create(actor=request.user, data=_form_data(form))
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Thank you: a steward will review the entry."))
+            return redirect("directory:detail", org_id=org.pk)
+    return render(request, "directory/form.html", {"form": form, "org": None})
+
+
+@login_required
+def organisation_edit(request: HttpRequest, org_id: int) -> HttpResponse:
+    try:
+        org = queries.visible_organisation(request.user, org_id)
+    except NotFound:
+        raise Http404 from None
+    if not services.can_edit(request.user, org):
+        raise DjangoPermissionDenied
+    initial = {k: getattr(org, k) for k in EDITABLE_FIELDS}
+    form = OrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(actor=request.user, org_id=org.pk, data=_form_data(form))
+        except PermissionDenied:
+            raise DjangoPermissionDenied from None
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("directory:detail", org_id=org.pk)
+    return render(request, "directory/form.html", {"form": form, "org": org})
+
+
+@steward_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "directory/review.html",
+        {"proposed": queries.review_queue(), "form": ReviewForm()},
+    )
+
+
+@require_POST
+@steward_required
+def organisation_review(request: HttpRequest, org_id: int) -> HttpResponse:
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.organisation_review(
+                actor=request.user,
+                org_id=org_id,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("Review saved."))
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect("directory:detail", org_id=org_id)
+
+
+@steward_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Small files import inline; the report shows every rejected row."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix or ".dat"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            with path.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            report = run_import(path=path, fmt=form.cleaned_data["format"], actor=request.user)
+    return render(request, "directory/import.html", {"form": form, "report": report})

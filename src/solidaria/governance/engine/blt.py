@@ -1,0 +1,203 @@
+"""Read and write BLT ballot files (OpenSTV, droop, published Scottish council data).
+
+Layout of a BLT file::
+
+    4 3                      number of candidates, number of seats
+    -2                       optional: withdrawn candidates as negative numbers
+    3 4 2 3 1 0              weight, preferences (1-based), 0 terminator
+    0                        end of ballots
+    "Name One"               one name per candidate (quoted or not)
+    Ward title               the election title (quoted or not)
+
+Quirks accepted because real files have them: no trailing newline; unquoted names and
+titles (`Tim EAGLE (C)`); quoted strings with CSV-style doubled quotes
+(a name `"A ""B"" C"` reads as `A "B" C`); several quoted names on one line; blank lines and `#`
+comment lines; an optional ballot id in brackets before the weight (`(b7) 1 2 3 0`).
+Refused, with the line number: equal or skipped rankings (`=`, `-`), a missing `0`
+terminator, preferences out of range or repeated, non-integer or negative weights, a
+missing name or title, and anything after the title.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solidaria.governance.engine.election import Ballot, Election
+
+
+class BltError(ValueError):
+    """A BLT file that cannot be read; `line` is 1-based, `field` names the part at fault."""
+
+    def __init__(self, line: int, field: str, message: str) -> None:
+        super().__init__(f"line {line}: {field}: {message}")
+        self.line = line
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int
+    text: str
+
+
+def _content_lines(text: str) -> list[_Line]:
+    text = text.removeprefix("\ufeff")
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped and not stripped.startswith("#"):
+            lines.append(_Line(number, stripped))
+    return lines
+
+
+def _int(token: str, line: int, field: str) -> int:
+    try:
+        return int(token)
+    except ValueError:
+        raise BltError(line, field, f"{token!r} is not a whole number") from None
+
+
+def _quoted_strings(line: _Line) -> list[str]:
+    """Split a line of quoted strings; inside one, a doubled quote is a literal quote."""
+    text, pos, out = line.text, 0, []
+    while pos < len(text):
+        if text[pos].isspace():
+            pos += 1
+            continue
+        if text[pos] != '"':
+            raise BltError(line.number, "name", f"unexpected text {text[pos:]!r} after a quote")
+        pos += 1
+        chars: list[str] = []
+        while True:
+            if pos >= len(text):
+                raise BltError(line.number, "name", "unterminated quoted string")
+            if text[pos] == '"':
+                if pos + 1 < len(text) and text[pos + 1] == '"':
+                    chars.append('"')
+                    pos += 2
+                    continue
+                pos += 1
+                break
+            chars.append(text[pos])
+            pos += 1
+        out.append("".join(chars))
+    return out
+
+
+def _parse_ballot(line: _Line, n_candidates: int) -> Ballot:
+    tokens = line.text.split()
+    if tokens[0].startswith("("):
+        tokens = tokens[1:]  # ballot id, e.g. "(b7)"
+        if not tokens:
+            raise BltError(line.number, "ballot", "ballot id without a ballot")
+    weight = _int(tokens[0], line.number, "weight")
+    if weight < 0:
+        raise BltError(line.number, "weight", f"negative weight {weight}")
+    if tokens[-1] != "0":
+        raise BltError(line.number, "ballot", "missing 0 terminator at end of ballot")
+    ranking: list[int] = []
+    for token in tokens[1:-1]:
+        if "=" in token or token == "-":
+            raise BltError(line.number, "preference", f"equal or skipped ranking {token!r}")
+        pref = _int(token, line.number, "preference")
+        if not 1 <= pref <= n_candidates:
+            raise BltError(
+                line.number, "preference", f"candidate {pref} is out of range 1..{n_candidates}"
+            )
+        if pref - 1 in ranking:
+            raise BltError(line.number, "preference", f"candidate {pref} is ranked twice")
+        ranking.append(pref - 1)
+    return Ballot(weight, tuple(ranking))
+
+
+def parse_blt(text: str) -> Election:
+    """Parse the text of a BLT file into an `Election` (candidates numbered from 0)."""
+    lines = _content_lines(text)
+    if not lines:
+        raise BltError(1, "header", "empty file")
+    header = lines[0]
+    parts = header.text.split()
+    if len(parts) != 2:
+        raise BltError(header.number, "header", "expected '<candidates> <seats>'")
+    n_candidates = _int(parts[0], header.number, "candidates")
+    seats = _int(parts[1], header.number, "seats")
+    if n_candidates < 1:
+        raise BltError(header.number, "candidates", "need at least one candidate")
+    if seats < 1:
+        raise BltError(header.number, "seats", "need at least one seat")
+
+    index = 1
+    withdrawn: set[int] = set()
+    if index < len(lines) and lines[index].text.startswith("-"):
+        line = lines[index]
+        for token in line.text.split():
+            value = _int(token, line.number, "withdrawn")
+            if value == 0:
+                continue
+            if not -n_candidates <= value < 0:
+                raise BltError(line.number, "withdrawn", f"{token} is not -1..-{n_candidates}")
+            withdrawn.add(-value - 1)
+        index += 1
+
+    ballots: list[Ballot] = []
+    while True:
+        if index >= len(lines):
+            last = lines[-1].number
+            raise BltError(last, "ballots", "end of file before the 0 line that ends the ballots")
+        line = lines[index]
+        index += 1
+        if line.text == "0":
+            break
+        ballots.append(_parse_ballot(line, n_candidates))
+
+    strings: list[tuple[int, str]] = []
+    for line in lines[index:]:
+        if line.text.startswith('"'):
+            strings.extend((line.number, s) for s in _quoted_strings(line))
+        else:
+            strings.append((line.number, line.text))
+    if len(strings) < n_candidates:
+        last = lines[-1].number
+        raise BltError(last, "name", f"expected {n_candidates} names, found {len(strings)}")
+    names = tuple(s for _, s in strings[:n_candidates])
+    rest = strings[n_candidates:]
+    if len(rest) > 1:
+        raise BltError(rest[1][0], "title", "unexpected content after the title")
+    title = rest[0][1] if rest else ""
+    return Election(
+        candidates=names,
+        seats=seats,
+        ballots=tuple(ballots),
+        title=title,
+        withdrawn=frozenset(withdrawn),
+    )
+
+
+def read_blt(path: str) -> Election:
+    """Read a BLT file (UTF-8, with Latin-1 as fallback for old files)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return parse_blt(text)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def write_blt(election: Election) -> str:
+    """BLT text for `election`: quoted names and title, trailing newline."""
+    out = [f"{len(election.candidates)} {election.seats}"]
+    if election.withdrawn:
+        out.append(" ".join(str(-(c + 1)) for c in sorted(election.withdrawn)))
+    for ballot in election.ballots:
+        prefs = " ".join(str(c + 1) for c in ballot.ranking)
+        out.append(f"{ballot.weight} {prefs} 0" if prefs else f"{ballot.weight} 0")
+    out.append("0")
+    out.extend(_quote(name) for name in election.candidates)
+    out.append(_quote(election.title))
+    return "\n".join(out) + "\n"

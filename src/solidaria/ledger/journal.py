@@ -1,0 +1,492 @@
+"""Posting transfers into the hash-chained journal, and verifying it.
+
+The chain is kept per account: an account's entries are numbered 1, 2, … (`seq`) and
+each entry's hash is sha256(previous hash in that account + canonical form of the entry).
+The account row is the chain head (`head_hash`, `entry_count`); every posting locks it
+(`select_for_update`, in primary-key order) before appending, so two concurrent transfers
+touching the same account are serialised by that lock and the chain stays linear — and
+transfers that share no account do not wait for each other, as they would behind a single
+global chain head. `(account, seq)` is unique, so a fork is refused by the database too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from solidaria.core.errors import ValidationFailed
+from solidaria.ledger.models import (
+    GENESIS_HASH,
+    Account,
+    Currency,
+    Entry,
+    Transfer,
+    TransferBatch,
+    entry_canonical,
+    entry_hash,
+)
+
+LEVY_KINDS = {
+    Transfer.Kind.PAYMENT,
+    Transfer.Kind.REQUEST,
+    Transfer.Kind.BULK,
+    Transfer.Kind.IMPORT,
+}
+
+
+def canonical_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+@dataclass
+class Leg:
+    """One payment to post. `existing` is a pending transfer being approved."""
+
+    payer: Account
+    payee: Account
+    amount: int
+    memo: str = ""
+    category: str = ""
+    kind: str = Transfer.Kind.PAYMENT
+    reverses: Transfer | None = None
+    line: int | None = None
+    existing: Transfer | None = None
+    levy: int = 0
+
+
+@dataclass
+class Posted:
+    transfers: list[Transfer]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _whose(account: Account, actor: object) -> tuple[str, str]:
+    if account.owner_id is not None and getattr(actor, "pk", None) == account.owner_id:
+        return _("your balance"), _("your limit")
+    return (
+        _("the balance of %(name)s") % {"name": account.name},
+        _("its limit"),
+    )
+
+
+def _line_prefix(leg: Leg) -> str:
+    return _("line %(line)s: ") % {"line": leg.line} if leg.line is not None else ""
+
+
+def check_payer_room(account: Account, amount: int, *, actor: object, levy: int = 0) -> None:
+    """Refuse, with a reason the member understands, a debit the credit limit forbids."""
+    if account.credit_limit is None:
+        return
+    after = account.balance - account.reserved - amount - levy
+    if after >= -account.credit_limit:
+        return
+    cur = account.currency
+    balance_of, limit_of = _whose(account, actor)
+    subject = (
+        _("this payment and its levy of %(levy)s") % {"levy": cur.format(levy)}
+        if levy
+        else _("this payment")
+    )
+    message = _(
+        "%(subject)s would take %(balance_of)s to %(after)s, below %(limit_of)s of %(limit)s"
+    ) % {
+        "subject": subject,
+        "balance_of": balance_of,
+        "after": cur.format(after),
+        "limit_of": limit_of,
+        "limit": cur.format(-account.credit_limit),
+    }
+    if account.reserved:
+        message += _(" (%(reserved)s is held for payments awaiting authorisation)") % {
+            "reserved": cur.format(account.reserved)
+        }
+    raise ValidationFailed(message, field="amount")
+
+
+def check_payee_room(account: Account, amount: int, *, actor: object) -> None:
+    if account.upper_limit is None or account.balance + amount <= account.upper_limit:
+        return
+    cur = account.currency
+    balance_of, limit_of = _whose(account, actor)
+    raise ValidationFailed(
+        _("this payment would take %(balance_of)s to %(after)s, above %(limit_of)s of %(limit)s")
+        % {
+            "balance_of": balance_of,
+            "after": cur.format(account.balance + amount),
+            "limit_of": limit_of,
+            "limit": cur.format(account.upper_limit),
+        },
+        field="amount",
+    )
+
+
+def _soft_warnings(payer: Account, payee: Account) -> list[str]:
+    cur = payer.currency
+    warnings = []
+    if cur.soft_credit_limit is not None and payer.balance < -cur.soft_credit_limit:
+        warnings.append(
+            _("%(name)s is now at %(balance)s, below the soft limit of %(limit)s")
+            % {
+                "name": payer.name,
+                "balance": cur.format(payer.balance),
+                "limit": cur.format(-cur.soft_credit_limit),
+            }
+        )
+    if cur.soft_upper_limit is not None and payee.balance > cur.soft_upper_limit:
+        warnings.append(
+            _("%(name)s is now at %(balance)s, above the soft limit of %(limit)s")
+            % {
+                "name": payee.name,
+                "balance": cur.format(payee.balance),
+                "limit": cur.format(cur.soft_upper_limit),
+            }
+        )
+    return warnings
+
+
+def post(
+    *,
+    legs: Sequence[Leg],
+    accounts: dict[int, Account],
+    actor: object,
+    now: dt.datetime,
+    levy_account: dict[int, Account] | None = None,
+    batch: TransferBatch | None = None,
+) -> Posted:
+    """Validate every leg against the locked `accounts`, then write transfers, entries and
+    balances in bulk. Raises before writing anything if any leg breaks a limit.
+
+    `levy_account` maps currency id → its locked levy account (needed when levy > 0); that
+    account must also be in `accounts`.
+    """
+    start = {pk: acc.balance for pk, acc in accounts.items()}
+    warnings: list[str] = []
+    # 1. validate in memory, in order, so line N is judged on lines 1..N-1.
+    for leg in legs:
+        payer, payee = accounts[leg.payer.pk], accounts[leg.payee.pk]
+        try:
+            check_payer_room(payer, leg.amount, actor=actor, levy=leg.levy)
+            check_payee_room(payee, leg.amount, actor=actor)
+        except ValidationFailed as exc:
+            exc.message = _line_prefix(leg) + exc.message
+            exc.args = (exc.message,)
+            raise
+        payer.balance -= leg.amount + leg.levy
+        payee.balance += leg.amount
+        if leg.levy:
+            assert levy_account is not None
+            levy_acc = levy_account[payer.currency_id]
+            check_payee_room(levy_acc, leg.levy, actor=actor)
+            levy_acc.balance += leg.levy
+        warnings.extend(_soft_warnings(payer, payee))
+
+    # 2. transfers (new ones in bulk; approved ones updated), then their levies.
+    created_by = actor if getattr(actor, "pk", None) else None
+    fresh: list[Transfer] = []
+    mains: list[Transfer] = []
+    for leg in legs:
+        if leg.existing is not None:
+            transfer = leg.existing
+            transfer.status = Transfer.Status.COMPLETED
+            transfer.completed_at = now
+            transfer.reserved_minor = 0
+            transfer.save(update_fields=["status", "completed_at", "reserved_minor", "decided_by"])
+        else:
+            transfer = Transfer(
+                currency_id=leg.payer.currency_id,
+                payer_id=leg.payer.pk,
+                payee_id=leg.payee.pk,
+                amount_minor=leg.amount,
+                memo=leg.memo,
+                category=leg.category,
+                kind=leg.kind,
+                status=Transfer.Status.COMPLETED,
+                reverses=leg.reverses,
+                batch=batch,
+                created_by=created_by,
+                created_at=now,
+                completed_at=now,
+            )
+            fresh.append(transfer)
+        mains.append(transfer)
+    if fresh:
+        Transfer.objects.bulk_create(fresh, batch_size=2000)
+    levies: list[Transfer] = []
+    for leg, transfer in zip(legs, mains, strict=True):
+        if leg.levy:
+            assert levy_account is not None
+            levies.append(
+                Transfer(
+                    currency_id=transfer.currency_id,
+                    payer_id=leg.payer.pk,
+                    payee_id=levy_account[leg.payer.currency_id].pk,
+                    amount_minor=leg.levy,
+                    memo=_("levy on transfer #%(id)s") % {"id": transfer.pk},
+                    category="levy",
+                    kind=Transfer.Kind.LEVY,
+                    parent=transfer,
+                    batch=batch,
+                    created_by=created_by,
+                    created_at=now,
+                    completed_at=now,
+                )
+            )
+    if levies:
+        Transfer.objects.bulk_create(levies, batch_size=2000)
+
+    # 3. entries, chained per account, in the same order as the validation.
+    running = dict(start)
+    touched: dict[int, Account] = {}
+    entries: list[Entry] = []
+    when = canonical_time(now)
+    levy_iter = iter(levies)
+
+    def append(account: Account, transfer_id: int, amount: int) -> None:
+        running[account.pk] += amount
+        seq = account.entry_count + 1
+        canonical = entry_canonical(
+            account_id=account.pk,
+            seq=seq,
+            transfer_id=transfer_id,
+            amount=amount,
+            balance_after=running[account.pk],
+            created_at_iso=when,
+        )
+        digest = entry_hash(account.head_hash, canonical)
+        entries.append(
+            Entry(
+                account_id=account.pk,
+                transfer_id=transfer_id,
+                seq=seq,
+                amount=amount,
+                balance_after=running[account.pk],
+                created_at=now,
+                prev_hash=account.head_hash,
+                hash=digest,
+            )
+        )
+        account.head_hash = digest
+        account.entry_count = seq
+        touched[account.pk] = account
+
+    for leg, transfer in zip(legs, mains, strict=True):
+        payer, payee = accounts[leg.payer.pk], accounts[leg.payee.pk]
+        append(payer, transfer.pk, -leg.amount)
+        append(payee, transfer.pk, leg.amount)
+        if leg.levy:
+            assert levy_account is not None
+            levy_transfer = next(levy_iter)
+            append(payer, levy_transfer.pk, -leg.levy)
+            append(levy_account[payer.currency_id], levy_transfer.pk, leg.levy)
+    Entry.objects.bulk_create(entries, batch_size=2000)
+    for pk, acc in touched.items():
+        assert running[pk] == acc.balance, "ledger posting out of step"
+    Account.objects.bulk_update(
+        list(touched.values()), ["balance", "reserved", "head_hash", "entry_count"]
+    )
+    for transfer in mains:
+        transfer.warnings = warnings  # type: ignore[attr-defined]
+    return Posted(transfers=mains, warnings=warnings)
+
+
+# --- verification --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    entry_id: int | None = None
+    account_id: int | None = None
+    transfer_id: int | None = None
+
+    def sort_key(self) -> tuple[int, int]:
+        return (0, self.entry_id) if self.entry_id is not None else (1, self.account_id or 0)
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    accounts: int = 0
+    transfers: int = 0
+    currencies: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return min(self.problems, key=Problem.sort_key) if self.problems else None
+
+
+def verify(*, currency: Currency | None = None) -> VerifyReport:
+    """Recompute every account's hash chain and balance, every transfer's entries, and
+    each currency's zero sum. Problems are collected; `first` is the earliest entry."""
+    report = VerifyReport()
+    accounts = Account.objects.all()
+    entries = Entry.objects.all()
+    transfers = Transfer.objects.all()
+    currencies = Currency.objects.all()
+    if currency is not None:
+        accounts = accounts.filter(currency=currency)
+        entries = entries.filter(account__currency=currency)
+        transfers = transfers.filter(currency=currency)
+        currencies = currencies.filter(pk=currency.pk)
+    heads = {
+        pk: (balance, reserved, head, count)
+        for pk, balance, reserved, head, count in accounts.values_list(
+            "pk", "balance", "reserved", "head_hash", "entry_count"
+        )
+    }
+    report.accounts = len(heads)
+    per_transfer: dict[int, list[tuple[int, int]]] = {}
+    state: dict[int, tuple[int, str, int]] = {}  # account → (seq, hash, running balance)
+    rows = entries.order_by("account_id", "seq").values_list(
+        "pk",
+        "account_id",
+        "transfer_id",
+        "seq",
+        "amount",
+        "balance_after",
+        "created_at",
+        "prev_hash",
+        "hash",
+    )
+    for (
+        pk,
+        account_id,
+        transfer_id,
+        seq,
+        amount,
+        balance_after,
+        created_at,
+        prev,
+        digest,
+    ) in rows.iterator(chunk_size=5000):
+        report.entries += 1
+        last_seq, last_hash, running = state.get(account_id, (0, GENESIS_HASH, 0))
+        running += amount
+        if seq != last_seq + 1:
+            report.problems.append(
+                Problem(
+                    _(
+                        "entry %(id)s: account %(account)s expected entry number %(want)s, found %(got)s"
+                    )
+                    % {"id": pk, "account": account_id, "want": last_seq + 1, "got": seq},
+                    entry_id=pk,
+                    account_id=account_id,
+                )
+            )
+        if prev != last_hash:
+            report.problems.append(
+                Problem(
+                    _("entry %(id)s: previous hash does not match the chain of account %(account)s")
+                    % {"id": pk, "account": account_id},
+                    entry_id=pk,
+                    account_id=account_id,
+                )
+            )
+        canonical = entry_canonical(
+            account_id=account_id,
+            seq=seq,
+            transfer_id=transfer_id,
+            amount=amount,
+            balance_after=balance_after,
+            created_at_iso=canonical_time(created_at),
+        )
+        if entry_hash(prev, canonical) != digest:
+            report.problems.append(
+                Problem(
+                    _("entry %(id)s: its hash does not match its contents (altered?)") % {"id": pk},
+                    entry_id=pk,
+                    account_id=account_id,
+                )
+            )
+        if balance_after != running:
+            report.problems.append(
+                Problem(
+                    _("entry %(id)s: balance after is %(stored)s but the entries sum to %(sum)s")
+                    % {"id": pk, "stored": balance_after, "sum": running},
+                    entry_id=pk,
+                    account_id=account_id,
+                )
+            )
+            running = balance_after
+        state[account_id] = (seq, digest, running)
+        per_transfer.setdefault(transfer_id, []).append((account_id, amount))
+
+    pending_reserved: dict[int, int] = {}
+    for tid, payer_id, payee_id, amount, status, reserved in transfers.values_list(
+        "pk", "payer_id", "payee_id", "amount_minor", "status", "reserved_minor"
+    ).iterator(chunk_size=5000):
+        report.transfers += 1
+        lines = per_transfer.pop(tid, [])
+        if status == Transfer.Status.PENDING:
+            pending_reserved[payer_id] = pending_reserved.get(payer_id, 0) + reserved
+        expected = (
+            sorted([(payer_id, -amount), (payee_id, amount)])
+            if status == Transfer.Status.COMPLETED
+            else []
+        )
+        if sorted(lines) != expected:
+            report.problems.append(
+                Problem(
+                    _("transfer %(id)s: its entries %(lines)s do not match %(want)s")
+                    % {"id": tid, "lines": sorted(lines), "want": expected},
+                    transfer_id=tid,
+                    account_id=payer_id,
+                )
+            )
+    for tid in per_transfer:
+        report.problems.append(
+            Problem(_("entries refer to transfer %(id)s, which is missing") % {"id": tid})
+        )
+
+    for pk, (balance, reserved, head, count) in heads.items():
+        seq, digest, running = state.get(pk, (0, GENESIS_HASH, 0))
+        if running != balance:
+            report.problems.append(
+                Problem(
+                    _("account %(id)s: balance is %(balance)s but its entries sum to %(sum)s")
+                    % {"id": pk, "balance": balance, "sum": running},
+                    account_id=pk,
+                )
+            )
+        if (seq, digest) != (count, head):
+            report.problems.append(
+                Problem(
+                    _(
+                        "account %(id)s: chain head does not match its last entry (%(count)s entries stored, %(seq)s found)"
+                    )
+                    % {"id": pk, "count": count, "seq": seq},
+                    account_id=pk,
+                )
+            )
+        if reserved != pending_reserved.get(pk, 0):
+            report.problems.append(
+                Problem(
+                    _("account %(id)s: %(reserved)s reserved but pending transfers hold %(held)s")
+                    % {"id": pk, "reserved": reserved, "held": pending_reserved.get(pk, 0)},
+                    account_id=pk,
+                )
+            )
+
+    sums = {
+        row["currency__code"]: row["total"]
+        for row in accounts.values("currency__code").annotate(total=Sum("balance"))
+    }
+    report.currencies = currencies.count()
+    for code, total in sorted(sums.items()):
+        if total != 0:
+            report.problems.append(
+                Problem(
+                    _("currency %(code)s: balances sum to %(total)s, not zero")
+                    % {"code": code, "total": total}
+                )
+            )
+    return report

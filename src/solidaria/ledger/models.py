@@ -1,0 +1,400 @@
+"""Mutual credit: currencies the network issues, accounts, transfers and the journal.
+
+Balances are cached on `Account` and updated in the same transaction as the journal
+entries; CHECK constraints make a limit breach impossible even if Python were wrong.
+The journal (`Entry`) is append-only and hash-chained per account: each entry's hash
+covers the previous entry's hash in that account and the entry's canonical form, and
+the account row (locked for every posting) holds the chain head. `solidaria ledger
+verify` recomputes all of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from solidaria.core.money import format_minor, format_minutes
+
+GENESIS_HASH = "0" * 64
+
+
+class Currency(models.Model):
+    class UnitKind(models.TextChoices):
+        MONEY = "money", _("money")
+        TIME = "time", _("time")
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    unit_kind = models.CharField(_("unit"), max_length=8, choices=UnitKind, default=UnitKind.MONEY)
+    exponent = models.PositiveSmallIntegerField(
+        _("decimal places"), default=2, help_text=_("2 for cents, 0 for minutes")
+    )
+    default_credit_limit = models.BigIntegerField(
+        _("default credit limit"),
+        default=0,
+        help_text=_("how far below zero a new account may go, in minor units"),
+    )
+    default_upper_limit = models.BigIntegerField(
+        _("default upper limit"),
+        null=True,
+        blank=True,
+        help_text=_("highest balance a new account may hold; empty for none"),
+    )
+    soft_credit_limit = models.BigIntegerField(
+        _("soft credit limit"),
+        null=True,
+        blank=True,
+        help_text=_("below minus this, payments still go through but the payer is warned"),
+    )
+    soft_upper_limit = models.BigIntegerField(
+        _("soft upper limit"),
+        null=True,
+        blank=True,
+        help_text=_("above this, payments still go through but the payee is warned"),
+    )
+    starting_grant = models.BigIntegerField(
+        _("starting grant"), default=0, help_text=_("credited to each new member account")
+    )
+    levy_basis_points = models.PositiveIntegerField(
+        _("levy (basis points)"),
+        default=0,
+        help_text=_("charged to the payer on each payment; 100 = 1%"),
+    )
+    authorisation_threshold = models.BigIntegerField(
+        _("authorisation threshold"),
+        null=True,
+        blank=True,
+        help_text=_("payments above this wait for a steward; empty for never"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = _("currencies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(exponent__lte=6), name="ledger_currency_exponent_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(default_credit_limit__gte=0), name="ledger_currency_credit_limit_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(starting_grant__gte=0), name="ledger_currency_grant_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(levy_basis_points__lte=10000), name="ledger_currency_levy_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def format(self, amount: int) -> str:
+        if self.unit_kind == self.UnitKind.TIME and self.exponent == 0:
+            return format_minutes(amount)
+        return format_minor(amount, exponent=self.exponent)
+
+    def levy_for(self, amount: int) -> int:
+        """The levy on a payment, rounded down: the payer is never charged a fraction."""
+        return amount * self.levy_basis_points // 10000
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        MEMBER = "member", _("member")
+        ORGANISATION = "organisation", _("organisation")
+        SYSTEM = "system", _("system")
+
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="accounts")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.MEMBER)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_accounts",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    credit_limit = models.BigIntegerField(
+        _("credit limit"), null=True, blank=True, help_text=_("empty: no limit (system accounts)")
+    )
+    upper_limit = models.BigIntegerField(_("upper limit"), null=True, blank=True)
+    balance = models.BigIntegerField(_("balance"), default=0)
+    reserved = models.BigIntegerField(_("reserved"), default=0)
+    head_hash = models.CharField(max_length=64, default=GENESIS_HASH, editable=False)
+    entry_count = models.BigIntegerField(default=0, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["currency__code", "kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0), name="ledger_account_reserved_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
+                name="ledger_account_credit_limit_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True)
+                | Q(balance__gte=F("reserved") - F("credit_limit")),
+                name="ledger_account_within_credit_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(upper_limit__isnull=True) | Q(balance__lte=F("upper_limit")),
+                name="ledger_account_within_upper_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="system") | Q(owner__isnull=False),
+                name="ledger_account_owner_unless_system",
+            ),
+            models.UniqueConstraint(
+                fields=["currency", "owner"],
+                condition=Q(kind="member"),
+                name="ledger_one_member_account_per_currency",
+            ),
+            models.UniqueConstraint(
+                fields=["currency", "name"],
+                condition=Q(kind="system"),
+                name="ledger_system_account_name_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.currency.code}"
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.reserved
+
+
+class TransferBatch(models.Model):
+    """One bulk request (one-to-many, many-to-one or a CSV import): all lines or none."""
+
+    class Kind(models.TextChoices):
+        ONE_TO_MANY = "one_to_many", _("one payer, many payees")
+        MANY_TO_ONE = "many_to_one", _("many payers, one payee")
+        IMPORT = "import", _("import")
+
+    kind = models.CharField(max_length=16, choices=Kind)
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    line_count = models.PositiveIntegerField(default=0)
+    total_minor = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"batch #{self.pk} ({self.line_count} lines)"
+
+
+class Transfer(models.Model):
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("payment")
+        REQUEST = "request", _("payment request")
+        BULK = "bulk", _("bulk payment")
+        IMPORT = "import", _("import")
+        GRANT = "grant", _("starting grant")
+        LEVY = "levy", _("levy")
+        REVERSAL = "reversal", _("reversal")
+
+    class Status(models.TextChoices):
+        COMPLETED = "completed", _("completed")
+        PENDING = "pending", _("awaiting authorisation")
+        REJECTED = "rejected", _("rejected")
+
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    payer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transfers_out")
+    payee = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transfers_in")
+    amount_minor = models.BigIntegerField(_("amount"))
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=64, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.PAYMENT)
+    status = models.CharField(max_length=16, choices=Status, default=Status.COMPLETED)
+    reserved_minor = models.BigIntegerField(
+        default=0, help_text=_("held on the payer's account while awaiting authorisation")
+    )
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="levies"
+    )
+    batch = models.ForeignKey(
+        TransferBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_minor__gt=0), name="ledger_transfer_amount_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=~Q(payer=F("payee")), name="ledger_transfer_payer_is_not_payee"
+            ),
+            models.CheckConstraint(
+                condition=Q(reserved_minor__gte=0), name="ledger_transfer_reserved_gte_0"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "currency"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.currency.format(self.amount_minor)} {self.currency.code}"
+
+
+class Entry(models.Model):
+    """One line of the journal: an account's change from one transfer. Never updated."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
+    seq = models.BigIntegerField(help_text=_("position in the account's chain, from 1"))
+    amount = models.BigIntegerField()
+    balance_after = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["account", "seq"]
+        verbose_name_plural = _("entries")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "seq"], name="ledger_entry_account_seq"),
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_nonzero"),
+        ]
+        indexes = [models.Index(fields=["account", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"entry #{self.pk} account {self.account_id} seq {self.seq}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("journal entries are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("journal entries are append-only")
+
+
+def entry_canonical(
+    *,
+    account_id: int,
+    seq: int,
+    transfer_id: int,
+    amount: int,
+    balance_after: int,
+    created_at_iso: str,
+) -> str:
+    return f"v1|{account_id}|{seq}|{transfer_id}|{amount}|{balance_after}|{created_at_iso}"
+
+
+def entry_hash(prev_hash: str, canonical: str) -> str:
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+class PaymentRequest(models.Model):
+    """The payee asks; the payer accepts (a transfer is made) or declines."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        CANCELLED = "cancelled", _("cancelled")
+
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    payee = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="requests_made")
+    payer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="requests_received")
+    amount_minor = models.BigIntegerField(_("amount"))
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.OPEN)
+    transfer = models.OneToOneField(
+        Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
+    )
+    listing = models.ForeignKey(
+        "Listing", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_minor__gt=0), name="ledger_request_amount_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=~Q(payer=F("payee")), name="ledger_request_payer_is_not_payee"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"request #{self.pk}"
+
+
+class Listing(models.Model):
+    """An offer or a want a member posts."""
+
+    class Kind(models.TextChoices):
+        OFFER = "offer", _("offer")
+        WANT = "want", _("want")
+
+    class ItemType(models.TextChoices):
+        GOOD = "good", _("good")
+        SERVICE = "service", _("service")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_listings"
+    )
+    kind = models.CharField(_("offer or want"), max_length=8, choices=Kind)
+    item_type = models.CharField(
+        _("good or service"), max_length=8, choices=ItemType, default=ItemType.SERVICE
+    )
+    title = models.CharField(_("title"), max_length=120)
+    category = models.CharField(_("category"), max_length=64)
+    description = models.TextField(_("description"))
+    place = models.CharField(_("place"), max_length=120, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    price_minor = models.BigIntegerField(_("price"), null=True, blank=True)
+    currency = models.ForeignKey(
+        Currency, null=True, blank=True, on_delete=models.PROTECT, related_name="listings"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_minor__isnull=True) | Q(currency__isnull=False),
+                name="ledger_listing_price_has_currency",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_minor__isnull=True) | Q(price_minor__gt=0),
+                name="ledger_listing_price_gt_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
