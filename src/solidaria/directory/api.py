@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from solidaria.core.errors import ValidationFailed
 from solidaria.directory import clustering, queries, search, services
@@ -178,8 +178,8 @@ def get_organisation(request: HttpRequest, org_id: int) -> Organisation:
 @router.post(
     "/organisations", response={201: OrganisationDetail}, summary="Propose an organisation"
 )
-def create_organisation(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Organisation]:
-    return 201, services.organisation_create(actor=request.user, data=payload.dict())
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status:
+    return Status(201, services.organisation_create(actor=request.user, data=payload.dict()))
 
 
 @router.patch(

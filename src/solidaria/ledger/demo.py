@@ -97,10 +97,11 @@ def load(*, stdout: Any) -> None:
     steward = users["steward"]
     currencies = {}
     for spec in (TIME_BANK, COMMUNITY):
-        spec = dict(spec)
-        found = Currency.objects.filter(code=spec["code"]).first()
-        currencies[spec["code"]] = found or services.currency_create(
-            actor=steward, code=spec.pop("code"), name=spec.pop("name"), **spec
+        settings = dict(spec)
+        code, name = settings.pop("code"), settings.pop("name")
+        found = Currency.objects.filter(code=code).first()
+        currencies[code] = found or services.currency_create(
+            actor=steward, code=code, name=name, **settings
         )
     accounts: dict[tuple[str, str], Account] = {}
     for name, user in users.items():

@@ -304,7 +304,14 @@ class Problem:
     transfer_id: int | None = None
 
     def sort_key(self) -> tuple[int, int]:
-        return (0, self.entry_id) if self.entry_id is not None else (1, self.account_id or 0)
+        """Entries first (by id), then accounts, then transfers, then currency sums."""
+        if self.entry_id is not None:
+            return (0, self.entry_id)
+        if self.transfer_id is not None:
+            return (2, self.transfer_id)
+        if self.account_id is not None:
+            return (1, self.account_id)
+        return (3, 0)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import TextIO
 
 import numpy as np
 
-from solidaria.clearing.engine.model import ObligationTable
+from solidaria.clearing.engine.model import IntArray, ObligationTable
 from solidaria.clearing.engine.solver import ClearingResult
 
 HEADER = ("debtor", "creditor", "amount")
@@ -46,8 +46,9 @@ class CsvError(ValueError):
 def parse_amount(text: str, *, decimals: int) -> int:
     """A positive decimal string → minor units, exactly; ValueError otherwise."""
     raw = text.strip()
+    scale: int = 10**decimals
     if raw.isdigit() and raw.isascii():
-        value = int(raw) * 10**decimals
+        value = int(raw) * scale
     else:
         match = _DECIMAL.fullmatch(raw)
         if match is None or not raw.isascii():
@@ -165,16 +166,14 @@ def result_rows(result: ClearingResult, *, decimals: int = 2) -> Iterator[list[s
         yield list(row)
 
 
-def _format_column(values: np.ndarray, decimals: int) -> list[str]:  # type: ignore[type-arg]
+def _format_column(values: IntArray, decimals: int) -> list[str]:
     if decimals == 0:
         return [str(v) for v in values.tolist()]
     whole, frac = np.divmod(values, 10**decimals)
     return [f"{w}.{f:0{decimals}d}" for w, f in zip(whole.tolist(), frac.tolist(), strict=True)]
 
 
-def write_result(
-    result: ClearingResult, target: TextIO | Path | str, *, decimals: int = 2
-) -> None:
+def write_result(result: ClearingResult, target: TextIO | Path | str, *, decimals: int = 2) -> None:
     """Write the input rows plus `setoff,remaining` as CSV (to a path or an open file)."""
     if isinstance(target, str | Path):
         with open(target, "w", encoding="utf-8", newline="") as handle:

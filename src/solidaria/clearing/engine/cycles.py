@@ -139,9 +139,7 @@ def _has_flow(left: list[int], pointer: list[int], end: list[int], node: int) ->
     return arc < end[node]
 
 
-def _make_cycle(
-    members: tuple[MemberId, ...], nodes: list[int], amount: int, hub: int
-) -> Cycle:
+def _make_cycle(members: tuple[MemberId, ...], nodes: list[int], amount: int, hub: int) -> Cycle:
     if hub in nodes:
         at = nodes.index(hub)
         chain = nodes[at + 1 :] + nodes[:at]

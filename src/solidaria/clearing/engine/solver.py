@@ -292,7 +292,7 @@ def _distribute(
 ) -> IntArray:
     """Give each pair's set-off to its obligations in row order (first listed first)."""
     setoff = np.zeros(len(amount), dtype=np.int64)
-    if not len(amount):
+    if not len(pair_setoff):
         return setoff
     valid = group >= 0
     sorted_amount = np.where(valid, amount[order], 0)
@@ -305,7 +305,7 @@ def _distribute(
     starts = np.flatnonzero(is_start & valid)
     group_base[group[starts]] = before[starts]
     before_in_group = before - group_base[safe_group]
-    budget = pair_setoff[safe_group] if len(pair_setoff) else np.zeros(len(group), np.int64)
+    budget = pair_setoff[safe_group]
     share = np.clip(budget - before_in_group, 0, sorted_amount)
     setoff[order] = np.where(valid, share, 0)
     return setoff
