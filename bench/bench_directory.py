@@ -153,6 +153,7 @@ def import_real(rows: list[dict[str, Any]]) -> int:
         for fmt, name in DEMO_FILES
     )
     elapsed = time.perf_counter() - started
+    _analyze()
     rows.append(
         row(
             "re-import all real files (no changes)",

@@ -1,8 +1,8 @@
 """Reads shared by pages, API and exports: who may see what, results as pages and files.
 
 The bridge to the pure engine (ballot validation, counting, Pabulib reading and
-writing) lives in `solidaria.budgeting.engine_io`-style functions at the end of this
-module so that services, pages and the API all call the engine the same way.
+writing) is the last part of this module, so that services, pages and the API all call
+the engine the same way.
 """
 
 from __future__ import annotations
@@ -403,7 +403,7 @@ PABULIB_TO_SETTINGS: dict[str, tuple[str, str]] = {
     "greedy-threshold": (Rule.GREEDY_THRESHOLD, Completion.NONE),
     "greedy-no-skip": (Rule.GREEDY_NO_SKIP, Completion.NONE),
     "phragmen": (Rule.PHRAGMEN, Completion.NONE),
-    "equalshares": (Rule.MES, Completion.ADD1),
+    "equalshares": (Rule.MES, Completion.NONE),
     **{name: (Rule.MES, completion) for completion, name in MES_RULES.items()},
 }
 LIMIT_KEYS = (
@@ -753,42 +753,65 @@ def engine_scores(instance: em.Instance, profile: em.Profile) -> list[int]:
 
 
 def engine_count(instance: em.Instance, profile: em.Profile, rule: str, utility: str) -> Any:
-    """Thin adapter: the engine's rule for a Pabulib rule name (see `MES_RULES`)."""
+    """The engine's `rules.count`; MES with approval utilities (a process setting the
+    engine's rule table does not name) goes to `method_of_equal_shares` directly."""
     from solidaria.budgeting.engine import completion as ec
-    from solidaria.budgeting.engine import greedy
+    from solidaria.budgeting.engine import rules
 
-    if rule == "greedy":
-        return greedy.greedy(instance, profile, rule=rule)
-    if rule == "greedy-no-skip":
-        return greedy.greedy(instance, profile, skip=False, rule=rule)
-    if rule == "greedy-threshold":
-        threshold = instance.meta_int("min_project_score_threshold") or 0
-        return greedy.greedy(instance, profile, threshold=threshold, rule=rule)
     mes = {
         "mes": (ec.Completion.NONE, ec.Comparison.NONE),
         "equalshares/add1": (ec.Completion.ADD1, ec.Comparison.NONE),
         "equalshares/add1-comparison": (ec.Completion.ADD1, ec.Comparison.SATISFACTION),
         "mes/add1-pabutools": (ec.Completion.ADD1_PABUTOOLS, ec.Comparison.NONE),
     }
-    if rule in mes:
+    if rule in mes and utility == ec.Utility.APPROVAL:
         completion, comparison = mes[rule]
         return ec.method_of_equal_shares(
             instance,
             profile,
-            utility=ec.Utility(utility),
+            utility=ec.Utility.APPROVAL,
             completion=completion,
             comparison=comparison,
             rule=rule,
         )
-    raise ValidationFailed(
-        _("The rule '%(rule)s' is not available.") % {"rule": rule}, field="rule"
-    )
+    try:
+        return rules.count(instance, profile, rule)
+    except rules.UnknownRuleError as exc:
+        raise ValidationFailed(
+            _("The rule '%(rule)s' is not available.") % {"rule": rule}, field="rule"
+        ) from exc
 
 
 def engine_ballot_problem(
     process: Process, *, projects: list[str], points: list[int], costs: dict[str, int]
 ) -> str:
-    """Why the ballot breaks the process's rules, or "" when it is valid."""
+    """The engine's ballot check decides; its reason is shown translated when we know it."""
+    from solidaria.budgeting.engine import ballots
+
+    rules = ballots.BallotRules(
+        em.BallotType(str(process.ballot_type)),
+        min_length=process.min_length,
+        max_length=process.max_length,
+        max_sum_cost=process.max_sum_cost,
+        max_points=process.max_points,
+        min_sum_points=process.min_sum_points,
+        max_sum_points=process.max_sum_points,
+    )
+    reason = ballots.validate_ballot(
+        rules,
+        costs,
+        projects,
+        points if process.ballot_type == BallotType.CUMULATIVE else None,
+    )
+    if reason is None:
+        return ""
+    return _translated_problem(process, projects=projects, points=points, costs=costs) or reason
+
+
+def _translated_problem(
+    process: Process, *, projects: list[str], points: list[int], costs: dict[str, int]
+) -> str:
+    """The engine's refusal in the member's language (same checks, same order)."""
     n = len(projects)
     if process.ballot_type == BallotType.CHOOSE_1 and n != 1:
         return _("Choose exactly one project.")

@@ -133,7 +133,10 @@ def process_import(request: HttpRequest) -> HttpResponse:
 
 def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
-    projects = process.projects.all().order_by("id")
+    projects = [
+        {"project": p, "cost_text": queries.money(process, p.cost_minor)}
+        for p in process.projects.all().order_by("id")
+    ]
     return render(
         request,
         "budgeting/process.html",

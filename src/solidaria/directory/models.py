@@ -93,7 +93,7 @@ class Organisation(models.Model):
             models.Index(fields=["status", "ica_activity"], name="dir_org_status_ica"),
             models.Index(fields=["status", "activity"], name="dir_org_status_activity"),
             models.Index(fields=["status", "structure"], name="dir_org_status_structure"),
-            models.Index(fields=["latitude", "longitude"], name="dir_org_lat_lon"),
+            models.Index(fields=["latitude", "longitude", "status"], name="dir_org_lat_lon"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,6 +164,34 @@ def facets(qs: QuerySet[Organisation], language: str | None = None) -> dict[str,
     return out
 
 
+# Unfiltered facet counts of a large directory, per language: (expires, total, facets).
+_UNFILTERED: dict[str | None, tuple[float, int, dict[str, list[FacetValue]]]] = {}
+UNFILTERED_TTL_S = 30.0
+CACHE_FROM = 10_000
+
+
+def _is_unfiltered(params: SearchParams) -> bool:
+    return not (
+        params.q.strip() or params.bbox or params.activity or params.structure or params.country
+    )
+
+
+def _facets_for(
+    params: SearchParams, qs: QuerySet[Organisation], total: int, language: str | None
+) -> dict[str, list[FacetValue]]:
+    """The landing page of a big directory asks the same question every time: its facet
+    counts are kept for 30 s (while the total is unchanged)."""
+    if total < CACHE_FROM or not _is_unfiltered(params):
+        return facets(qs, language)
+    cached = _UNFILTERED.get(language)
+    now = time.monotonic()
+    if cached and cached[0] > now and cached[1] == total:
+        return cached[2]
+    found = facets(qs, language)
+    _UNFILTERED[language] = (now + UNFILTERED_TTL_S, total, found)
+    return found
+
+
 def search(
     params: SearchParams, *, with_facets: bool = True, language: str | None = None
 ) -> SearchResult:
@@ -180,7 +209,7 @@ def search(
         pages=pages,
         page_size=size,
         results=results,
-        facets=facets(qs, language) if with_facets else {},
+        facets=_facets_for(params, qs, total, language) if with_facets else {},
     )
 
 

@@ -115,6 +115,7 @@ def load_taxonomies(root: Path | None = None) -> dict[str, int]:
         elif row.labels != concept.labels or row.scope_notes != concept.scope_notes:
             row.labels, row.scope_notes = dict(concept.labels), dict(concept.scope_notes)
             to_update.append(row)
+    _LABELS.clear()
     Concept.objects.bulk_create(to_create, batch_size=500)
     Concept.objects.bulk_update(to_update, ["labels", "scope_notes"], batch_size=500)
     return {"concepts": len(parsed), "created": len(to_create), "updated": len(to_update)}
@@ -128,12 +129,24 @@ def known_codes() -> dict[str, set[str]]:
     return codes
 
 
+_LABELS: dict[tuple[tuple[str, ...], str | None], dict[tuple[str, str], str]] = {}
+
+
 def labels(schemes: Iterable[str], language: str | None = None) -> dict[tuple[str, str], str]:
-    """(scheme, code) -> label in the language (English, then the code, as fallbacks)."""
-    return {
-        (c.scheme, c.code): c.label(language)
-        for c in Concept.objects.filter(scheme__in=list(schemes))
-    }
+    """(scheme, code) -> label in the language (English, then the code, as fallbacks).
+
+    Cached per process: concepts change only when load_taxonomies runs (which clears the
+    cache here; other processes see new labels after a restart)."""
+    key = (tuple(sorted(schemes)), language)
+    if key not in _LABELS:
+        found = {
+            (c.scheme, c.code): c.label(language)
+            for c in Concept.objects.filter(scheme__in=list(key[0]))
+        }
+        if not found:
+            return found  # nothing loaded yet: do not cache an empty answer
+        _LABELS[key] = found
+    return _LABELS[key]
 
 
 def concept_uri(scheme: str, code: str) -> str:

@@ -89,9 +89,7 @@ class Membership(models.Model):
         ENDED = "ended", _("left")
 
     coop = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="memberships")
-    user = models.ForeignKey(
-        USER_MODEL, on_delete=models.PROTECT, related_name="coop_memberships"
-    )
+    user = models.ForeignKey(USER_MODEL, on_delete=models.PROTECT, related_name="coop_memberships")
     member_class = models.ForeignKey(
         MemberClass, on_delete=models.PROTECT, related_name="memberships"
     )
@@ -410,9 +408,13 @@ class PatronageInput(AppendOnly):
             models.CheckConstraint(condition=Q(purchases_minor__gte=0), name="gov_purchases_gte_0"),
         ]
 
+    def __str__(self) -> str:
+        return f"patronage of membership {self.membership_id} in run {self.run_id}"
+
 
 class AllocationLine(AppendOnly):
-    """One member's or one fund's cents; members split into cash and capital credit."""
+    """One member's or one fund's cents. A member's split into cash (ledger) and capital
+    credit (register); a fund's is all paid into the fund's ledger account."""
 
     run = models.ForeignKey(AllocationRun, on_delete=models.PROTECT, related_name="lines")
     membership = models.ForeignKey(
@@ -434,6 +436,9 @@ class AllocationLine(AppendOnly):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.account}: {self.cents}"
+
 
 class AllocationAcceptance(AppendOnly):
     """A steward accepted a run: it was applied to the ledger and the register. At most
@@ -454,3 +459,6 @@ class AllocationAcceptance(AppendOnly):
         constraints = [
             models.UniqueConstraint(fields=["coop", "year"], name="gov_one_accepted_run_per_year"),
         ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} accepted"

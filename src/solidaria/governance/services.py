@@ -40,8 +40,8 @@ from solidaria.governance.models import (
     MemberClass,
     Membership,
     OutcomeVersion,
-    PatronageInput,
     Participation,
+    PatronageInput,
     Poll,
     PollResult,
     ShareType,
@@ -851,7 +851,13 @@ def allocation_run_create(
             for m, share in zip(memberships, allocation.members, strict=True)
         ]
         + [
-            AllocationLine(run=run, account=f.account, cents=f.cents, exact=str(f.exact_cents))
+            AllocationLine(
+                run=run,
+                account=f.account,
+                cents=f.cents,
+                cash_cents=f.cents,  # a fund's share is paid into its ledger account
+                exact=str(f.exact_cents),
+            )
             for f in allocation.funds
         ]
     )
@@ -869,13 +875,17 @@ def coop_account_name(coop: Cooperative, fund: str = "") -> str:
 
 
 def _system_account(currency: Any, name: str) -> Any:
-    from solidaria.ledger import services as ledger
+    """The co-op's own system account (no owner, no limit), made like the ledger makes its
+    network account: `ledger.services.account_open` refuses system accounts."""
     from solidaria.ledger.models import Account
 
-    found = Account.objects.filter(currency=currency, kind=Account.Kind.SYSTEM, name=name).first()
-    return found or ledger.account_open(
-        actor=None, currency=currency, kind=Account.Kind.SYSTEM, name=name
+    account, _created = Account.objects.get_or_create(
+        currency=currency,
+        kind=Account.Kind.SYSTEM,
+        name=name,
+        defaults={"credit_limit": None, "upper_limit": None},
     )
+    return account
 
 
 def allocation_accept(*, actor: Any, run: AllocationRun | int) -> AllocationAcceptance:

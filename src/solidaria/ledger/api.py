@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema
 from ninja.responses import Status
 
-from solidaria.core.errors import PermissionDenied
+from solidaria.core.errors import PermissionDenied, ValidationFailed
 from solidaria.core.permissions import is_steward
 from solidaria.ledger import listings, murmurations, queries, services
 from solidaria.ledger.journal import verify
@@ -360,7 +360,7 @@ def currency_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/currencies", response={201: CurrencyOut}, summary="Create a currency (steward)")
 def currency_create(request: HttpRequest, payload: CurrencyIn) -> Status[dict[str, Any]]:
-    data = payload.dict()
+    data = payload.model_dump()
     currency = services.currency_create(
         actor=request.user, code=data.pop("code"), name=data.pop("name"), **data
     )
@@ -370,7 +370,7 @@ def currency_create(request: HttpRequest, payload: CurrencyIn) -> Status[dict[st
 @router.patch("/currencies/{code}", response=CurrencyOut, summary="Change settings (steward)")
 def currency_update(request: HttpRequest, code: str, payload: CurrencyPatch) -> dict[str, Any]:
     currency = queries.currency_by_code(code)
-    changes = payload.dict(exclude_unset=True)
+    changes = payload.model_dump(exclude_unset=True)
     reason = changes.pop("reason")
     currency = services.currency_update(
         actor=request.user, currency=currency, reason=reason, **changes
@@ -503,7 +503,7 @@ def transfer_bulk(
             amount = queries.resolve_amount(
                 currency, amount=line.amount, amount_minor=line.amount_minor
             )
-        except services.ValidationFailed as exc:
+        except ValidationFailed as exc:
             exc.message = _("line %(line)s: %(reason)s") % {"line": i, "reason": exc.message}
             raise
         lines.append((line.account, amount, line.memo, line.category))
@@ -646,7 +646,7 @@ def listing_list(request: HttpRequest, filters: Query[ListingFilter]) -> list[di
 
 @router.post("/offers-wants", response={201: ListingOut}, summary="Post an offer or a want")
 def listing_create(request: HttpRequest, payload: ListingIn) -> Status[dict[str, Any]]:
-    listing = listings.listing_create(actor=request.user, **payload.dict())
+    listing = listings.listing_create(actor=request.user, **payload.model_dump())
     return Status(201, listing_out(listing))
 
 

@@ -76,7 +76,6 @@ def add1(
         b = Fraction(instance.budget)
         return run_mes(prepared, b, tie_breaking=tie_breaking, explain=True), Add1Trace(b, 1)
     chosen_b = Fraction(instance.budget, n)
-    current = run_mes(prepared, chosen_b, tie_breaking=tie_breaking)
     b = Fraction(instance.budget // n)
     runs = 1
     while True:
@@ -85,7 +84,7 @@ def add1(
         if _cost(instance, nxt) > instance.budget:
             break
         b += increment
-        chosen_b, current = b, nxt
+        chosen_b = b
     final = run_mes(prepared, chosen_b, tie_breaking=tie_breaking, explain=True)
     return final, Add1Trace(chosen_b, runs)
 
@@ -97,14 +96,16 @@ def add1_exhaustive(
     ``floor(budget / voters)`` and stop as soon as the outcome is exhaustive."""
     instance = prepared.instance
     n = prepared.num_voters
-    everything = range(len(instance.projects))
+    # Exhaustiveness over projects somebody supports (the tool checks every project, and would
+    # loop for ever when an unsupported project fits the leftover budget).
+    eligible = [pd.index for pd in prepared.projects]
     if sum(p.cost for p in instance.projects) <= instance.budget:
         b = Fraction(instance.budget, n)
         return run_mes(prepared, b, tie_breaking=tie_breaking, explain=True), Add1Trace(b, 1)
     b = Fraction(instance.budget // n)
     current = run_mes(prepared, b, tie_breaking=tie_breaking)
     runs = 1
-    while not _exhaustive(instance, current.selected, everything):
+    while not _exhaustive(instance, current.selected, eligible):
         nxt = run_mes(prepared, b + increment, tie_breaking=tie_breaking)
         runs += 1
         if _cost(instance, nxt) > instance.budget:
@@ -218,7 +219,7 @@ def method_of_equal_shares(
     params["mes_runs"] = trace.runs
     chosen = list(run.selected)
     details = dict(run.details)
-    for i, p in enumerate(instance.projects):
+    for p in instance.projects:
         if p.id not in details:
             status = "withdrawn" if p.is_withdrawn else "no_support"
             details[p.id] = ProjectDetail(p.id, status, status.replace("_", " "))

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from itertools import chain
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -76,19 +75,18 @@ class Prepared:
         self.num_voters = profile.num_voters
         self.utility = utility
         approval_like = profile.points is None and profile.ballot_type is not BallotType.ORDINAL
+        keys: list[tuple[tuple[int, int], ...]]
         if approval_like:
             raw = Counter(tuple(sorted(b)) for b in profile.ballots)
-            keys = list(raw)
-            flat_p = np.fromiter(chain.from_iterable(keys), dtype=np.int64)
-            flat_u = np.ones(len(flat_p), dtype=np.int64)
+            keys = [tuple((p, 1) for p in k) for k in raw]
+            counts = list(raw.values())
         else:
             pairs = Counter(tuple(sorted(profile.utilities(v))) for v in range(profile.num_voters))
-            raw = Counter({tuple(p for p, _ in k): 0 for k in pairs})
             keys = list(pairs)
-            flat_p = np.fromiter((p for k in keys for p, _ in k), dtype=np.int64)
-            flat_u = np.fromiter((u for k in keys for _, u in k), dtype=np.int64)
-        counts = raw if approval_like else pairs
-        mult = np.fromiter((counts[k] for k in keys), dtype=np.int64, count=len(keys))  # type: ignore[index]
+            counts = list(pairs.values())
+        flat_p = np.fromiter((p for k in keys for p, _ in k), dtype=np.int64)
+        flat_u = np.fromiter((u for k in keys for _, u in k), dtype=np.int64)
+        mult = np.array(counts, dtype=np.int64)
         lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
         flat_g = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
         keep = flat_u > 0
@@ -137,27 +135,25 @@ class MesRun:
 
 
 class _Classes:
-    """Budget classes: exact value and float mirror; equal values share one class."""
+    """Budget classes: exact value and its correctly rounded float mirror."""
 
     def __init__(self, initial: Fraction) -> None:
         initial = Q(initial)
-        self.exact: list[Fraction] = [initial]
-        self.floats: FloatArray = np.zeros(64, dtype=np.float64)
+        self.exact: list[Fraction] = [initial, ZERO]
+        self.floats: FloatArray = np.zeros(1024, dtype=np.float64)
         self.floats[0] = float(initial)
-        self.by_value: dict[Fraction, int] = {initial: 0}
+        self.zero = 1
 
-    def of(self, value: Fraction) -> int:
-        c = self.by_value.get(value)
-        if c is None:
-            c = len(self.exact)
-            self.exact.append(value)
-            if c >= len(self.floats):
-                grown = np.zeros(2 * len(self.floats), dtype=np.float64)
-                grown[: len(self.floats)] = self.floats
-                self.floats = grown
-            self.floats[c] = float(value)
-            self.by_value[value] = c
-        return c
+    def extend(self, values: list[Fraction]) -> int:
+        first = len(self.exact)
+        self.exact.extend(values)
+        need = first + len(values)
+        if need > len(self.floats):
+            grown = np.zeros(max(need, 2 * len(self.floats)), dtype=np.float64)
+            grown[:first] = self.floats[:first]
+            self.floats = grown
+        self.floats[first:need] = [float(v) for v in values]
+        return first
 
 
 @dataclass(slots=True)
@@ -219,8 +215,8 @@ def _exact_money(bk: _Buckets, exact: list[Fraction]) -> Fraction:
     return total
 
 
-def _exact_price(pd: _ProjectData, bk: _Buckets, exact: list[Fraction]) -> Fraction | None:
-    """Smallest rho with sum min(b, rho*u) * m = cost, exactly; None if unaffordable."""
+def _exact_price_sorted(pd: _ProjectData, bk: _Buckets, exact: list[Fraction]) -> Fraction | None:
+    """Smallest rho with sum min(b, rho*u) * m = cost, exactly, by a full exact sort."""
     items = [
         (exact[c], u, m)
         for c, u, m in zip(bk.classes.tolist(), bk.utils.tolist(), bk.counts.tolist(), strict=True)
@@ -236,6 +232,47 @@ def _exact_price(pd: _ProjectData, bk: _Buckets, exact: list[Fraction]) -> Fract
         poor += b * m
         rich -= u * m
     return None
+
+
+def _exact_price(
+    pd: _ProjectData, bk: _Buckets, exact: list[Fraction], floats: FloatArray
+) -> Fraction | None:
+    """The exact price, cheaply: the float order tells which supporters are poor; only their
+    exact money is summed, and the split is then verified exactly wherever the float margin is
+    thin (b/u within TOL of rho). If verification fails, fall back to the full exact sort."""
+    bf = floats[bk.classes]
+    uf = bk.utils.astype(np.float64)
+    keys = bf / uf
+    order = np.argsort(keys, kind="stable")
+    cnt = bk.counts[order]
+    u_sorted = bk.utils[order]
+    cls_sorted = bk.classes[order]
+    paid = (bf * bk.counts)[order]
+    poor_f = np.cumsum(paid) - paid
+    wu = u_sorted * cnt
+    rich_i = pd.total_util - (np.cumsum(wu) - wu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho_f = (pd.cost - poor_f) / rich_i.astype(np.float64)
+    ok = rho_f * u_sorted <= keys[order] * u_sorted
+    if not ok.any():
+        return _exact_price_sorted(pd, bk, exact)
+    k = int(np.argmax(ok))
+    poor = ZERO
+    for c, m in zip(cls_sorted[:k].tolist(), cnt[:k].tolist(), strict=True):
+        v = exact[c]
+        if v:
+            poor += v * m
+    rho = (pd.cost - poor) / Q(int(rich_i[k]))
+    r = float(rho)
+    lo, hi = r * (1 - TOL), r * (1 + TOL)
+    sk = keys[order]
+    for j in np.flatnonzero(sk[:k] >= lo).tolist():  # poor near the boundary: b <= rho*u
+        if exact[int(cls_sorted[j])] > rho * int(u_sorted[j]):
+            return _exact_price_sorted(pd, bk, exact)
+    for j in (np.flatnonzero(sk[k:] <= hi) + k).tolist():  # rich near the boundary: b >= rho*u
+        if exact[int(cls_sorted[j])] < rho * int(u_sorted[j]):
+            return _exact_price_sorted(pd, bk, exact)
+    return rho
 
 
 def _tie_key(
@@ -278,8 +315,10 @@ def run_mes(
             bk = _buckets(pd, cls)
             money, rho, _ = _float_price(pd, bk, classes.floats)
             if money < pd.cost * (1 + TOL) or rho == math.inf:
-                exact_money = _exact_money(bk, classes.exact)
-                if exact_money < pd.cost:
+                # float money is a sum of correctly rounded budgets: relative error << TOL
+                sure = money < pd.cost * (1 - TOL) and not explain
+                exact_money = ZERO if sure else _exact_money(bk, classes.exact)
+                if sure or exact_money < pd.cost:
                     del remaining[k]
                     pid = projects[pd.index].id
                     if explain:
@@ -287,7 +326,7 @@ def run_mes(
                             pd, pid, to_fraction(exact_money), lower[k], last_winner, rnd
                         )
                     continue
-                exact_rho = _exact_price(pd, bk, classes.exact)
+                exact_rho = _exact_price(pd, bk, classes.exact, classes.floats)
                 assert exact_rho is not None
                 rho = float(exact_rho)
             lower[k] = rho
@@ -296,12 +335,15 @@ def run_mes(
         if not evaluated:
             break
         near = [t for t in evaluated if t[0] <= best * (1 + TOL)]
-        priced = [(_exact_price(remaining[k], bk, classes.exact), k, bk) for _, k, bk in near]
+        priced = [
+            (_exact_price(remaining[k], bk, classes.exact, classes.floats), k, bk)
+            for _, k, bk in near
+        ]
         exact_best = min(r for r, _, _ in priced if r is not None)
         if abs(float(exact_best) - best) > best * TOL / 100:
             # float screening was not accurate enough here: price every plausible candidate exactly
             priced = [
-                (_exact_price(remaining[k], bk, classes.exact), k, bk)
+                (_exact_price(remaining[k], bk, classes.exact, classes.floats), k, bk)
                 for r, k, bk in evaluated
                 if r <= float(exact_best) * (1 + TOL) * (1 + TOL)
             ]
@@ -313,7 +355,7 @@ def run_mes(
         selected.append(pd.index)
         prices.append(to_fraction(exact_best))
         if explain:
-            money = to_fraction(_exact_money(bk, classes.exact))
+            behind = to_fraction(_exact_money(bk, classes.exact))
             price = to_fraction(exact_best)
             eff = Fraction(pd.cost) / (price * pd.uniform) if pd.uniform else None
             details[pid] = ProjectDetail(
@@ -324,7 +366,7 @@ def run_mes(
                 pd.supporters,
                 price=price,
                 effective_votes=eff,
-                supporters_money=money,
+                supporters_money=behind,
                 beaten_by=None,
             )
         _charge(pd, bk, cls, classes, exact_best)
@@ -356,12 +398,49 @@ def _unaffordable(
 def _charge(
     pd: _ProjectData, bk: _Buckets, cls: IntArray, classes: _Classes, rho: Fraction
 ) -> None:
-    """Each supporter pays min(budget, rho * u); move its group to the class of its new budget."""
-    new_ids = np.empty(len(bk.classes), dtype=np.int64)
-    for j, (c, u) in enumerate(zip(bk.classes.tolist(), bk.utils.tolist(), strict=True)):
-        b = classes.exact[c]
-        pay = rho * u
-        new_ids[j] = classes.of(b - pay if pay < b else ZERO)
+    """Each supporter pays min(budget, rho * u); move its group to the class of its new budget.
+
+    Rich/poor is read from the float budgets where the margin is wide, exactly elsewhere."""
+    pays: dict[int, Fraction] = {}
+    bf = classes.floats[bk.classes]
+    pay_f = float(rho) * bk.utils.astype(np.float64)
+    new_ids = np.zeros(len(bk.classes), dtype=np.int64)
+    new_ids[:] = classes.zero
+    exact = classes.exact
+    clear_rich = bf > pay_f * (1 + TOL)
+    unclear = ~clear_rich & (bf >= pay_f * (1 - TOL))
+    values: list[Fraction] = []
+    targets: list[int] = []
+    if pd.uniform:
+        idx = np.flatnonzero(clear_rich | unclear)
+        pay_u = rho * pd.uniform
+        values = [exact[c] - pay_u for c in bk.classes[idx].tolist()]
+        if unclear.any():
+            keep = [i for i, v in enumerate(values) if v > 0]
+            values = [values[i] for i in keep]
+            idx = idx[np.array(keep, dtype=np.int64)]
+        if values:
+            first = classes.extend(values)
+            new_ids[idx] = np.arange(first, first + len(values), dtype=np.int64)
+        lookup = np.zeros(int(bk.classes.max()) + 1, dtype=np.int64)
+        lookup[bk.classes] = new_ids
+        cls[pd.groups] = lookup[cls[pd.groups]]
+        return
+    for j in np.flatnonzero(clear_rich | unclear).tolist():
+        c = int(bk.classes[j])
+        u = int(bk.utils[j])
+        pay = pays.get(u)
+        if pay is None:
+            pay = pays[u] = rho * u
+        b = exact[c]
+        if b > pay:
+            values.append(b - pay)
+            targets.append(j)
+    if values:
+        first = classes.extend(values)
+        new_ids[np.array(targets, dtype=np.int64)] = np.arange(
+            first, first + len(values), dtype=np.int64
+        )
     if bk.inverse is None:
         lookup = np.zeros(int(bk.classes.max()) + 1, dtype=np.int64)
         lookup[bk.classes] = new_ids

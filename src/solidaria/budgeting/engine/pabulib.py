@@ -254,12 +254,12 @@ def write(
     vheader += list(profile.voter_fields)
     w.writerow(vheader)
     ids = instance.projects
-    for v, ballot in enumerate(profile.ballots):
-        vid = profile.voter_ids[v] if profile.voter_ids else str(v + 1)
+    for voter, ballot in enumerate(profile.ballots):
+        vid = profile.voter_ids[voter] if profile.voter_ids else str(voter + 1)
         row = [vid, ",".join(ids[i].id for i in ballot)]
         if profile.points is not None:
-            row.append(",".join(str(x) for x in profile.points[v]))
-        row += [profile.voter_fields[h][v] for h in profile.voter_fields]
+            row.append(",".join(str(x) for x in profile.points[voter]))
+        row += [profile.voter_fields[h][voter] for h in profile.voter_fields]
         w.writerow(row)
     text = buf.getvalue()
     if out is not None:

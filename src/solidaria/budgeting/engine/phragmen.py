@@ -47,9 +47,7 @@ def sequential_phragmen(instance: Instance, profile: Profile) -> Outcome:
         tied: list[int] = []
         for i, gs in remaining.items():
             cnt = np.bincount(load_class[gs], weights=mult[gs])
-            total = sum(
-                (loads[c] * int(cnt[c]) for c in np.flatnonzero(cnt).tolist()), start=Q(0)
-            )
+            total = sum((loads[c] * int(cnt[c]) for c in np.flatnonzero(cnt).tolist()), start=Q(0))
             new_load = (total + projects[i].cost) / Q(support[i])
             if best is None or new_load < best:
                 best, tied = new_load, [i]
@@ -83,8 +81,10 @@ def sequential_phragmen(instance: Instance, profile: Profile) -> Outcome:
             support[winner],
             price=to_fraction(best),
         )
-    for p in projects:
-        if p.id not in details:
-            status = "withdrawn" if p.is_withdrawn else "not_reached"
-            details[p.id] = ProjectDetail(p.id, status, "not bought before the rule stopped")
+    for project in projects:
+        if project.id not in details:
+            status = "withdrawn" if project.is_withdrawn else "not_reached"
+            details[project.id] = ProjectDetail(
+                project.id, status, "not bought before the rule stopped"
+            )
     return Outcome("phragmen", tuple(selected), spent, instance.budget, details, {})

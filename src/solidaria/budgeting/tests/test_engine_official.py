@@ -58,8 +58,10 @@ def test_mes_details_explain_winners_and_losers() -> None:
     lost = [d for d in outcome.details.values() if d.status == "unaffordable"]
     assert sorted(d.project for d in funded) == sorted(outcome.selected)
     assert all(d.price is not None and d.effective_votes is not None for d in funded)
-    assert all(d.supporters_money is not None and d.supporters_money < d_cost(instance, d.project)
-               for d in lost)
+    assert all(
+        d.supporters_money is not None and d.supporters_money < d_cost(instance, d.project)
+        for d in lost
+    )
     assert any(d.beaten_by in outcome.selected for d in lost)
 
 

@@ -18,7 +18,8 @@ try:
 except ImportError:  # pragma: no cover
     DATA = Path(os.environ.get("SOLIDARIA_SHARED_DATA", "/work/shared/data")) / "pabulib"
 
-MANIFEST = {row["file"]: row for row in csv.DictReader(open(DATA / "MANIFEST.tsv"), delimiter="\t")}
+with open(DATA / "MANIFEST.tsv", encoding="utf-8") as _fh:
+    MANIFEST = {row["file"]: row for row in csv.DictReader(_fh, delimiter="\t")}
 SMALL = """META
 key;value
 budget;100
@@ -87,7 +88,9 @@ def test_roundtrip_keeps_target_and_decimal_costs() -> None:
         (SMALL.replace("1;a,b", "1;a,a"), "votes", 13, "twice"),
     ],
 )
-def test_bad_input_names_section_and_line(text: str, section: str, line: int, fragment: str) -> None:
+def test_bad_input_names_section_and_line(
+    text: str, section: str, line: int, fragment: str
+) -> None:
     with pytest.raises(PabulibError) as info:
         parse(text)
     assert info.value.section == section

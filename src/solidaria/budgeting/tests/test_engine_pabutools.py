@@ -42,7 +42,9 @@ FAST_FILES = [
 SLOW_FILES = ["France_Toulouse_2024.pb", "Poland_Katowice_2020.pb"]
 
 
-def _ours(instance: Instance, profile: Profile, utility: Utility, completion: Completion) -> list[str]:
+def _ours(
+    instance: Instance, profile: Profile, utility: Utility, completion: Completion
+) -> list[str]:
     outcome = ours(
         instance,
         profile,

@@ -14,6 +14,13 @@ from solidaria.budgeting.tests.test_platform_services import make_voting
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """The people fixtures hash passwords; PBKDF2's cost is not what these tests measure."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 BASE = "/api/budgeting"
 
 
@@ -161,3 +168,16 @@ def test_count_publish_and_results_json(
         ("p3", 2, True),
     ]
     assert result["projects"][1]["detail"]["status"] == "skipped"
+
+
+def test_a_big_count_runs_as_a_task(client, steward, member, steward_token, monkeypatch):
+    # given a process whose ballots are above the inline limit (lowered for the test)
+    process, _ = make_voting(steward, member, rule=Rule.GREEDY, completion=Completion.NONE)
+    services.ballot_cast(actor=member, process=process, projects=["p2"])
+    services.phase_advance(actor=steward, process=process)
+    monkeypatch.setattr(services, "COUNT_INLINE_MAX_BALLOTS", 0)
+    # when the steward counts (the immediate task backend runs the task at once)
+    status, body = call(client, "post", f"/processes/{process.slug}/count", steward_token)
+    # then the task stored the result
+    assert status in (201, 202)
+    assert process.results.get().selected == ["p2"]

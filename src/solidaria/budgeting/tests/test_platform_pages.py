@@ -31,6 +31,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """The people fixtures hash passwords; PBKDF2's cost is not what these tests measure."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _base_layout_links(settings):  # type: ignore[no-untyped-def]
     """base.html links to other apps' pages; while one of them has no pages yet, serve
     these tests from a URLconf that adds empty stand-ins (a no-op once they exist)."""
@@ -283,6 +289,26 @@ def test_an_imported_mes_file_counts_to_the_official_selection(steward, filename
     assert sorted(result.selected) == sorted(pabulib.official_selected(official) or ())
     assert result.engine_rule == "equalshares/add1"
     assert result.parameters["budget"] == str(official.budget)
+
+
+def test_the_results_page_explains_mes_decisions(member_client, steward):
+    # given Assen 2024 imported, counted with MES + Add1 and published
+    text = (PABULIB_DIR / "Netherlands_Assen_2024.pb").read_text(encoding="utf-8")
+    process = services.process_import_pabulib(actor=steward, text=text, slug="assen")
+    result = services.count_run(actor=steward, process=process)
+    services.result_publish(actor=steward, result=result)
+    # when a member opens the results
+    html = member_client.get(reverse("budgeting:results", args=["assen"])).content.decode()
+    # then RuBox (12000 EUR, not funded) says what its supporters had and what beat it
+    rubox = next(r for r in result.projects if r["code"] == "7")
+    assert (rubox["selected"], rubox["detail"]["status"], rubox["detail"]["beaten_by"]) == (
+        False,
+        "unaffordable",
+        "5",
+    )
+    assert "When it dropped out they had 11890.01 EUR left in total; it costs 12000 EUR." in html
+    assert "It was last affordable in the round won by &#x27;LGBTQ+ bijeenkomsten&#x27;." in html
+    assert "Funded in round 1: each supporter paid at most 167.44 EUR" in html
 
 
 def test_an_imported_greedy_file_counts_to_the_official_selection(steward):

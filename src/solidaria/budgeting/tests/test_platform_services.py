@@ -29,6 +29,12 @@ from solidaria.core.errors import Conflict, PermissionDenied, ValidationFailed
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """The people fixtures hash passwords; PBKDF2's cost is not what these tests measure."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_process(steward: User, **overrides: Any) -> Process:
     settings = {
         "title": "Neighbourhood fund",
@@ -185,7 +191,7 @@ def test_a_rule_change_bumps_the_version(steward):
 
 
 @pytest.mark.parametrize(
-    ("settings", "projects", "points", "field", "reason"),
+    ("limits", "projects", "points", "field", "reason"),
     [
         ({"max_length": 1}, ["p1", "p2"], None, "projects", "Choose at most 1 projects."),
         ({"min_length": 2}, ["p1"], None, "projects", "Choose at least 2 projects."),
@@ -237,10 +243,10 @@ def test_a_rule_change_bumps_the_version(steward):
     ],
 )
 def test_an_invalid_ballot_is_refused_with_its_reason_and_nothing_is_stored(
-    steward, member, settings, projects, points, field, reason
+    steward, member, limits, projects, points, field, reason
 ):
     # given an open vote with three projects costing 60, 40 and 30
-    process, _projects = make_voting(steward, member, **settings)
+    process, _projects = make_voting(steward, member, **limits)
     # when the member casts a ballot that breaks a rule
     with pytest.raises(ValidationFailed) as exc:
         services.ballot_cast(actor=member, process=process, projects=projects, points=points)
@@ -251,7 +257,7 @@ def test_an_invalid_ballot_is_refused_with_its_reason_and_nothing_is_stored(
 
 
 @pytest.mark.parametrize(
-    ("settings", "projects", "points"),
+    ("limits", "projects", "points"),
     [
         ({"max_length": 2}, ["p1", "p2"], None),
         ({"max_sum_cost": 100}, ["p1", "p2"], None),
@@ -260,10 +266,8 @@ def test_an_invalid_ballot_is_refused_with_its_reason_and_nothing_is_stored(
         ({"ballot_type": BallotType.ORDINAL, "max_length": 3}, ["p3", "p1", "p2"], None),
     ],
 )
-def test_a_valid_ballot_of_each_type_is_stored_as_given(
-    steward, member, settings, projects, points
-):
-    process, _projects = make_voting(steward, member, **settings)
+def test_a_valid_ballot_of_each_type_is_stored_as_given(steward, member, limits, projects, points):
+    process, _projects = make_voting(steward, member, **limits)
     services.ballot_cast(actor=member, process=process, projects=projects, points=points)
     ballot = Ballot.objects.get()
     assert (ballot.projects, ballot.points) == (projects, points or [])

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -78,21 +80,105 @@ def _check_decimals(decimals: int) -> None:
 
 
 def read_obligations(source: TextIO | Path | str, *, decimals: int = 2) -> ObligationTable:
-    """Parse the CSV (a path or an open text file) into an `ObligationTable`."""
+    """Parse the CSV (a path or an open text file) into an `ObligationTable`.
+
+    A fast pass reads all rows at once; if anything is off, a careful pass re-reads the
+    text line by line to report the first problem with its line and field.
+    """
     _check_decimals(decimals)
     if isinstance(source, str | Path):
         with open(source, encoding="utf-8-sig", newline="") as handle:
-            return _read(handle, decimals)
-    return _read(source, decimals)
+            text = handle.read()
+    else:
+        text = source.read()
+    return _read_fast(text, decimals) or _read_careful(io.StringIO(text, newline=""), decimals)
 
 
-def _read(handle: TextIO, decimals: int) -> ObligationTable:
+def _amount_parser(decimals: int) -> Callable[[str], int]:
+    """Text → minor units, or -1 when the careful pass must look at it."""
+    scales: list[int] = [10 ** (decimals - k) for k in range(decimals + 1)]
+
+    def parse(text: str) -> int:
+        whole, dot, frac = text.partition(".")
+        if not (whole.isdigit() and whole.isascii()):
+            return -1
+        if not dot:
+            return int(whole) * scales[0]
+        if len(frac) > decimals or not (frac.isdigit() and frac.isascii()):
+            return -1
+        return int(whole + frac) * scales[len(frac)]
+
+    return parse
+
+
+def _split_plain(text: str) -> tuple[list[str], list[str], list[str]] | None:
+    """Columns of a CSV without quotes, CRs or NULs, by C-level string splits."""
+    text = text.replace("\r\n", "\n")
+    if '"' in text or "\r" in text or "\x00" in text:
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines or tuple(cell.strip().lower() for cell in lines[0].split(",")) != HEADER:
+        return None
+    body = lines[1:]
+    if set(map(operator.methodcaller("count", ","), body)) - {2}:
+        return None  # blank lines, wrong field counts
+    tokens = ",".join(body).split(",") if body else []
+    return tokens[0::3], tokens[1::3], tokens[2::3]
+
+
+def _split_csv(text: str) -> tuple[list[str], list[str], list[str]] | None:
+    """Columns via the csv module (quoted fields)."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return None
+    if not rows or tuple(cell.strip().lower() for cell in rows[0]) != HEADER:
+        return None
+    body = rows[1:]
+    if any(len(row) != 3 for row in body):
+        return None  # blank lines, wrong field counts
+    if not body:
+        return [], [], []
+    debtors, creditors, texts = (list(column) for column in zip(*body, strict=True))
+    return debtors, creditors, texts
+
+
+def _read_fast(text: str, decimals: int) -> ObligationTable | None:
+    """All rows in bulk (C-level loops); None if the careful pass is needed."""
+    columns = _split_plain(text) or _split_csv(text)
+    if columns is None:
+        return None
+    debtors, creditors, texts = columns
+    if not texts:
+        return ObligationTable.from_indexed((), *(np.zeros(0, dtype=np.int64),) * 3)
+    debtors = list(map(str.strip, debtors))
+    creditors = list(map(str.strip, creditors))
+    if "" in set(debtors) or "" in set(creditors) or any(map(operator.eq, debtors, creditors)):
+        return None
+    amounts = np.fromiter(map(_amount_parser(decimals), texts), dtype=object, count=len(texts))
+    if any(a <= 0 or a >= 2**63 for a in amounts.tolist()):
+        return None
+    members = tuple(dict.fromkeys(itertools.chain(debtors, creditors)))
+    index = {member: i for i, member in enumerate(members)}
+    try:
+        return ObligationTable.from_indexed(
+            members,
+            np.fromiter(map(index.__getitem__, debtors), dtype=np.int64, count=len(debtors)),
+            np.fromiter(map(index.__getitem__, creditors), dtype=np.int64, count=len(debtors)),
+            amounts.astype(np.int64),
+        )
+    except ValueError:
+        return None
+
+
+def _read_careful(handle: TextIO, decimals: int) -> ObligationTable:
     reader = csv.reader(handle, strict=True)
     index: dict[str, int] = {}
     debtors: list[int] = []
     creditors: list[int] = []
     amounts: list[int] = []
-    scale = 10**decimals
     header_seen = False
     try:
         for row in reader:
@@ -114,17 +200,12 @@ def _read(handle: TextIO, decimals: int) -> ObligationTable:
                 raise CsvError(line, "creditor", "missing")
             if debtor == creditor:
                 raise CsvError(line, "creditor", f"'{creditor}' cannot owe itself")
-            if text.isdigit() and text.isascii() and text[0] != "0":
-                amount = int(text) * scale  # the common case, without the slow path
-            else:
-                if not text.strip():
-                    raise CsvError(line, "amount", "missing")
-                try:
-                    amount = parse_amount(text, decimals=decimals)
-                except ValueError as exc:
-                    raise CsvError(line, "amount", str(exc)) from None
-            if amount >= 2**63:
-                raise CsvError(line, "amount", f"'{text}' is too large")
+            if not text.strip():
+                raise CsvError(line, "amount", "missing")
+            try:
+                amount = parse_amount(text, decimals=decimals)
+            except ValueError as exc:
+                raise CsvError(line, "amount", str(exc)) from None
             debtors.append(index.setdefault(debtor, len(index)))
             creditors.append(index.setdefault(creditor, len(index)))
             amounts.append(amount)
@@ -153,33 +234,52 @@ def result_rows(result: ClearingResult, *, decimals: int = 2) -> Iterator[list[s
     """Output rows (header first) as lists of strings."""
     _check_decimals(decimals)
     yield list(OUT_HEADER)
+    for row in zip(*_columns(result, decimals), strict=True):
+        yield list(row)
+
+
+def _columns(result: ClearingResult, decimals: int) -> list[list[str]]:
     table = result.table
     members = np.empty(table.member_count, dtype=object)
     members[:] = [str(m) for m in table.members]
-    debtor = members[table.debtor].tolist()
-    creditor = members[table.creditor].tolist()
-    columns = [
-        _format_column(values, decimals)
-        for values in (table.amount, result.setoff, result.remaining)
+    return [
+        members[table.debtor].tolist(),
+        members[table.creditor].tolist(),
+        *(_format_column(v, decimals) for v in (table.amount, result.setoff, result.remaining)),
     ]
-    for row in zip(debtor, creditor, *columns, strict=True):
-        yield list(row)
 
 
 def _format_column(values: IntArray, decimals: int) -> list[str]:
     if decimals == 0:
-        return [str(v) for v in values.tolist()]
+        return list(map(str, values.tolist()))
+    zero = format_amount(0, decimals=decimals)
     whole, frac = np.divmod(values, 10**decimals)
-    return [f"{w}.{f:0{decimals}d}" for w, f in zip(whole.tolist(), frac.tolist(), strict=True)]
+    pattern = f"{{}}.{{:0{decimals}d}}".format
+    out = [zero] * len(values)  # set-offs and remainders are often zero
+    for i, w, f in zip(
+        np.flatnonzero(values).tolist(),
+        whole[values != 0].tolist(),
+        frac[values != 0].tolist(),
+        strict=True,
+    ):
+        out[i] = pattern(w, f)
+    return out
 
 
 def write_result(result: ClearingResult, target: TextIO | Path | str, *, decimals: int = 2) -> None:
     """Write the input rows plus `setoff,remaining` as CSV (to a path or an open file)."""
     if isinstance(target, str | Path):
         with open(target, "w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows(result_rows(result, decimals=decimals))
+            _write(result, handle, decimals)
         return
-    csv.writer(target).writerows(result_rows(result, decimals=decimals))
+    _write(result, target, decimals)
+
+
+def _write(result: ClearingResult, handle: TextIO, decimals: int) -> None:
+    writer = csv.writer(handle)
+    rows = result_rows(result, decimals=decimals)
+    writer.writerow(next(rows))
+    writer.writerows(zip(*_columns(result, decimals), strict=True))
 
 
 def result_csv(result: ClearingResult, *, decimals: int = 2) -> str:

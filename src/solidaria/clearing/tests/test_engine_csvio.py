@@ -142,3 +142,26 @@ def test_total_beyond_int64_is_refused():
     body = "a,b,92233720368547758.07\nb,a,92233720368547758.07\n"
     with pytest.raises(CsvError, match="too large"):
         read_obligations(io.StringIO(HEADER + body))
+
+
+def test_fast_and_careful_readers_agree():
+    # given a clean file (the fast pass takes it) and the same text read line by line
+    from solidaria.clearing.engine.csvio import _read_careful, _read_fast
+
+    text = HEADER + "b,a,1\na,c,2.5\nc,b,0012.05\n a , b ,3\n"
+    # when
+    fast = _read_fast(text, 2)
+    careful = _read_careful(io.StringIO(text), 2)
+    # then
+    assert fast is not None
+    assert fast.members == careful.members == ("a", "b", "c")
+    assert fast.debtor.tolist() == careful.debtor.tolist() == [1, 0, 2, 0]
+    assert fast.amount.tolist() == careful.amount.tolist() == [100, 250, 1205, 300]
+
+
+def test_quoted_fields_and_crlf_read_like_plain_ones():
+    plain = read_obligations(io.StringIO(HEADER + "a,b,1\nb,c,2\n"))
+    quoted = read_obligations(io.StringIO('debtor,creditor,amount\r\n"a",b,1\r\nb,"c",2\r\n'))
+    assert quoted.members == plain.members == ("a", "b", "c")
+    assert quoted.amount.tolist() == plain.amount.tolist() == [100, 200]
+    assert quoted.creditor.tolist() == plain.creditor.tolist() == [1, 2]

@@ -415,6 +415,18 @@ class Importer:
         return org
 
 
+ANALYZE_FROM = 1000
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics after a large import: without them SQLite may
+    walk the name index for a bbox search instead of the coordinate index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE directory_organisation")
+
+
 def run_import(
     *,
     path: Path,
@@ -445,6 +457,8 @@ def run_import(
     if report.created or report.updated or report.merged:
         if rebuild_clusters:
             clustering.rebuild()
+        if report.created + report.updated + report.merged >= ANALYZE_FROM:
+            analyze()
         with transaction.atomic():
             audit(
                 actor=actor,

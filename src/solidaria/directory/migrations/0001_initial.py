@@ -119,7 +119,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='organisation',
-            index=models.Index(fields=['latitude', 'longitude'], name='dir_org_lat_lon'),
+            index=models.Index(fields=['latitude', 'longitude', 'status'], name='dir_org_lat_lon'),
         ),
         migrations.AddConstraint(
             model_name='organisation',

@@ -29,6 +29,12 @@ from solidaria.governance.tests.test_platform_factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings: Any) -> None:
+    """Hashing passwords the production way costs a second per user; tests need no safety."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(member: User, other_member: User, steward: User) -> World:
     return make_world(member, other_member, steward)
@@ -145,7 +151,9 @@ def test_a_member_cannot_approve_an_application(world: World) -> None:
     )
     before = snapshot()
     with pytest.raises(PermissionDenied):
-        services.membership_decide(actor=world.worker.user, membership=application, is_approved=True)
+        services.membership_decide(
+            actor=world.worker.user, membership=application, is_approved=True
+        )
     assert snapshot() == before
 
 
@@ -500,10 +508,10 @@ def test_anonymity_schema_has_no_link_or_timestamp() -> None:
     assert isinstance(ballot_fields["id"], models.UUIDField)
     assert ballot_fields["id"].default.__name__ == "uuid4"
     for fields in (ballot_fields, part_fields):
-        assert not any(isinstance(f, models.DateField | models.DateTimeField) for f in fields.values())
+        assert not any(
+            isinstance(f, models.DateField | models.DateTimeField) for f in fields.values()
+        )
     # the only relation either has is to the poll (and, for participation, the voter)
     assert ballot_fields["poll"].related_model is Poll
-    assert not any(
-        f.is_relation and f.related_model not in (Poll,) for f in ballot_fields.values()
-    )
+    assert not any(f.is_relation and f.related_model not in (Poll,) for f in ballot_fields.values())
     assert {f.related_model for f in part_fields.values() if f.is_relation} == {Poll, User}

@@ -132,3 +132,18 @@ def test_offers_and_wants_pages(
         },
     )
     assert created.status_code == 302
+
+
+def test_a_stranger_gets_404_on_a_transfer_page(
+    member: User, other_member: User, ada_acc: Account, bo_acc: Account
+) -> None:
+    transfer = services.transfer_create(
+        actor=member, payer=ada_acc, payee=bo_acc, amount_minor=100, key="t"
+    )
+    stranger = Client()
+    stranger.force_login(User.objects.create_user(username="zed"))
+    assert stranger.get(f"/ledger/transfers/{transfer.pk}/").status_code == 404
+    payee = Client()
+    payee.force_login(other_member)
+    page = payee.get(f"/ledger/transfers/{transfer.pk}/")
+    assert page.status_code == 200 and "Reverse this payment" in page.content.decode()

@@ -426,3 +426,15 @@ def test_currency_settings_need_a_steward(member: User, credits: Currency) -> No
         services.currency_update(actor=member, currency=credits, reason="x", starting_grant=5)
     with pytest.raises(PermissionDenied):
         services.currency_create(actor=member, code="NEW", name="New")
+
+
+def test_a_soft_limit_only_warns(
+    member: User, credits: Currency, ada_acc: Account, bo_acc: Account
+) -> None:
+    credits.soft_credit_limit = 5000
+    credits.save()
+    transfer = services.transfer_create(
+        actor=member, payer=ada_acc, payee=bo_acc, amount_minor=6000, key="soft"
+    )
+    assert transfer.status == "completed"
+    assert transfer.warnings == ["ada is now at -60.00, below the soft limit of -50.00"]

@@ -1,0 +1,464 @@
+"""Governance pages: co-ops, members, the capital register, polls and surplus allocation.
+
+Every page needs a login; a co-op's inside (register, polls, allocations) is for its
+members and stewards; writes go through `services`, whose refusals become messages.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django import forms as djforms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from solidaria.core.errors import DomainError
+from solidaria.governance import forms, pdf, queries, services
+from solidaria.governance.models import AllocationRun, Cooperative, Membership, Poll
+
+
+def _coop(slug: str) -> Cooperative:
+    return get_object_or_404(Cooperative.objects.select_related("currency"), slug=slug)
+
+
+def _inside(request: HttpRequest, coop: Cooperative) -> None:
+    if not queries.may_see_inside(request.user, coop):
+        raise DjangoPermissionDenied
+
+
+def _steward_only(request: HttpRequest, coop: Cooperative) -> None:
+    if not queries.is_coop_steward(request.user, coop):
+        raise DjangoPermissionDenied
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(user=request.user).select_related("coop", "member_class")
+        if request.user.is_authenticated
+        else []
+    )
+    return render(
+        request,
+        "governance/home.html",
+        {
+            "coops": queries.coops_for(request.user),
+            "memberships": memberships,
+            "open_polls": queries.open_polls_for(request.user)[:20],
+        },
+    )
+
+
+@login_required
+def coop_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = _coop(slug)
+    membership = queries.active_membership(request.user, coop)
+    is_inside = queries.may_see_inside(request.user, coop)
+    pending = Membership.objects.filter(user=request.user, coop=coop, status="applied").first()
+    context: dict[str, Any] = {
+        "coop": coop,
+        "membership": membership,
+        "pending": pending,
+        "is_inside": is_inside,
+        "is_steward": queries.is_coop_steward(request.user, coop),
+        "classes": coop.classes.all(),
+        "share_types": coop.share_types.all(),
+        "electorate": queries.electorate(coop),
+        "apply_form": forms.ApplyForm(coop=coop),
+    }
+    if is_inside:
+        context.update(
+            {
+                "polls": coop.polls.all()[:50],
+                "runs": queries.allocation_runs(coop),
+                "applications": coop.memberships.filter(status="applied").select_related(
+                    "user", "member_class"
+                ),
+                "bylaws": coop.bylaws.all(),
+            }
+        )
+    return render(request, "governance/coop_detail.html", context)
+
+
+def _run(request: HttpRequest, redirect_to: str, work: Any, ok: str) -> HttpResponse:
+    try:
+        work()
+        messages.success(request, ok)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(redirect_to)
+
+
+@login_required
+@require_POST
+def apply(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = _coop(slug)
+    form = forms.ApplyForm(request.POST, coop=coop)
+    if not form.is_valid():
+        messages.error(request, _("Choose a member class."))
+        return redirect("governance:coop", slug=slug)
+    return _run(
+        request,
+        reverse("governance:coop", kwargs={"slug": slug}),
+        lambda: services.membership_apply(
+            actor=request.user,
+            coop=coop,
+            member_class=form.cleaned_data["member_class"],
+            motivation=form.cleaned_data["motivation"],
+        ),
+        _("Your application was sent to the stewards."),
+    )
+
+
+@login_required
+@require_POST
+def membership_action(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    coop = _coop(slug)
+    membership = get_object_or_404(Membership, pk=membership_id, coop=coop)
+    action = request.POST.get("action", "")
+    reason = request.POST.get("reason", "")
+    target = reverse("governance:coop", kwargs={"slug": slug})
+
+    def work() -> Any:
+        if action in ("approve", "reject"):
+            return services.membership_decide(
+                actor=request.user,
+                membership=membership,
+                is_approved=action == "approve",
+                reason=reason,
+            )
+        if action == "vote":
+            _steward_only(request, coop)
+            return services.poll_create(
+                actor=request.user,
+                coop=coop,
+                kind=Poll.Kind.PROPOSAL,
+                title=_("Admit %(u)s as a member") % {"u": membership.user.username},
+                body=membership.motivation,
+                closes_at=djforms.DateTimeField().clean(request.POST.get("closes_at")),
+                admission_for=membership,
+            )
+        if action == "leave":
+            return services.membership_end(actor=request.user, membership=membership, reason=reason)
+        raise DjangoPermissionDenied
+
+    try:
+        return _run(request, target, work, _("Done."))
+    except djforms.ValidationError:
+        messages.error(request, _("Give the date and time the vote closes."))
+        return redirect(target)
+
+
+@login_required
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = _coop(slug)
+    _inside(request, coop)
+    return render(
+        request,
+        "governance/members.html",
+        {
+            "coop": coop,
+            "memberships": queries.members_of(coop),
+            "is_steward": queries.is_coop_steward(request.user, coop),
+        },
+    )
+
+
+@login_required
+def register(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = _coop(slug)
+    _inside(request, coop)
+    form = forms.ShareForm(request.POST or None, coop=coop)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            member = queries.find_member(coop, d["member"])
+            if d["operation"] == "subscribe":
+                services.shares_subscribe(
+                    actor=request.user,
+                    membership=member,
+                    share_type=d["share_type"],
+                    quantity=d["quantity"],
+                    memo=d["memo"],
+                )
+            elif d["operation"] == "redeem":
+                services.shares_redeem(
+                    actor=request.user,
+                    membership=member,
+                    share_type=d["share_type"],
+                    quantity=d["quantity"],
+                    memo=d["memo"],
+                )
+            else:
+                services.shares_transfer(
+                    actor=request.user,
+                    seller=member,
+                    buyer=queries.find_member(coop, d["buyer"], field="buyer"),
+                    share_type=d["share_type"],
+                    quantity=d["quantity"],
+                    memo=d["memo"],
+                )
+            messages.success(request, _("The register was updated."))
+            return redirect("governance:register", slug=slug)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    share_types = list(coop.share_types.all())
+    rows = [
+        {"row": h, "shares": [h.shares.get(t.pk, 0) for t in share_types]}
+        for h in queries.holdings(coop)
+    ]
+    return render(
+        request,
+        "governance/register.html",
+        {
+            "coop": coop,
+            "entries": queries.register(coop),
+            "holdings": rows,
+            "share_types": share_types,
+            "form": form,
+            "is_steward": queries.is_coop_steward(request.user, coop),
+            "membership": queries.active_membership(request.user, coop),
+        },
+    )
+
+
+@login_required
+def register_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = _coop(slug)
+    _inside(request, coop)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{coop.slug}-register.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["seq", "date", "member", "kind", "share_type", "quantity", "amount_minor", "counterparty"]
+    )
+    for e in queries.register(coop):
+        writer.writerow(
+            [
+                e.seq,
+                e.created_at.date().isoformat(),
+                e.membership.user.username,
+                e.kind,
+                e.share_type.name if e.share_type else "",
+                e.quantity,
+                e.amount_minor,
+                e.counterparty.user.username if e.counterparty else "",
+            ]
+        )
+    return response
+
+
+@login_required
+def certificate(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    coop = _coop(slug)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "member_class"), pk=membership_id, coop=coop
+    )
+    if membership.user_id != request.user.pk and not queries.is_coop_steward(request.user, coop):
+        raise DjangoPermissionDenied
+    body = pdf.certificate(membership)
+    response = HttpResponse(body, content_type="application/pdf")
+    name = f"{coop.slug}-{membership.user.username}-certificate.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+# --- polls -----------------------------------------------------------------------------
+
+
+@login_required
+def poll_new(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = _coop(slug)
+    _steward_only(request, coop)
+    form = forms.PollForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            poll = services.poll_create(actor=request.user, coop=coop, **form.service_kwargs())
+            messages.success(request, _("The poll is open."))
+            return redirect("governance:poll", pk=poll.pk)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return render(request, "governance/poll_form.html", {"coop": coop, "form": form})
+
+
+def _option_rows(poll: Poll) -> list[dict[str, Any]]:
+    return [{"index": i, "name": o} for i, o in enumerate(poll.options)]
+
+
+@login_required
+def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = get_object_or_404(Poll.objects.select_related("coop"), pk=pk)
+    _inside(request, poll.coop)
+    if services.close_if_due(poll):  # fallback when the background task has not run yet
+        poll.refresh_from_db()
+    if request.method == "POST":
+        try:
+            choice = forms.choice_from_post(poll, request.POST)
+            services.vote_cast(actor=request.user, poll=poll, choice=choice)
+            messages.success(request, _("Your vote was counted."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        except djforms.ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("governance:poll", pk=pk)
+    is_visible = queries.results_visible(poll, request.user)
+    live = None
+    if is_visible and not poll.is_closed:
+        try:
+            live = queries.tally(poll)
+        except (ValueError, DomainError):
+            live = None
+    stored = getattr(poll, "result", None) if poll.is_closed else None
+    membership = queries.active_membership(request.user, poll.coop)
+    is_eligible = (
+        membership is not None
+        and membership.started_at is not None
+        and membership.started_at <= poll.created_at
+    )
+    return render(
+        request,
+        "governance/poll_detail.html",
+        {
+            "poll": poll,
+            "coop": poll.coop,
+            "options": _option_rows(poll),
+            "has_voted": queries.has_voted(poll, request.user),
+            "is_eligible": is_eligible,
+            "is_visible": is_visible,
+            "result": stored,
+            "live": live,
+            "outcomes": poll.outcomes.select_related("author"),
+            "voters": queries.voters(poll),
+            "is_steward": queries.is_coop_steward(request.user, poll.coop),
+            "outcome_form": forms.OutcomeForm(),
+            "score_range": range(
+                int(poll.settings.get("minimum", 0)), int(poll.settings.get("maximum", 5)) + 1
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def poll_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run(
+        request,
+        reverse("governance:poll", kwargs={"pk": pk}),
+        lambda: services.poll_close(actor=request.user, poll=pk),
+        _("The poll is closed and counted."),
+    )
+
+
+@login_required
+@require_POST
+def poll_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run(
+        request,
+        reverse("governance:poll", kwargs={"pk": pk}),
+        lambda: services.outcome_add(
+            actor=request.user, poll=pk, statement=request.POST.get("statement", "")
+        ),
+        _("A new version of the outcome was recorded."),
+    )
+
+
+# --- allocation ------------------------------------------------------------------------
+
+
+@login_required
+def bylaws_new(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = _coop(slug)
+    _steward_only(request, coop)
+    form = forms.BylawsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.bylaws_create(
+                actor=request.user,
+                coop=coop,
+                data=form.cleaned_data["data"],
+                effective_from=form.cleaned_data["effective_from"],
+            )
+            messages.success(request, _("The bylaws version was recorded."))
+            return redirect("governance:coop", slug=slug)
+        except DomainError as exc:
+            form.add_error("data", exc.message)
+    return render(request, "governance/bylaws_form.html", {"coop": coop, "form": form})
+
+
+@login_required
+def allocation_new(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = _coop(slug)
+    _steward_only(request, coop)
+    form = forms.AllocationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.allocation_run_create(
+                actor=request.user,
+                coop=coop,
+                year=form.cleaned_data["year"],
+                surplus_minor=form.cleaned_data["surplus"],
+                patronage=form.cleaned_data["patronage"],
+            )
+            return redirect("governance:allocation", pk=run.pk)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return render(request, "governance/allocation_form.html", {"coop": coop, "form": form})
+
+
+def _allocation(request: HttpRequest, pk: int) -> AllocationRun:
+    run = get_object_or_404(AllocationRun.objects.select_related("coop__currency", "bylaws"), pk=pk)
+    _inside(request, run.coop)
+    return run
+
+
+@login_required
+def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _allocation(request, pk)
+    bars = queries.allocation_chart(run)
+    return render(
+        request,
+        "governance/allocation_detail.html",
+        {
+            "run": run,
+            "coop": run.coop,
+            "lines": run.lines.select_related("membership__user").order_by("-cents", "account"),
+            "inputs": run.inputs.select_related("membership__user"),
+            "bars": bars,
+            "chart_height": len(bars) * 26 + 10,
+            "acceptance": getattr(run, "acceptance", None),
+            "is_steward": queries.is_coop_steward(request.user, run.coop),
+        },
+    )
+
+
+@login_required
+def allocation_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _allocation(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{run.coop.slug}-allocation-{run.year}-{run.pk}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(["account", "kind", "cents", "cash_cents", "capital_cents", "exact_cents"])
+    for ln in run.lines.order_by("pk"):
+        kind = "member" if ln.membership_id else "fund"
+        writer.writerow([ln.account, kind, ln.cents, ln.cash_cents, ln.capital_cents, ln.exact])
+    return response
+
+
+@login_required
+@require_POST
+def allocation_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run(
+        request,
+        reverse("governance:allocation", kwargs={"pk": pk}),
+        lambda: services.allocation_accept(actor=request.user, run=pk),
+        _("The allocation was applied to the ledger and the capital register."),
+    )
