@@ -11,6 +11,13 @@ from django.test import Client
 from solidaria.accounts.models import ApiToken, User
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests create many users: hash their passwords the fast way (never in production)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """PostgreSQL-only tests run in `make test-pg`; on SQLite they are deselected loudly."""
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):

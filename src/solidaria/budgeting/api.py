@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from solidaria.budgeting import queries, services
@@ -169,11 +169,11 @@ def process_list(request: HttpRequest) -> list[ProcessOut]:
 
 
 @router.post("/processes", response={201: ProcessOut}, summary="Create a process (stewards)")
-def process_create(request: HttpRequest, payload: ProcessIn) -> tuple[int, ProcessOut]:
+def process_create(request: HttpRequest, payload: ProcessIn) -> Status[ProcessOut]:
     data = payload.dict()
     budget = data.pop("budget")
     settings = services.ProcessSettings(budget_minor=budget, **data)
-    return 201, _process_out(services.process_create(actor=request.user, settings=settings))
+    return Status(201, _process_out(services.process_create(actor=request.user, settings=settings)))
 
 
 @router.get("/processes/{slug}", response=ProcessOut)
@@ -194,7 +194,7 @@ def project_list(request: HttpRequest, slug: str) -> list[ProjectOut]:
 
 
 @router.post("/processes/{slug}/projects", response={201: ProjectOut}, summary="Propose")
-def project_submit(request: HttpRequest, slug: str, payload: ProjectIn) -> tuple[int, ProjectOut]:
+def project_submit(request: HttpRequest, slug: str, payload: ProjectIn) -> Status[ProjectOut]:
     process = queries.process_for(request.user, slug)
     project = services.project_submit(
         actor=request.user,
@@ -205,7 +205,7 @@ def project_submit(request: HttpRequest, slug: str, payload: ProjectIn) -> tuple
         category=payload.category,
         district=payload.district,
     )
-    return 201, _project_out(project)
+    return Status(201, _project_out(project))
 
 
 @router.post("/processes/{slug}/projects/{project_id}/review", response=ProjectOut)
@@ -226,11 +226,10 @@ def project_review(
 
 
 @router.post("/processes/{slug}/codes", response={201: CodesOut}, summary="Voting codes, once")
-def codes_generate(request: HttpRequest, slug: str, payload: CodesIn) -> tuple[int, CodesOut]:
+def codes_generate(request: HttpRequest, slug: str, payload: CodesIn) -> Status[CodesOut]:
     process = queries.process_for(request.user, slug)
-    return 201, CodesOut(
-        codes=services.codes_generate(actor=request.user, process=process, count=payload.count)
-    )
+    codes = services.codes_generate(actor=request.user, process=process, count=payload.count)
+    return Status(201, CodesOut(codes=codes))
 
 
 @router.post(
@@ -253,12 +252,12 @@ def ballot_cast(request: HttpRequest, slug: str, payload: BallotIn) -> BallotOut
 
 
 @router.post("/processes/{slug}/count", response={201: dict[str, Any], 202: dict[str, Any]})
-def count(request: HttpRequest, slug: str) -> tuple[int, dict[str, Any]]:
+def count(request: HttpRequest, slug: str) -> Status[dict[str, Any]]:
     process = queries.process_for(request.user, slug)
     result = services.count_request(actor=request.user, process=process)
     if result is None:
-        return 202, {"detail": "the count runs in the background"}
-    return 201, queries.result_json(result)
+        return Status(202, {"detail": "the count runs in the background"})
+    return Status(201, queries.result_json(result))
 
 
 @router.get("/processes/{slug}/results", response=dict[str, Any], summary="Published result")

@@ -173,11 +173,11 @@ def test_count_publish_and_results_json(
 def test_a_big_count_runs_as_a_task(client, steward, member, steward_token, monkeypatch):
     # given a process whose ballots are above the inline limit (lowered for the test)
     process, _ = make_voting(steward, member, rule=Rule.GREEDY, completion=Completion.NONE)
-    services.ballot_cast(actor=member, process=process, projects=["p2"])
+    services.ballot_cast(actor=member, process=process, projects=["p1", "p2"])
     services.phase_advance(actor=steward, process=process)
     monkeypatch.setattr(services, "COUNT_INLINE_MAX_BALLOTS", 0)
     # when the steward counts (the immediate task backend runs the task at once)
     status, body = call(client, "post", f"/processes/{process.slug}/count", steward_token)
     # then the task stored the result
     assert status in (201, 202)
-    assert process.results.get().selected == ["p2"]
+    assert process.results.get().selected == ["p1", "p2"]
