@@ -20,7 +20,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from solidaria.budgeting import queries
+from solidaria.budgeting import engine_io
 from solidaria.budgeting.models import (
     PHASE_ORDER,
     Ballot,
@@ -473,7 +473,7 @@ def _ballot_cast(
         if not code or voting_code is None:
             raise PermissionDenied(_("This voting code is not valid for this process."))
         receipt_filter = {"process": process, "code": voting_code}
-    choice = queries.validate_ballot(process, projects=projects, points=points)
+    choice = engine_io.validate_ballot(process, projects=projects, points=points)
     receipt = VoterReceipt.objects.filter(**receipt_filter).first()
     if receipt is not None:
         ballot = (
@@ -532,7 +532,7 @@ def count_run(*, actor: Any, process: Process) -> Result:
     process = _locked(process)
     if process.phase != Phase.RESULTS:
         raise Conflict(_("Count after the voting phase has closed."))
-    outcome = queries.count_outcome(process)
+    outcome = engine_io.count_outcome(process)
     result = Result.objects.create(
         process=process,
         rule=process.rule,
@@ -583,7 +583,7 @@ def process_import_pabulib(
     """Create a finished-voting process (phase: results) from a Pabulib file: its META
     settings, its projects and its votes as anonymised ballots (voter ids dropped)."""
     _require_steward(actor)
-    data = queries.read_pabulib(text)
+    data = engine_io.read_pabulib(text)
     settings = data.settings(title=title, slug=slug)
     process = process_create(
         actor=actor, settings=settings, phase=Phase.RESULTS, source=source or "pabulib"

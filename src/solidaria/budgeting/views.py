@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from solidaria.budgeting import queries, services
+from solidaria.budgeting import engine_io, queries, services
 from solidaria.budgeting.forms import (
     CodesForm,
     ImportForm,
@@ -436,5 +436,5 @@ def pabulib_export(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
     result = _result_or_404(request, process)
     return _download(
-        queries.pabulib_text(process, result), f"{process.slug}.pb", content_type="text/plain"
+        engine_io.pabulib_text(process, result), f"{process.slug}.pb", content_type="text/plain"
     )

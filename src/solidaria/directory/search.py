@@ -1,21 +1,31 @@
 """Directory search: full text, bounding box, facets with counts, pagination.
 
-Full text uses the database's own index: an FTS5 table kept in step by triggers on
-SQLite, a generated tsvector column with a GIN index on PostgreSQL (migration 0002).
-Each word of the query must match as a prefix ("coop bak" finds "Co-op Bakery").
+Full text uses the database's own index, which holds confirmed organisations only: an
+FTS5 table kept in step by triggers on SQLite, a generated tsvector column with a
+partial GIN index on PostgreSQL (migrations 0002, 0003). Each word of the query must
+match as a prefix ("coop bak" finds "Co-op Bakery"); text results come best match first
+(bm25 on SQLite with name matches weighted up, ts_rank on PostgreSQL), other searches in
+name order.
+
+Each search is at most three queries, each one pass over the matched rows:
+- total and facet counts: a text or bbox search groups its matches by the four facet
+  columns once (the total is the sum); a search by facet values alone sums rows of the
+  facet count table (`directory_facet_count`, kept by triggers), never scanning
+  organisations;
+- the page: ids in order with LIMIT/OFFSET (the text index alone when the query has
+  only text), then the organisations of the page.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
-from django.db.models.expressions import RawSQL
 
 from solidaria.core.errors import ValidationFailed
 from solidaria.directory.clustering import BBox
@@ -27,6 +37,12 @@ MAX_PAGE_SIZE = 100
 MAX_WORDS = 8
 FACET_LIMIT = 15
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+ORG = "directory_organisation"
+FTS = "directory_organisation_fts"
+FACET_TABLE = "directory_facet_count"
+FACET_COLUMNS = ("country", "ica_activity", "activity", "structure")
+CONFIRMED = Organisation.Status.CONFIRMED.value
 
 
 @dataclass
@@ -78,118 +94,153 @@ def parse_bbox(text: str | None) -> BBox | None:
     return BBox(min_lon, min_lat, max_lon, max_lat)
 
 
-def text_filter(qs: QuerySet[Organisation], q: str) -> QuerySet[Organisation]:
-    words = _WORD.findall(q)[:MAX_WORDS]
-    if not words:
-        return qs
-    if connection.vendor == "sqlite":
-        match = " ".join(f'"{w}"*' for w in words)
-        sql = (
-            "SELECT rowid FROM directory_organisation_fts WHERE directory_organisation_fts MATCH %s"
-        )
-        return qs.filter(id__in=RawSQL(sql, [match]))
-    if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"{w}:*" for w in words)
-        sql = "SELECT id FROM directory_organisation WHERE search_tsv @@ to_tsquery('simple', %s)"
-        return qs.filter(id__in=RawSQL(sql, [tsquery]))
-    condition = Q()
-    for word in words:
-        condition &= Q(name__icontains=word) | Q(description__icontains=word)
-    return qs.filter(condition)
+def words_of(q: str) -> list[str]:
+    return _WORD.findall(q)[:MAX_WORDS]
 
 
-def bbox_filter(qs: QuerySet[Organisation], box: BBox) -> QuerySet[Organisation]:
-    return qs.filter(
-        latitude__gte=box.min_lat,
-        latitude__lte=box.max_lat,
-        longitude__gte=box.min_lon,
-        longitude__lte=box.max_lon,
-    )
-
-
-def activity_filter(qs: QuerySet[Organisation], code: str) -> QuerySet[Organisation]:
-    """ICA activity codes (ICA140) and ESSGlobal activity codes (a05) share one facet."""
-    return (
-        qs.filter(ica_activity=code) if code.upper().startswith("ICA") else qs.filter(activity=code)
-    )
-
-
-def filtered(params: SearchParams) -> QuerySet[Organisation]:
-    qs = Organisation.objects.filter(status=Organisation.Status.CONFIRMED)
-    if params.q.strip():
-        qs = text_filter(qs, params.q)
-    if params.bbox is not None:
-        qs = bbox_filter(qs, params.bbox)
+def _facet_conditions(params: SearchParams, alias: str = "o.") -> tuple[list[str], list[Any]]:
+    """SQL conditions for the facet filters (activity, structure, country)."""
+    sql: list[str] = []
+    args: list[Any] = []
     if params.activity:
-        qs = activity_filter(qs, params.activity)
+        # ICA activity codes (ICA140) and ESSGlobal activity codes (a05) share one facet.
+        column = "ica_activity" if params.activity.upper().startswith("ICA") else "activity"
+        sql.append(f"{alias}{column} = %s")
+        args.append(params.activity)
     if params.structure:
-        qs = qs.filter(structure=params.structure)
+        sql.append(f"{alias}structure = %s")
+        args.append(params.structure)
     if params.country:
-        qs = qs.filter(country=params.country.upper())
-    return qs
+        sql.append(f"{alias}country = %s")
+        args.append(params.country.upper())
+    return sql, args
 
 
-def _counts(qs: QuerySet[Organisation], column: str) -> list[tuple[str, int]]:
-    rows = (
-        qs.exclude(**{column: ""})
-        .order_by()
-        .values_list(column)
-        .annotate(n=Count("id"))
-        .order_by("-n", column)[:FACET_LIMIT]
-    )
-    return [(code, n) for code, n in rows]
+def _row_conditions(params: SearchParams) -> tuple[list[str], list[Any]]:
+    """Conditions on organisations `o`: confirmed, in the bbox, with the facet values."""
+    sql, args = ["o.status = %s"], [CONFIRMED]
+    if params.bbox is not None:
+        box = params.bbox
+        sql += ["o.latitude >= %s", "o.latitude <= %s", "o.longitude >= %s", "o.longitude <= %s"]
+        args += [box.min_lat, box.max_lat, box.min_lon, box.max_lon]
+    facet_sql, facet_args = _facet_conditions(params)
+    return sql + facet_sql, args + facet_args
 
 
-def facets(qs: QuerySet[Organisation], language: str | None = None) -> dict[str, list[FacetValue]]:
-    raw = {
-        "activity": _counts(qs, "ica_activity") + _counts(qs, "activity"),
-        "structure": _counts(qs, "structure"),
-        "country": _counts(qs, "country"),
-    }
+class _Query:
+    """FROM/WHERE of one search and how its matches are ranked."""
+
+    def __init__(self, params: SearchParams, words: list[str]) -> None:
+        self.params, self.words = params, words
+        self.vendor = connection.vendor
+        where, args = _row_conditions(params)
+        self.order = "o.name, o.id"
+        self.order_args: list[Any] = []
+        self.text_only = False
+        if not words:
+            self.source = f"{ORG} o"
+        elif self.vendor == "sqlite":
+            self.source = f"{FTS} f JOIN {ORG} o ON o.id = f.rowid"
+            self.match = " ".join(f'"{w}"*' for w in words)
+            where, args = [f"f.{FTS} MATCH %s", *where], [self.match, *args]
+            self.order = "f.rank, o.id"
+            self.text_only = params.bbox is None and not _facet_conditions(params)[0]
+        elif self.vendor == "postgresql":
+            self.source = f"{ORG} o"
+            tsquery = " & ".join(f"{w}:*" for w in words)
+            where, args = ["o.search_tsv @@ to_tsquery('simple', %s)", *where], [tsquery, *args]
+            self.order = "ts_rank(o.search_tsv, to_tsquery('simple', %s)) DESC, o.id"
+            self.order_args = [tsquery]
+        else:  # no full-text index: every word in the name or the description
+            self.source = f"{ORG} o"
+            for word in words:
+                where.append("(LOWER(o.name) LIKE %s OR LOWER(o.description) LIKE %s)")
+                args += [f"%{word.lower()}%"] * 2
+        self.where, self.args = " AND ".join(where), args
+
+    def _fetch(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(args))
+            return list(cursor.fetchall())
+
+    def count(self) -> int:
+        if self.text_only:  # the text index holds confirmed organisations only
+            sql = f"SELECT COUNT(*) FROM {FTS} WHERE {FTS} MATCH %s"
+            return int(self._fetch(sql, [self.match])[0][0])
+        sql = f"SELECT COUNT(*) FROM {self.source} WHERE {self.where}"
+        return int(self._fetch(sql, self.args)[0][0])
+
+    def grouped(self) -> list[tuple[str, str, str, str, int]]:
+        """(country, ica_activity, activity, structure, count) over the matches."""
+        columns = ", ".join(f"o.{c}" for c in FACET_COLUMNS)
+        sql = (
+            f"SELECT {columns}, COUNT(*) FROM {self.source} WHERE {self.where} "
+            f"GROUP BY {columns}"
+        )
+        return [tuple(row) for row in self._fetch(sql, self.args)]  # type: ignore[misc]
+
+    def page_ids(self, offset: int, limit: int) -> list[int]:
+        if self.text_only:
+            sql = f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s ORDER BY rank, rowid "
+            sql += "LIMIT %s OFFSET %s"
+            return [row[0] for row in self._fetch(sql, [self.match, limit, offset])]
+        sql = (
+            f"SELECT o.id FROM {self.source} WHERE {self.where} ORDER BY {self.order} "
+            "LIMIT %s OFFSET %s"
+        )
+        args = [*self.args, *self.order_args, limit, offset]
+        return [row[0] for row in self._fetch(sql, args)]
+
+
+def _facet_table_rows(params: SearchParams) -> list[tuple[str, str, str, str, int]]:
+    """The facet count table's rows for a search without text or bbox."""
+    sql, args = _facet_conditions(params, alias="")
+    where = " AND ".join(["n > 0", *sql])
+    query = f"SELECT {', '.join(FACET_COLUMNS)}, n FROM {FACET_TABLE} WHERE {where}"
+    with connection.cursor() as cursor:
+        cursor.execute(query, args)
+        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+
+
+def _has_facet_table() -> bool:
+    return connection.vendor in ("sqlite", "postgresql")
+
+
+def facet_values(
+    rows: Iterable[tuple[str, str, str, str, int]], language: str | None = None
+) -> dict[str, list[FacetValue]]:
+    """Facets from grouped counts: activity (ICA and ESSGlobal codes together), structure
+    and country, each the FACET_LIMIT largest by count, then code; empty codes left out."""
+    activity: Counter[str] = Counter()
+    structure: Counter[str] = Counter()
+    country: Counter[str] = Counter()
+    for country_code, ica, act, struct, n in rows:
+        if ica:
+            activity[ica] += n
+        if act:
+            activity[act] += n
+        if struct:
+            structure[struct] += n
+        if country_code:
+            country[country_code] += n
     names = concept_labels(
         ["activities-ica", "activities", "organisational-structure", "countries-iso"], language
     )
-    scheme_of = {"structure": "organisational-structure", "country": "countries-iso"}
-    out: dict[str, list[FacetValue]] = {}
-    for facet, pairs in raw.items():
-        values = []
-        for code, n in pairs:
-            if facet == "activity":
-                scheme = "activities-ica" if code.upper().startswith("ICA") else "activities"
-            else:
-                scheme = scheme_of[facet]
-            values.append(FacetValue(code=code, label=names.get((scheme, code), code), count=n))
-        values.sort(key=lambda v: (-v.count, v.code))
-        out[facet] = values[:FACET_LIMIT]
-    return out
 
+    def top(counts: Counter[str], scheme_of: Any) -> list[FacetValue]:
+        best = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+        return [
+            FacetValue(code=code, label=names.get((scheme_of(code), code), code), count=n)
+            for code, n in best
+        ]
 
-# Unfiltered facet counts of a large directory, per language: (expires, total, facets).
-_UNFILTERED: dict[str | None, tuple[float, int, dict[str, list[FacetValue]]]] = {}
-UNFILTERED_TTL_S = 30.0
-CACHE_FROM = 10_000
-
-
-def _is_unfiltered(params: SearchParams) -> bool:
-    return not (
-        params.q.strip() or params.bbox or params.activity or params.structure or params.country
-    )
-
-
-def _facets_for(
-    params: SearchParams, qs: QuerySet[Organisation], total: int, language: str | None
-) -> dict[str, list[FacetValue]]:
-    """The landing page of a big directory asks the same question every time: its facet
-    counts are kept for 30 s (while the total is unchanged)."""
-    if total < CACHE_FROM or not _is_unfiltered(params):
-        return facets(qs, language)
-    cached = _UNFILTERED.get(language)
-    now = time.monotonic()
-    if cached and cached[0] > now and cached[1] == total:
-        return cached[2]
-    found = facets(qs, language)
-    _UNFILTERED[language] = (now + UNFILTERED_TTL_S, total, found)
-    return found
+    return {
+        "activity": top(
+            activity, lambda c: "activities-ica" if c.upper().startswith("ICA") else "activities"
+        ),
+        "structure": top(structure, lambda c: "organisational-structure"),
+        "country": top(country, lambda c: "countries-iso"),
+    }
 
 
 def search(
@@ -198,18 +249,30 @@ def search(
     if params.page < 1:
         raise ValidationFailed("page must be 1 or more", field="page")
     size = max(1, min(MAX_PAGE_SIZE, params.page_size))
-    qs = filtered(params)
-    total = qs.count()
+    query = _Query(params, words_of(params.q))
+    facets: dict[str, list[FacetValue]] = {}
+    if not query.words and params.bbox is None and _has_facet_table():
+        rows = _facet_table_rows(params)
+        total = sum(row[4] for row in rows)
+        if with_facets:
+            facets = facet_values(rows, language)
+    elif with_facets:
+        rows = query.grouped()
+        total = sum(row[4] for row in rows)
+        facets = facet_values(rows, language)
+    else:
+        total = query.count()
     pages = max(1, math.ceil(total / size))
     start = (params.page - 1) * size
-    results = list(qs.order_by("name", "id")[start : start + size])
+    ids = query.page_ids(start, size) if start < total else []
+    found = Organisation.objects.in_bulk(ids)
     return SearchResult(
         total=total,
         page=params.page,
         pages=pages,
         page_size=size,
-        results=results,
-        facets=_facets_for(params, qs, total, language) if with_facets else {},
+        results=[found[i] for i in ids if i in found],
+        facets=facets,
     )
 
 

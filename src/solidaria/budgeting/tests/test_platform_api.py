@@ -15,12 +15,6 @@ from solidaria.budgeting.tests.test_platform_services import make_voting
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """The people fixtures hash passwords; PBKDF2's cost is not what these tests measure."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 BASE = "/api/budgeting"
 
 

@@ -30,46 +30,6 @@ from solidaria.budgeting.tests.test_platform_services import make_voting
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """The people fixtures hash passwords; PBKDF2's cost is not what these tests measure."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _base_layout_links(settings):  # type: ignore[no-untyped-def]
-    """base.html links to other apps' pages; while one of them has no pages yet, serve
-    these tests from a URLconf that adds empty stand-ins (a no-op once they exist)."""
-    from django.urls import NoReverseMatch, clear_url_caches
-
-    try:
-        reverse("directory:list")
-        reverse("directory:map")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "solidaria.budgeting.tests.test_platform_pages"
-        clear_url_caches()
-    yield
-    clear_url_caches()
-
-
-def _stand_in_urls() -> list[object]:
-    from django.http import HttpResponse
-    from django.urls import include, path
-
-    from solidaria import urls as root
-
-    def empty(request: object) -> HttpResponse:
-        return HttpResponse("")
-
-    directory = (
-        [path("", empty, name="list"), path("map/", empty, name="map")],
-        "directory",
-    )
-    return [path("stand-in/directory/", include(directory)), *root.urlpatterns]
-
-
-urlpatterns = _stand_in_urls()
-
 PABULIB_DIR = Path(settings.SHARED_DATA_DIR) / "pabulib"
 
 

@@ -29,12 +29,6 @@ from solidaria.core.errors import Conflict, PermissionDenied, ValidationFailed
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """The people fixtures hash passwords; PBKDF2's cost is not what these tests measure."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_process(steward: User, **overrides: Any) -> Process:
     settings = {
         "title": "Neighbourhood fund",

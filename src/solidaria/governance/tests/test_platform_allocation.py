@@ -4,7 +4,6 @@ exactly once as ledger transfers plus capital credits summing to the surplus."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from django.db.models import Sum
@@ -19,12 +18,6 @@ from solidaria.governance.tests.test_platform_factories import (
     make_world,
     snapshot,
 )
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """Hashing passwords the production way costs a second per user; tests need no safety."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

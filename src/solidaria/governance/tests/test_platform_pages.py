@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,12 +14,6 @@ from solidaria.accounts.models import User
 from solidaria.governance import demo
 from solidaria.governance.models import AllocationRun, Ballot, CapitalEntry, Cooperative, Poll
 from solidaria.governance.tests.test_platform_factories import snapshot
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """Hashing passwords the production way costs a second per user; tests need no safety."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

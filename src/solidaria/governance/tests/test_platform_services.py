@@ -29,12 +29,6 @@ from solidaria.governance.tests.test_platform_factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Any) -> None:
-    """Hashing passwords the production way costs a second per user; tests need no safety."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(member: User, other_member: User, steward: User) -> World:
     return make_world(member, other_member, steward)

@@ -1,0 +1,221 @@
+"""Polls: opening them, casting ballots, closing them (by a steward or when due)
+and stating their outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from solidaria.core import audit
+from solidaria.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from solidaria.core.permissions import is_member
+from solidaria.governance import queries
+from solidaria.governance.models import (
+    Ballot,
+    Cooperative,
+    Membership,
+    OutcomeVersion,
+    Participation,
+    Poll,
+    PollResult,
+)
+from solidaria.governance.services.membership import apply_decision
+from solidaria.governance.services.permissions import acting_user, require_coop_steward
+
+
+@transaction.atomic
+def poll_create(
+    *,
+    actor: Any,
+    coop: Cooperative,
+    kind: str,
+    title: str,
+    closes_at: dt.datetime,
+    body: str = "",
+    options: Sequence[str] = (),
+    settings: Mapping[str, Any] | None = None,
+    seats: int = 1,
+    is_anonymous: bool = False,
+    is_results_hidden: bool = False,
+    opens_at: dt.datetime | None = None,
+    admission_for: Membership | None = None,
+    previous_round: Poll | None = None,
+) -> Poll:
+    """Open a poll to the co-op's current members; the electorate is fixed now."""
+    require_coop_steward(actor, coop)
+    if kind not in Poll.Kind.values:
+        raise ValidationFailed(_("unknown kind of poll"), field="kind")
+    if not title.strip():
+        raise ValidationFailed(_("a poll needs a title"), field="title")
+    options = [str(o).strip() for o in options if str(o).strip()]
+    if kind in queries.OPTION_KINDS:
+        if len(options) < 2:
+            raise ValidationFailed(_("offer at least two options"), field="options")
+        if len(set(options)) != len(options):
+            raise ValidationFailed(_("options must be different"), field="options")
+    else:
+        options = []
+    if kind == Poll.Kind.STV and not 1 <= seats < len(options):
+        raise ValidationFailed(_("there must be fewer seats than candidates"), field="seats")
+    now = timezone.now()
+    opens_at = opens_at or now
+    if closes_at <= max(opens_at, now):
+        raise ValidationFailed(_("the poll must close in the future"), field="closes_at")
+    clean_settings = queries.normalise_settings(kind, settings)
+    if admission_for is not None and (
+        kind != Poll.Kind.PROPOSAL or admission_for.status != Membership.Status.APPLIED
+    ):
+        raise ValidationFailed(_("only an open application can be put to a vote"))
+    count, weight = queries.electorate(coop)
+    poll = Poll.objects.create(
+        coop=coop,
+        kind=kind,
+        title=title.strip(),
+        body=body,
+        options=options,
+        settings=clean_settings,
+        seats=seats if kind == Poll.Kind.STV else 1,
+        is_anonymous=is_anonymous,
+        is_results_hidden=is_results_hidden,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        electorate_count=count,
+        electorate_weight=weight,
+        admission_for=admission_for,
+        previous_round=previous_round,
+        round_number=previous_round.round_number + 1 if previous_round else 1,
+        created_by=acting_user(actor),
+    )
+    audit.record(actor=actor, verb="governance.poll.create", obj=poll, data={"kind": kind})
+    return poll
+
+
+def vote_cast(*, actor: Any, poll: Poll | int, choice: Mapping[str, Any]) -> Participation:
+    """Cast a ballot. Refused with a reason, storing nothing: after close, a second time,
+    by someone who was not a member when the poll opened, or an invalid ballot."""
+    poll_id = poll.pk if isinstance(poll, Poll) else poll
+    close_if_due(poll_id)
+    with transaction.atomic():
+        found = Poll.objects.select_for_update().select_related("coop").filter(pk=poll_id).first()
+        if found is None:
+            raise NotFound(_("there is no such poll"))
+        poll = found
+        if not is_member(actor):
+            raise PermissionDenied(_("log in to vote"))
+        membership = queries.active_membership(actor, poll.coop)
+        if membership is None or membership.started_at is None:
+            raise PermissionDenied(_("only members of %(c)s may vote") % {"c": poll.coop.name})
+        if membership.started_at > poll.created_at:
+            raise PermissionDenied(_("you joined after this poll opened, so you cannot vote in it"))
+        now = timezone.now()
+        if poll.is_closed or now >= poll.closes_at:
+            raise ValidationFailed(_("this poll is closed"), field="poll")
+        if now < poll.opens_at:
+            raise ValidationFailed(_("this poll is not open yet"), field="poll")
+        if Participation.objects.filter(poll=poll, user=actor).exists():
+            raise Conflict(_("you have already voted in this poll"))
+        clean = queries.clean_choice(poll, choice)
+        try:
+            with transaction.atomic():
+                participation = Participation.objects.create(
+                    poll=poll, user=actor, choice=None if poll.is_anonymous else clean
+                )
+        except IntegrityError:
+            raise Conflict(_("you have already voted in this poll")) from None
+        # Consent, consensus, advice and time polls: one person, one voice.
+        is_weighted = poll.kind in queries.WEIGHTED_KINDS
+        weight = membership.member_class.vote_weight if is_weighted else 1
+        Ballot.objects.create(poll=poll, weight=weight, choice=clean)
+        # No audit event: it would carry a timestamp next to the voter's name.
+        return participation
+
+
+def _close(poll_id: int, actor: Any) -> Poll:
+    with transaction.atomic():
+        poll = Poll.objects.select_for_update().select_related("coop").get(pk=poll_id)
+        if poll.is_closed:
+            return poll
+        now = timezone.now()
+        result = queries.tally(poll)
+        data = dict(result.data)
+        data["electorate"] = {"members": poll.electorate_count, "weight": poll.electorate_weight}
+        data["turnout"] = poll.participations.count()
+        poll.closed_at = now
+        poll.save(update_fields=["closed_at"])
+        PollResult.objects.create(
+            poll=poll,
+            outcome=result.outcome,
+            data=data,
+            engine_version=result.engine_version,
+            computed_at=now,
+        )
+        OutcomeVersion.objects.create(
+            poll=poll, version=1, statement=result.statement, author=None, created_at=now
+        )
+        if poll.admission_for_id is not None:
+            membership = Membership.objects.select_for_update().get(pk=poll.admission_for_id)
+            if membership.status == Membership.Status.APPLIED:
+                apply_decision(None, membership, result.outcome == "passed", result.statement)
+        audit.record(
+            actor=actor, verb="governance.poll.close", obj=poll, data={"outcome": result.outcome}
+        )
+        return poll
+
+
+@transaction.atomic
+def poll_close(*, actor: Any, poll: Poll | int) -> Poll:
+    """A steward closes a poll before its deadline."""
+    pk = poll.pk if isinstance(poll, Poll) else poll
+    found = Poll.objects.select_related("coop").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("there is no such poll"))
+    require_coop_steward(actor, found.coop)
+    if found.is_closed:
+        raise Conflict(_("this poll is already closed"))
+    return _close(pk, actor)
+
+
+def close_if_due(poll: Poll | int, *, now: dt.datetime | None = None) -> bool:
+    """Close the poll if its deadline passed (the page-load fallback to the task)."""
+    pk = poll.pk if isinstance(poll, Poll) else poll
+    now = now or timezone.now()
+    if Poll.objects.filter(pk=pk, closed_at__isnull=True, closes_at__lte=now).exists():
+        _close(pk, None)
+        return True
+    return False
+
+
+def close_due_polls(*, now: dt.datetime | None = None) -> int:
+    """Close every poll past its deadline; returns how many were closed."""
+    now = now or timezone.now()
+    due = Poll.objects.filter(closed_at__isnull=True, closes_at__lte=now).order_by("pk")
+    return sum(1 for pk in list(due.values_list("pk", flat=True)) if close_if_due(pk, now=now))
+
+
+@transaction.atomic
+def outcome_add(*, actor: Any, poll: Poll | int, statement: str) -> OutcomeVersion:
+    """A new version of the outcome statement; earlier versions stay."""
+    pk = poll.pk if isinstance(poll, Poll) else poll
+    found = Poll.objects.select_for_update().select_related("coop").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("there is no such poll"))
+    require_coop_steward(actor, found.coop)
+    if not found.is_closed:
+        raise ValidationFailed(_("the outcome is stated once the poll is closed"), field="poll")
+    if not statement.strip():
+        raise ValidationFailed(_("write the outcome statement"), field="statement")
+    last = found.outcomes.order_by("-version").values_list("version", flat=True).first() or 0
+    version = OutcomeVersion.objects.create(
+        poll=found,
+        version=last + 1,
+        statement=statement.strip(),
+        author=acting_user(actor),
+        created_at=timezone.now(),
+    )
+    audit.record(actor=actor, verb="governance.outcome.add", obj=version)
+    return version
