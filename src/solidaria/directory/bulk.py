@@ -159,8 +159,6 @@ def fast_update(objs: list[models.Model], fields: list[str]) -> None:
         qn(meta.pk.column),
     )
     getters = [(f.attname, _converter(f)) for f in model_fields]
-    params = [
-        [convert(obj.__dict__[name]) for name, convert in getters] + [obj.pk] for obj in objs
-    ]
+    params = [[convert(obj.__dict__[name]) for name, convert in getters] + [obj.pk] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -173,10 +173,7 @@ class _Query:
     def grouped(self) -> list[tuple[str, str, str, str, int]]:
         """(country, ica_activity, activity, structure, count) over the matches."""
         columns = ", ".join(f"o.{c}" for c in FACET_COLUMNS)
-        sql = (
-            f"SELECT {columns}, COUNT(*) FROM {self.source} WHERE {self.where} "
-            f"GROUP BY {columns}"
-        )
+        sql = f"SELECT {columns}, COUNT(*) FROM {self.source} WHERE {self.where} GROUP BY {columns}"
         return [tuple(row) for row in self._fetch(sql, self.args)]  # type: ignore[misc]
 
     def page_ids(self, offset: int, limit: int) -> list[int]:
