@@ -41,6 +41,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 ORG = "directory_organisation"
 FTS = "directory_organisation_fts"
 FACET_TABLE = "directory_facet_count"
+NAME_INDEX = "dir_org_status_name"
 FACET_COLUMNS = ("country", "ica_activity", "activity", "structure")
 CONFIRMED = Organisation.Status.CONFIRMED.value
 
@@ -137,6 +138,7 @@ class _Query:
         self.order = "o.name, o.id"
         self.order_args: list[Any] = []
         self.text_only = False
+        self.total: int | None = None
         if not words:
             self.source = f"{ORG} o"
         elif self.vendor == "sqlite":
@@ -176,14 +178,25 @@ class _Query:
         sql = f"SELECT {columns}, COUNT(*) FROM {self.source} WHERE {self.where} GROUP BY {columns}"
         return [tuple(row) for row in self._fetch(sql, self.args)]  # type: ignore[misc]
 
+    def _walk_name_order(self, end: int) -> bool:
+        """SQLite plans a filtered page one way for every value (it keeps no per-value
+        statistics): sort the matches by name, or walk the (status, name) index and skip
+        non-matches. Walking reads about confirmed * end / total entries, sorting about
+        total rows; we know both counts, so pick the cheaper."""
+        if self.total is None or self.total == 0:
+            return False
+        return confirmed_count() * end < self.total * self.total
+
     def page_ids(self, offset: int, limit: int) -> list[int]:
         if self.text_only:
             sql = f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s ORDER BY rank, rowid "
             sql += "LIMIT %s OFFSET %s"
             return [row[0] for row in self._fetch(sql, [self.match, limit, offset])]
+        source = self.source
+        if not self.words and self.vendor == "sqlite" and self._walk_name_order(offset + limit):
+            source += f" INDEXED BY {NAME_INDEX}"
         sql = (
-            f"SELECT o.id FROM {self.source} WHERE {self.where} ORDER BY {self.order} "
-            "LIMIT %s OFFSET %s"
+            f"SELECT o.id FROM {source} WHERE {self.where} ORDER BY {self.order} LIMIT %s OFFSET %s"
         )
         args = [*self.args, *self.order_args, limit, offset]
         return [row[0] for row in self._fetch(sql, args)]
@@ -197,6 +210,12 @@ def _facet_table_rows(params: SearchParams) -> list[tuple[str, str, str, str, in
     with connection.cursor() as cursor:
         cursor.execute(query, args)
         return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+
+
+def confirmed_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(SUM(n), 0) FROM {FACET_TABLE}")
+        return int(cursor.fetchone()[0])
 
 
 def _has_facet_table() -> bool:
@@ -259,6 +278,7 @@ def search(
         facets = facet_values(rows, language)
     else:
         total = query.count()
+    query.total = total
     pages = max(1, math.ceil(total / size))
     start = (params.page - 1) * size
     ids = query.page_ids(start, size) if start < total else []

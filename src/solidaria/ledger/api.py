@@ -7,264 +7,44 @@ idempotency key: the `Idempotency-Key` header or the `idempotency_key` body fiel
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router
 from ninja.responses import Status
 
 from solidaria.core.errors import PermissionDenied, ValidationFailed
 from solidaria.core.permissions import is_steward
-from solidaria.ledger import listings, murmurations, queries, services
+from solidaria.ledger import batches, listings, murmurations, payment_requests, queries, services
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, Currency, Listing, PaymentRequest, Transfer
+from solidaria.ledger.schemas import (
+    AccountOpenIn,
+    AccountOut,
+    BatchOut,
+    BulkIn,
+    CurrencyIn,
+    CurrencyOut,
+    CurrencyPatch,
+    DecisionIn,
+    LimitsIn,
+    ListingFilter,
+    ListingIn,
+    ListingOut,
+    RequestIn,
+    RequestOut,
+    RespondIn,
+    ReverseIn,
+    StatementFilter,
+    StatementOut,
+    TransferIn,
+    TransferOut,
+    VerifyOut,
+)
 
 router = Router(tags=["ledger"])
 KEY_HEADER = Header(None, alias="Idempotency-Key", description="idempotency key of this write")
-
-
-# --- schemas -------------------------------------------------------------------------
-
-
-class CurrencyOut(Schema):
-    code: str
-    name: str
-    unit_kind: str
-    exponent: int
-    default_credit_limit: int
-    default_upper_limit: int | None
-    soft_credit_limit: int | None
-    soft_upper_limit: int | None
-    starting_grant: int
-    levy_basis_points: int
-    authorisation_threshold: int | None
-    is_active: bool
-
-
-class CurrencyIn(Schema):
-    code: str
-    name: str
-    unit_kind: str = "money"
-    exponent: int = 2
-    default_credit_limit: int = 0
-    default_upper_limit: int | None = None
-    soft_credit_limit: int | None = None
-    soft_upper_limit: int | None = None
-    starting_grant: int = 0
-    levy_basis_points: int = 0
-    authorisation_threshold: int | None = None
-
-
-class CurrencyPatch(Schema):
-    reason: str
-    name: str | None = None
-    default_credit_limit: int | None = None
-    default_upper_limit: int | None = None
-    soft_credit_limit: int | None = None
-    soft_upper_limit: int | None = None
-    starting_grant: int | None = None
-    levy_basis_points: int | None = None
-    authorisation_threshold: int | None = None
-    is_active: bool | None = None
-
-
-class AccountOut(Schema):
-    id: int
-    currency: str
-    kind: str
-    name: str
-    owner: str | None
-    balance_minor: int
-    reserved_minor: int
-    available_minor: int
-    balance: str
-    credit_limit: int | None
-    upper_limit: int | None
-    is_active: bool
-
-
-class AccountOpenIn(Schema):
-    currency: str
-    kind: str = "member"
-    name: str = ""
-
-
-class LimitsIn(Schema):
-    credit_limit: int | None
-    upper_limit: int | None = None
-    reason: str
-
-
-class TransferIn(Schema):
-    payee: int | None = None
-    payee_username: str | None = None
-    payer: int | None = None
-    currency: str | None = None
-    amount: str | None = None
-    amount_minor: int | None = None
-    memo: str = ""
-    category: str = ""
-    idempotency_key: str | None = None
-
-
-class TransferOut(Schema):
-    id: int
-    currency: str
-    payer: int
-    payee: int
-    amount_minor: int
-    amount: str
-    memo: str
-    category: str
-    kind: str
-    status: str
-    reverses: int | None
-    created_at: dt.datetime
-    replayed: bool = False
-    warnings: list[str] = []
-
-
-class ReverseIn(Schema):
-    reason: str
-    idempotency_key: str | None = None
-
-
-class DecisionIn(Schema):
-    reason: str = ""
-
-
-class BulkLineIn(Schema):
-    account: int
-    amount: str | None = None
-    amount_minor: int | None = None
-    memo: str = ""
-    category: str = ""
-
-
-class BulkIn(Schema):
-    kind: str
-    counterparty: int
-    lines: list[BulkLineIn]
-    memo: str = ""
-    idempotency_key: str | None = None
-
-
-class BatchOut(Schema):
-    id: int
-    kind: str
-    line_count: int
-    total_minor: int
-    replayed: bool = False
-
-
-class RequestIn(Schema):
-    payer: int | None = None
-    payer_username: str | None = None
-    payee: int | None = None
-    currency: str | None = None
-    amount: str | None = None
-    amount_minor: int | None = None
-    memo: str = ""
-    category: str = ""
-
-
-class RequestOut(Schema):
-    id: int
-    currency: str
-    payer: int
-    payee: int
-    amount_minor: int
-    amount: str
-    memo: str
-    category: str
-    status: str
-    transfer: int | None
-    listing: int | None
-
-
-class EntryOut(Schema):
-    id: int
-    seq: int
-    transfer: int
-    counterparty: str
-    amount_minor: int
-    balance_after_minor: int
-    memo: str
-    category: str
-    kind: str
-    created_at: dt.datetime
-
-
-class StatementOut(Schema):
-    account: AccountOut
-    count: int
-    entries: list[EntryOut]
-
-
-class StatementFilter(Schema):
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    category: str = ""
-    direction: str = ""
-    q: str = ""
-    limit: int = 100
-    offset: int = 0
-
-
-class ListingIn(Schema):
-    kind: str
-    item_type: str = "service"
-    title: str
-    category: str
-    description: str
-    place: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    price: str | None = None
-    currency: str | None = None
-
-
-class ListingOut(Schema):
-    id: int
-    kind: str
-    item_type: str
-    title: str
-    category: str
-    description: str
-    place: str
-    owner: str
-    price_minor: int | None
-    price: str | None
-    currency: str | None
-    is_active: bool
-    created_at: dt.datetime
-
-
-class ListingFilter(Schema):
-    q: str = ""
-    kind: str = ""
-    category: str = ""
-    place: str = ""
-    currency: str = ""
-    item_type: str = ""
-
-
-class RespondIn(Schema):
-    amount: str | None = None
-    amount_minor: int | None = None
-    currency: str | None = None
-    memo: str = ""
-
-
-class VerifyOut(Schema):
-    ok: bool
-    entries: int
-    accounts: int
-    transfers: int
-    first_problem: str | None
-    problems: int
 
 
 # --- converters ----------------------------------------------------------------------
@@ -507,7 +287,7 @@ def transfer_bulk(
             exc.message = _("line %(line)s: %(reason)s") % {"line": i, "reason": exc.message}
             raise
         lines.append((line.account, amount, line.memo, line.category))
-    batch = services.bulk_transfer(
+    batch = batches.bulk_transfer(
         actor=request.user,
         kind=payload.kind,
         counterparty=counterparty,
@@ -597,7 +377,7 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Status[dict[str,
     amount = queries.resolve_amount(
         payee.currency, amount=payload.amount, amount_minor=payload.amount_minor
     )
-    req = services.request_create(
+    req = payment_requests.request_create(
         actor=request.user,
         payee=payee,
         payer=payer,
@@ -611,21 +391,23 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Status[dict[str,
 @router.post("/requests/{request_id}/accept", response=TransferOut, summary="Accept and pay")
 def request_accept(request: HttpRequest, request_id: int) -> dict[str, Any]:
     queries.visible_request(request.user, request_id)
-    transfer = services.request_accept(actor=request.user, request=request_id)
+    transfer = payment_requests.request_accept(actor=request.user, request=request_id)
     return transfer_out(Transfer.objects.select_related("currency").get(pk=transfer.pk))
 
 
 @router.post("/requests/{request_id}/decline", response=RequestOut, summary="Decline")
 def request_decline(request: HttpRequest, request_id: int, payload: DecisionIn) -> dict[str, Any]:
     queries.visible_request(request.user, request_id)
-    req = services.request_decline(actor=request.user, request=request_id, reason=payload.reason)
+    req = payment_requests.request_decline(
+        actor=request.user, request=request_id, reason=payload.reason
+    )
     return request_out(req)
 
 
 @router.post("/requests/{request_id}/cancel", response=RequestOut, summary="Withdraw a request")
 def request_cancel(request: HttpRequest, request_id: int) -> dict[str, Any]:
     queries.visible_request(request.user, request_id)
-    return request_out(services.request_cancel(actor=request.user, request=request_id))
+    return request_out(payment_requests.request_cancel(actor=request.user, request=request_id))
 
 
 # --- offers and wants ----------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from solidaria.core.demo import demo_users
-from solidaria.ledger import listings, services
+from solidaria.ledger import listings, payment_requests, services
 from solidaria.ledger.models import Account, Currency, Listing, PaymentRequest
 
 TIME_BANK = {
@@ -122,7 +122,7 @@ def load(*, stdout: Any) -> None:
         )
         made += 0 if transfer.replayed else 1
     if not PaymentRequest.objects.filter(memo="Choir sheet music").exists():
-        services.request_create(
+        payment_requests.request_create(
             actor=users["dolores"],
             payee=accounts[("SOL", "dolores")],
             payer=accounts[("SOL", "bilal")],

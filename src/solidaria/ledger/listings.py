@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from solidaria.core import audit
 from solidaria.core.errors import NotFound, PermissionDenied, ValidationFailed
 from solidaria.core.permissions import is_member, is_steward
-from solidaria.ledger import services
+from solidaria.ledger import payment_requests, services
 from solidaria.ledger.models import Account, Currency, Listing, PaymentRequest
 
 
@@ -158,7 +158,7 @@ def listing_respond(
     mine = _account_of(actor, currency, field="currency", yours=True)
     theirs = _account_of(found.owner, currency, field="listing", yours=False)
     payer, payee = (mine, theirs) if found.kind == Listing.Kind.OFFER else (theirs, mine)
-    return services.request_create(
+    return payment_requests.request_create(
         actor=actor,
         payee=payee,
         payer=payer,

@@ -8,11 +8,10 @@ same transaction, and record an audit event. Pages, API, CLI and demo all call t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,10 +20,9 @@ from solidaria.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from solidaria.core.money import AmountError, parse_minor
 from solidaria.core.permissions import is_member, is_steward
 from solidaria.ledger.journal import LEVY_KINDS, Leg, check_payee_room, check_payer_room, post
-from solidaria.ledger.models import Account, Currency, PaymentRequest, Transfer, TransferBatch
+from solidaria.ledger.locks import NETWORK_ACCOUNT, lock_accounts, lock_network, network_account
+from solidaria.ledger.models import Account, Currency, Transfer
 
-NETWORK_ACCOUNT = "network"
-MAX_BATCH_LINES = 20_000
 T = TypeVar("T", bound=models.Model)
 
 
@@ -133,122 +131,6 @@ def _account(ref: Account | int, *, field: str) -> Account:
         return Account.objects.select_related("currency").get(pk=pk)
     except (Account.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("there is no account %(ref)s") % {"ref": pk}, field=field) from None
-
-
-def lock_accounts(
-    pks: Sequence[int], *, fields: dict[int, str] | None = None
-) -> dict[int, Account]:
-    """Lock the accounts and return them by pk.
-
-    The one lock order for the whole ledger: member and organisation accounts by primary
-    key, then system accounts by primary key. A caller may lock more accounts later only
-    if they come after every account it already holds in this order (a payment locks
-    payer and payee, then possibly its currency's network account for the levy).
-    """
-    wanted = sorted(set(pks))
-    rows = _select_for_update(wanted)
-    found = {acc.pk: acc for acc in rows}
-    missing = [pk for pk in wanted if pk not in found]
-    if missing:
-        raise NotFound(
-            _("there is no account %(ref)s") % {"ref": missing[0]},
-            field=(fields or {}).get(missing[0], "account"),
-        )
-    return found
-
-
-_ACCOUNT_COLUMNS = [f.attname for f in Account._meta.concrete_fields]
-_CURRENCY_COLUMNS = [f.attname for f in Currency._meta.concrete_fields]
-
-
-def _select_for_update(pks: list[int]) -> list[Account]:
-    """SELECT … FOR UPDATE OF the accounts (joined with their currency) in the lock order.
-    Raw SQL: this runs for every payment, and the ORM's query building cost more than
-    the query itself."""
-    if not pks:
-        return []
-    qn = connection.ops.quote_name
-    columns = [f"a.{qn(c)}" for c in _ACCOUNT_COLUMNS] + [f"c.{qn(c)}" for c in _CURRENCY_COLUMNS]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {Account._meta.db_table} a "
-        f"JOIN {Currency._meta.db_table} c ON c.id = a.currency_id "
-        f"WHERE a.id IN ({', '.join(['%s'] * len(pks))}) "
-        f"ORDER BY CASE WHEN a.kind = %s THEN 1 ELSE 0 END, a.id"
-    )
-    if connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF a"
-    elif connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    split = len(_ACCOUNT_COLUMNS)
-    db = connection.alias
-    currencies: dict[int, Currency] = {}
-    accounts = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*pks, Account.Kind.SYSTEM])
-        for row in cursor.fetchall():
-            values = list(row)
-            # adapt values the way the ORM would (booleans and datetimes on SQLite)
-            account = Account.from_db(db, _ACCOUNT_COLUMNS, _convert(Account, values[:split]))
-            cur_id = values[split]
-            if cur_id not in currencies:
-                currencies[cur_id] = Currency.from_db(
-                    db, _CURRENCY_COLUMNS, _convert(Currency, values[split:])
-                )
-            account.currency = currencies[cur_id]
-            accounts.append(account)
-    return accounts
-
-
-_CONVERTERS: dict[tuple[str, type[models.Model]], list[tuple[int, Any, list[Any]]]] = {}
-
-
-def _convert(model: type[models.Model], values: list[Any]) -> list[Any]:
-    """Apply the backend's and the fields' value converters (e.g. SQLite booleans)."""
-    key = (connection.vendor, model)
-    plan = _CONVERTERS.get(key)
-    if plan is None:
-        plan = []
-        for i, field in enumerate(model._meta.concrete_fields):
-            col = field.get_col(model._meta.db_table)
-            funcs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-            if funcs:
-                plan.append((i, col, funcs))
-        _CONVERTERS[key] = plan
-    for i, col, funcs in plan:
-        for func in funcs:
-            values[i] = func(values[i], col, connection)
-    return values
-
-
-_NETWORK_PKS: dict[int, int] = {}
-
-
-def _lock_network(currency: Currency, locked: dict[int, Account]) -> Account:
-    """Lock the currency's network account (last in the lock order) and add it to `locked`."""
-    for acc in locked.values():
-        if acc.kind == Account.Kind.SYSTEM and acc.currency_id == currency.pk:
-            return acc
-    pk = _NETWORK_PKS.get(currency.pk)
-    if pk is None:
-        pk = _NETWORK_PKS[currency.pk] = network_account(currency).pk
-    acc = lock_accounts([pk]).get(pk)
-    if acc is None or acc.currency_id != currency.pk or acc.name != NETWORK_ACCOUNT:
-        _NETWORK_PKS.pop(currency.pk, None)  # stale cache (a rolled-back test database)
-        pk = _NETWORK_PKS[currency.pk] = network_account(currency).pk
-        acc = lock_accounts([pk])[pk]
-    locked[acc.pk] = acc
-    return acc
-
-
-def network_account(currency: Currency) -> Account:
-    """The currency's own system account: it issues starting grants and receives levies."""
-    acc, _created = Account.objects.get_or_create(
-        currency=currency,
-        kind=Account.Kind.SYSTEM,
-        name=NETWORK_ACCOUNT,
-        defaults={"credit_limit": None, "upper_limit": None},
-    )
-    return acc
 
 
 def _may_debit(actor: Any, account: Account) -> bool:
@@ -532,7 +414,7 @@ def transfer_create(
         _check_pair(payer_l, payee_l)
         currency = payer_l.currency
         levy = levy_for(currency, payer_l, kind, amount_minor)
-        network = _lock_network(currency, locked) if levy else None
+        network = lock_network(currency, locked) if levy else None
         now = timezone.now()
         if _needs_authorisation(actor, currency, amount_minor, kind):
             return _reserve(actor, payer_l, payee_l, amount_minor, levy, memo, category, kind, now)
@@ -634,7 +516,7 @@ def transfer_approve(*, actor: Any, transfer: Transfer | int, reason: str = "") 
         raise Conflict(_("this payment was already rejected"))
     levy = pending.reserved_minor - pending.amount_minor
     locked = lock_accounts([pending.payer_id, pending.payee_id])
-    network = _lock_network(pending.currency, locked) if levy else None
+    network = lock_network(pending.currency, locked) if levy else None
     payer = locked[pending.payer_id]
     payer.reserved -= pending.reserved_minor
     pending.decided_by = actor if getattr(actor, "pk", None) else None
@@ -751,284 +633,3 @@ def transfer_reverse(
     return _idempotent(
         scope="ledger.reverse", actor=actor, key=key, request=request, model=Transfer, work=work
     )
-
-
-# --- bulk and import -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BatchLine:
-    """One line of a bulk payment or import; `line` is what errors name."""
-
-    payer: int
-    payee: int
-    amount: int
-    memo: str = ""
-    category: str = ""
-    line: int | None = None
-
-
-def bulk_transfer(
-    *,
-    actor: Any,
-    kind: str,
-    counterparty: Account | int,
-    lines: Sequence[tuple[int, int, str, str]],
-    memo: str = "",
-    key: str | None,
-) -> TransferBatch:
-    """One payer to many payees (`one_to_many`: lines are payee, amount, memo, category) or
-    many payers to one payee (`many_to_one`, stewards only: lines name the payers).
-    All lines or none."""
-    party = _account(counterparty, field="counterparty")
-    if kind == TransferBatch.Kind.ONE_TO_MANY:
-        _require_debit(actor, party)
-        batch_lines = [
-            BatchLine(party.pk, acc, amt, m, c, i) for i, (acc, amt, m, c) in enumerate(lines, 1)
-        ]
-    elif kind == TransferBatch.Kind.MANY_TO_ONE:
-        _require_steward(actor)
-        batch_lines = [
-            BatchLine(acc, party.pk, amt, m, c, i) for i, (acc, amt, m, c) in enumerate(lines, 1)
-        ]
-    else:
-        raise ValidationFailed(_("unknown kind of bulk payment"), field="kind")
-    return _post_batch(
-        actor=actor,
-        kind=kind,
-        lines=batch_lines,
-        memo=memo,
-        key=key,
-        transfer_kind=Transfer.Kind.BULK,
-        scope="ledger.bulk",
-    )
-
-
-def import_transfers(
-    *, actor: Any, lines: Sequence[BatchLine], memo: str = "", key: str | None
-) -> TransferBatch:
-    """Bulk transfers from a file, between any accounts, in one transaction (CLI)."""
-    _require_steward(actor)
-    return _post_batch(
-        actor=actor,
-        kind=TransferBatch.Kind.IMPORT,
-        lines=lines,
-        memo=memo,
-        key=key,
-        transfer_kind=Transfer.Kind.IMPORT,
-        scope="ledger.import",
-    )
-
-
-def _post_batch(
-    *,
-    actor: Any,
-    kind: str,
-    lines: Sequence[BatchLine],
-    memo: str,
-    key: str | None,
-    transfer_kind: str,
-    scope: str,
-) -> TransferBatch:
-    if not lines:
-        raise ValidationFailed(_("a bulk payment needs at least one line"), field="lines")
-    if len(lines) > MAX_BATCH_LINES:
-        raise ValidationFailed(
-            _("at most %(n)s lines in one bulk payment") % {"n": MAX_BATCH_LINES}, field="lines"
-        )
-    for ln in lines:
-        try:
-            check_amount(ln.amount)
-        except ValidationFailed as exc:
-            raise ValidationFailed(
-                _("line %(line)s: %(reason)s") % {"line": ln.line, "reason": exc.message},
-                field="amount",
-            ) from None
-    request = {
-        "kind": kind,
-        "memo": memo,
-        "lines": [[ln.payer, ln.payee, ln.amount, ln.memo, ln.category] for ln in lines],
-    }
-
-    def work() -> TransferBatch:
-        pks = {ln.payer for ln in lines} | {ln.payee for ln in lines}
-        known = {
-            acc.pk: acc for acc in Account.objects.select_related("currency").filter(pk__in=pks)
-        }
-        for ln in lines:
-            for pk, fld in ((ln.payer, "payer"), (ln.payee, "payee")):
-                if pk not in known:
-                    raise NotFound(
-                        _("line %(line)s: there is no account %(ref)s")
-                        % {"line": ln.line, "ref": pk},
-                        field=fld,
-                    )
-            payer = known[ln.payer]
-            _check_pair(payer, known[ln.payee], line=ln.line)
-            if _needs_authorisation(actor, payer.currency, ln.amount, transfer_kind):
-                raise ValidationFailed(
-                    _(
-                        "line %(line)s: the amount is above the authorisation threshold; pay it "
-                        "on its own so a steward can approve it"
-                    )
-                    % {"line": ln.line},
-                    field="amount",
-                )
-        levies = {
-            i: levy_for(known[ln.payer].currency, known[ln.payer], transfer_kind, ln.amount)
-            for i, ln in enumerate(lines)
-        }
-        networks: dict[int, int] = {}
-        for i, ln in enumerate(lines):
-            if levies[i]:
-                cur = known[ln.payer].currency
-                if cur.pk not in networks:
-                    networks[cur.pk] = network_account(cur).pk
-        locked = lock_accounts([*pks, *networks.values()])
-        batch = TransferBatch.objects.create(
-            kind=kind,
-            memo=memo[:200],
-            created_by=actor if getattr(actor, "pk", None) else None,
-            line_count=len(lines),
-            total_minor=sum(ln.amount for ln in lines),
-        )
-        legs = [
-            Leg(
-                payer=locked[ln.payer],
-                payee=locked[ln.payee],
-                amount=ln.amount,
-                memo=(ln.memo or memo)[:200],
-                category=ln.category[:64],
-                kind=transfer_kind,
-                line=ln.line,
-                levy=levies[i],
-            )
-            for i, ln in enumerate(lines)
-        ]
-        post(
-            legs=legs,
-            accounts=locked,
-            actor=actor,
-            now=timezone.now(),
-            batch=batch,
-            levy_account={cur: locked[pk] for cur, pk in networks.items()} or None,
-        )
-        audit.record(
-            actor=actor,
-            verb=f"ledger.batch.{kind}",
-            obj=batch,
-            data={"lines": len(lines), "total": batch.total_minor},
-        )
-        return batch
-
-    return _idempotent(
-        scope=scope, actor=actor, key=key, request=request, model=TransferBatch, work=work
-    )
-
-
-# --- payment requests ----------------------------------------------------------------
-
-
-@transaction.atomic
-def request_create(
-    *,
-    actor: Any,
-    payee: Account | int,
-    payer: Account | int,
-    amount_minor: int,
-    memo: str = "",
-    category: str = "",
-    listing: Any = None,
-) -> PaymentRequest:
-    """The payee asks the payer for a payment; nothing moves until the payer accepts."""
-    check_amount(amount_minor)
-    payee_acc, payer_acc = _account(payee, field="payee"), _account(payer, field="payer")
-    if actor is not None and payee_acc.owner_id != actor.pk and listing is None:
-        raise PermissionDenied(
-            _("you can only ask for payment into your own account"), field="payee"
-        )
-    _check_pair(payer_acc, payee_acc)
-    req = PaymentRequest.objects.create(
-        currency_id=payee_acc.currency_id,
-        payee=payee_acc,
-        payer=payer_acc,
-        amount_minor=amount_minor,
-        memo=(memo or "")[:200],
-        category=(category or "")[:64],
-        listing=listing,
-        created_by=actor if getattr(actor, "pk", None) else None,
-    )
-    audit.record(actor=actor, verb="ledger.request.create", obj=req, data={"amount": amount_minor})
-    return req
-
-
-def _open_request(request: PaymentRequest | int) -> PaymentRequest:
-    pk = request.pk if isinstance(request, PaymentRequest) else request
-    found = (
-        PaymentRequest.objects.select_for_update(of=("self",))
-        .select_related("payer", "payee")
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise NotFound(_("there is no payment request %(id)s") % {"id": pk})
-    return found
-
-
-@transaction.atomic
-def request_accept(*, actor: Any, request: PaymentRequest | int) -> Transfer:
-    """The payer accepts: the payment is made (or waits for authorisation). Accepting
-    twice returns the same transfer."""
-    req = _open_request(request)
-    if actor is not None and req.payer.owner_id != actor.pk:
-        raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
-    if req.status == PaymentRequest.Status.ACCEPTED and req.transfer_id:
-        return Transfer.objects.get(pk=req.transfer_id)
-    if req.status != PaymentRequest.Status.OPEN:
-        raise Conflict(_("this request is %(status)s") % {"status": req.get_status_display()})
-    transfer = transfer_create(
-        actor=actor,
-        payer=req.payer,
-        payee=req.payee,
-        amount_minor=req.amount_minor,
-        memo=req.memo,
-        category=req.category,
-        key=f"request:{req.pk}",
-        kind=Transfer.Kind.REQUEST,
-    )
-    req.status = PaymentRequest.Status.ACCEPTED
-    req.transfer = transfer
-    req.decided_at = timezone.now()
-    req.save(update_fields=["status", "transfer", "decided_at"])
-    audit.record(actor=actor, verb="ledger.request.accept", obj=req)
-    return transfer
-
-
-@transaction.atomic
-def request_decline(
-    *, actor: Any, request: PaymentRequest | int, reason: str = ""
-) -> PaymentRequest:
-    req = _open_request(request)
-    if actor is not None and req.payer.owner_id != actor.pk:
-        raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
-    return _close_request(actor, req, PaymentRequest.Status.DECLINED, reason)
-
-
-@transaction.atomic
-def request_cancel(*, actor: Any, request: PaymentRequest | int) -> PaymentRequest:
-    req = _open_request(request)
-    if actor is not None and req.payee.owner_id != actor.pk:
-        raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
-    return _close_request(actor, req, PaymentRequest.Status.CANCELLED, "")
-
-
-def _close_request(actor: Any, req: PaymentRequest, status: str, reason: str) -> PaymentRequest:
-    if req.status == status:
-        return req
-    if req.status != PaymentRequest.Status.OPEN:
-        raise Conflict(_("this request is %(status)s") % {"status": req.get_status_display()})
-    req.status = status
-    req.decided_at = timezone.now()
-    req.save(update_fields=["status", "decided_at"])
-    audit.record(actor=actor, verb=f"ledger.request.{status}", obj=req, reason=reason)
-    return req

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import DomainError, NotFound
 from solidaria.core.permissions import is_steward, steward_required
-from solidaria.ledger import forms, listings, queries, services
+from solidaria.ledger import forms, listings, payment_requests, queries, services
 from solidaria.ledger.models import Account, Currency, Transfer
 
 
@@ -184,7 +184,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 field="payer_username",
             )
             amount = services.parse_amount(payee.currency, data["amount"])
-            services.request_create(
+            payment_requests.request_create(
                 actor=request.user,
                 payee=payee,
                 payer=payer,
@@ -210,18 +210,18 @@ def request_decide(request: HttpRequest, request_id: int, decision: str) -> Http
     _get_or_404(queries.visible_request, request.user, request_id)
     try:
         if decision == "accept":
-            transfer = services.request_accept(actor=request.user, request=request_id)
+            transfer = payment_requests.request_accept(actor=request.user, request=request_id)
             if transfer.status == Transfer.Status.PENDING:
                 messages.info(request, _("Your payment waits for a steward's approval."))
             else:
                 messages.success(request, _("You paid the request."))
         elif decision == "decline":
-            services.request_decline(
+            payment_requests.request_decline(
                 actor=request.user, request=request_id, reason=request.POST.get("reason", "")
             )
             messages.success(request, _("You declined the request."))
         else:
-            services.request_cancel(actor=request.user, request=request_id)
+            payment_requests.request_cancel(actor=request.user, request=request_id)
             messages.success(request, _("You withdrew the request."))
     except DomainError as exc:
         messages.error(request, exc.message)

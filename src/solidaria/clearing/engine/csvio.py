@@ -28,11 +28,11 @@ import operator
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import numpy as np
-import numpy.typing as npt
 
+from solidaria.clearing.engine import csvbulk
 from solidaria.clearing.engine.model import IntArray, ObligationTable
 from solidaria.clearing.engine.solver import ClearingResult
 
@@ -43,14 +43,6 @@ MAX_DECIMALS = 18
 _DECIMAL = re.compile(r"(\d+)(?:\.(\d+))?")
 
 _BOM = b"\xef\xbb\xbf"
-# Bytes a member id may not start or end with in the byte pass: str.strip() would remove
-# them (ASCII whitespace) or they may belong to a non-ASCII space (any byte >= 0x80).
-_EDGE = np.zeros(256, dtype=bool)
-_EDGE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
-_EDGE[128:] = True
-_MAX_FIELD_BYTES = 64  # longer ids or amounts take the slower passes
-_POW10 = 10 ** np.arange(19, dtype=np.int64)  # 10**0 ... 10**18
-_COMMA, _CR, _LF, _DOT, _ZERO = (ord(c) for c in ",\r\n.0")
 _QUOTE_IF = frozenset(',"\r\n')  # what makes csv.writer (QUOTE_MINIMAL) quote a field
 
 
@@ -131,128 +123,28 @@ def read_obligations(source: TextIO | Path | str, *, decimals: int = 2) -> Oblig
 
 
 def _read_bytes(data: bytes, decimals: int) -> ObligationTable | None:
-    """All rows at once with numpy over the UTF-8 bytes; None if a text pass must look.
-
-    Takes files without quotes, lone CRs or NULs where every non-blank line has exactly
-    three fields, ids are not padded with spaces and amounts are plain positive decimals.
-    """
-    if b'"' in data or b"\x00" in data:
+    """All rows at once (numpy over the UTF-8 bytes, see `csvbulk`); None if a text pass
+    must look: quotes, lone CRs, NULs, blank-only lines, a wrong field count, spaces
+    around an id, an amount that is not a plain positive decimal, a self-obligation."""
+    fields = csvbulk.split_fields(data)
+    if fields is None:
         return None
-    if b"\r" in data:
-        if data.count(b"\r") != data.count(b"\r\n"):
-            return None
-        data = data.replace(b"\r\n", b"\n")
-    data = data.lstrip(b"\n")  # blank lines before the header
-    if not data.endswith(b"\n"):
-        data += b"\n"
-    buf = np.frombuffer(data, dtype=np.uint8)
-    newline = buf == _LF
-    newline[:-1] &= ~newline[1:]  # a run of newlines (blank lines) ends a row once
-    sep = np.flatnonzero(newline | (buf == _COMMA))
-    if len(sep) % 3:
+    if tuple(cell.strip().lower() for cell in fields.header.decode("utf-8").split(",")) != HEADER:
         return None
-    sep = sep.reshape(-1, 3)
-    if not (buf[sep] == np.array([_COMMA, _COMMA, _LF], dtype=np.uint8)).all():
-        return None  # a row without exactly three fields
-    header = data[: int(sep[0, 2])].decode("utf-8")
-    if tuple(cell.strip().lower() for cell in header.split(",")) != HEADER:
-        return None
-    n = len(sep) - 1
-    if n == 0:
-        return ObligationTable.from_indexed((), *(np.zeros(0, dtype=np.int64),) * 3)
-    comma1, comma2, end = sep[1:, 0], sep[1:, 1], sep[1:, 2]
-    interned = _intern(buf, np.concatenate([sep[:-1, 2] + 1, comma1 + 1]), sep[1:, :2].T.ravel())
+    interned = csvbulk.intern_ids(fields)
     if interned is None:
         return None
     members, codes = interned
-    debtor, creditor = codes[:n], codes[n:]
+    debtor, creditor = np.split(codes, 2)
     if bool((debtor == creditor).any()):
         return None
-    amount = _parse_amounts(data, buf, comma2 + 1, end, decimals)
+    amount = csvbulk.parse_amounts(fields, decimals, _amount_parser(decimals))
     if amount is None:
         return None
     try:
         return ObligationTable.from_indexed(members, debtor, creditor, amount)
     except ValueError:
         return None
-
-
-def _field_column(buf: npt.NDArray[np.uint8], start: IntArray, length: IntArray, j: int) -> Any:
-    """Byte j of every field (0 past a field's end)."""
-    byte = buf[np.minimum(start + j, len(buf) - 1)]
-    return np.where(length > j, byte, np.uint8(0))
-
-
-def _intern(
-    buf: npt.NDArray[np.uint8], start: IntArray, stop: IntArray
-) -> tuple[tuple[str, ...], IntArray] | None:
-    """Distinct ids of the fields buf[start:stop] and each field's index among them."""
-    length = stop - start
-    if int(length.min()) <= 0 or bool(_EDGE[buf[start]].any() | _EDGE[buf[stop - 1]].any()):
-        return None  # a missing id, or one the text passes must strip
-    width = int(length.max())
-    if width > _MAX_FIELD_BYTES:
-        return None
-    if width <= 8:  # ids as big-endian integers: sorting them sorts the bytes
-        key = np.zeros(len(start), dtype=np.uint64)
-        for j in range(width):
-            key = (key << np.uint64(8)) | _field_column(buf, start, length, j)
-        unique, inverse = np.unique(key, return_inverse=True)
-        raw = (unique << np.uint64(8 * (8 - width))).astype(">u8").view("S8")
-    else:
-        matrix = np.zeros((len(start), width), dtype=np.uint8)
-        for j in range(width):
-            matrix[:, j] = _field_column(buf, start, length, j)
-        raw, inverse = np.unique(matrix.view(f"S{width}").ravel(), return_inverse=True)
-    # NUL never occurs in the input, so stripping the padding loses nothing
-    members = tuple(item.decode("utf-8") for item in raw.tolist())
-    return members, inverse.reshape(-1).astype(np.int64)
-
-
-def _parse_amounts(
-    data: bytes, buf: npt.NDArray[np.uint8], start: IntArray, stop: IntArray, decimals: int
-) -> IntArray | None:
-    """Plain positive decimals buf[start:stop] → minor units, exactly; None on anything
-    else (the careful pass then names the problem)."""
-    length = stop - start
-    if int(length.min()) <= 0 or int(length.max()) > _MAX_FIELD_BYTES:
-        return None
-    count = len(start)
-    value = np.zeros(count, dtype=np.int64)  # wraps harmlessly if > 18 digits: see `wide`
-    digits = np.zeros(count, dtype=np.int64)
-    places = np.zeros(count, dtype=np.int64)
-    dots = np.zeros(count, dtype=np.int64)
-    for j in range(int(length.max())):
-        byte = _field_column(buf, start, length, j)
-        digit = byte.astype(np.int64) - _ZERO
-        is_digit = (digit >= 0) & (digit <= 9) & (length > j)
-        is_dot = byte == _DOT
-        if bool(((length > j) & ~is_digit & ~is_dot).any()):
-            return None
-        dots += is_dot
-        value = np.where(is_digit, value * 10 + digit, value)
-        digits += is_digit
-        places += is_digit & (dots > 0)
-    if int(dots.max()) > 1 or int(places.max()) > decimals:
-        return None
-    if bool(((dots == 1) & ((buf[start] == _DOT) | (buf[stop - 1] == _DOT))).any()):
-        return None  # "12." or ".5"
-    shift = decimals - places
-    wide = digits + shift > 18  # may not fit in int64: exact Python ints for these
-    value *= _POW10[np.minimum(shift, 18)]
-    if bool(wide.any()):
-        parse = _amount_parser(decimals)
-        rows = np.flatnonzero(wide)
-        exact = [
-            parse(data[a:b].decode("ascii"))
-            for a, b in zip(start[rows].tolist(), stop[rows].tolist(), strict=True)
-        ]
-        if any(x <= 0 or x >= 2**63 for x in exact):
-            return None
-        value[rows] = exact
-    if bool((value <= 0).any()):
-        return None
-    return value
 
 
 def _amount_parser(decimals: int) -> Callable[[str], int]:
@@ -464,83 +356,15 @@ def _csv_field(text: str) -> str:
 
 
 def _result_bytes(result: ClearingResult, decimals: int) -> bytes | None:
-    """The output rows (no header) as UTF-8 bytes, laid out with numpy: each row's fields
-    get their byte offsets from the field widths, then bytes are written column by column.
-    None if a member id is too long for that."""
+    """The output rows (no header) as UTF-8 bytes; None if a member id is very long."""
     table = result.table
-    names = [_csv_field(str(member)).encode("utf-8") for member in table.members]
-    width = max(map(len, names), default=0)
-    if width > _MAX_FIELD_BYTES:
-        return None
-    if not len(table):
-        return b""
-    name_length = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
-    matrix = np.frombuffer(b"".join(name.ljust(width, b"\0") for name in names), dtype=np.uint8)
-    matrix = matrix.reshape(len(names), width)
-    amounts = [table.amount, result.setoff, result.remaining]
-    widths = [_amount_width(values, decimals) for values in amounts]
-    ids = [table.debtor, table.creditor]
-    id_widths = [name_length[table.debtor], name_length[table.creditor]]
-    row_width = sum(id_widths) + sum(widths) + len(",,,,\r\n")
-    row_end = np.cumsum(row_width)
-    out = np.empty(int(row_end[-1]), dtype=np.uint8)
-    at = row_end - row_width
-    for member, member_width in zip(ids, id_widths, strict=True):
-        _put_names(out, at, matrix, member, member_width)
-        at = at + member_width
-        out[at] = _COMMA
-        at += 1
-    for k, (values, value_width) in enumerate(zip(amounts, widths, strict=True)):
-        _put_amounts(out, at, values, value_width, decimals)
-        at = at + value_width
-        out[at] = _COMMA if k < 2 else _CR
-        at += 1
-    out[at] = _LF
-    return out.tobytes()
-
-
-def _put_names(
-    out: npt.NDArray[np.uint8],
-    at: IntArray,
-    matrix: npt.NDArray[np.uint8],
-    member: IntArray,
-    width: IntArray,
-) -> None:
-    uniform = int(width.min()) == int(width.max())
-    for j in range(int(width.max())):
-        column = matrix[member, j]
-        if uniform:
-            out[at + j] = column
-        else:
-            inside = width > j
-            out[at[inside] + j] = column[inside]
-
-
-def _amount_width(values: IntArray, decimals: int) -> IntArray:
-    """Characters of each formatted amount (values >= 0)."""
-    digits = np.searchsorted(_POW10, values, side="right")  # 0 for 0
-    shown = np.maximum(digits, decimals + 1)  # 5 → "0.05"
-    return shown + (1 if decimals else 0)
-
-
-def _put_amounts(
-    out: npt.NDArray[np.uint8], at: IntArray, values: IntArray, width: IntArray, decimals: int
-) -> None:
-    """Digits right to left, skipping the dot; as `format_amount` writes them."""
-    end = at + width
-    shown = width - (1 if decimals else 0)
-    rest = values.copy()
-    for k in range(int(shown.max())):
-        digit = (rest % 10).astype(np.uint8) + np.uint8(_ZERO)
-        rest //= 10
-        where = end - 1 - k - (1 if decimals and k >= decimals else 0)
-        if k <= decimals:  # every amount shows at least decimals + 1 digits
-            out[where] = digit
-        else:
-            inside = shown > k
-            out[where[inside]] = digit[inside]
-    if decimals:
-        out[end - 1 - decimals] = _DOT
+    return csvbulk.format_rows(
+        [_csv_field(str(member)).encode("utf-8") for member in table.members],
+        table.debtor,
+        table.creditor,
+        [table.amount, result.setoff, result.remaining],
+        decimals,
+    )
 
 
 def result_csv(result: ClearingResult, *, decimals: int = 2) -> str:

@@ -8,6 +8,8 @@ strings or ints (`"7"` and `7` are different members). Callers with a few obliga
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -139,6 +141,8 @@ class ObligationTable:
                 sum(int(x) for x in amount) >= MAX_TOTAL
             ):
                 raise ValueError("total amount too large (must be below 2**62 minor units)")
+        if _is_canonical(members):  # e.g. the CSV reader's, already sorted: keep the arrays
+            return cls(members=tuple(members), debtor=debtor, creditor=creditor, amount=amount)
         order = sorted(range(count), key=lambda i: member_sort_key(members[i]))
         rank = np.empty(count, dtype=np.int64)
         rank[np.asarray(order, dtype=np.int64)] = np.arange(count, dtype=np.int64)
@@ -148,6 +152,13 @@ class ObligationTable:
             creditor=rank[creditor] if count else creditor,
             amount=amount,
         )
+
+
+def _is_canonical(members: Sequence[MemberId]) -> bool:
+    """All str (for str, `member_sort_key` order is plain str order) and increasing."""
+    return all(type(m) is str for m in members) and all(
+        map(operator.lt, members, itertools.islice(members, 1, None))
+    )
 
 
 def _exact_int64(values: Sequence[int]) -> IntArray:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from solidaria.clearing.engine import clear
+from solidaria.clearing.engine import ObligationTable, clear
 from solidaria.clearing.engine.csvio import (
     CsvError,
+    _read_bytes,
+    _read_careful,
+    _write,
     format_amount,
     parse_amount,
     read_obligations,
     result_csv,
+    write_result,
 )
 
 HEADER = "debtor,creditor,amount\n"
@@ -165,3 +172,149 @@ def test_quoted_fields_and_crlf_read_like_plain_ones():
     assert quoted.members == plain.members == ("a", "b", "c")
     assert quoted.amount.tolist() == plain.amount.tolist() == [100, 200]
     assert quoted.creditor.tolist() == plain.creditor.tolist() == [1, 2]
+
+
+# --- the byte pass (csvbulk) must agree exactly with the careful, line-by-line pass ---
+
+_IDS = ["a", "b", "M0001", "Coop Ltd", "Niño", "x" * 9, "y" * 20, "z" * 70, "7", "07"]
+_BAD_IDS = ["", " a", "b ", "\u00a0c", 'q"uote', "c,omma"]
+_AMOUNTS = ["1", "12.5", "12.50", "0012.05", "9", "1234567.89", "0.01", "100000000000000000"]
+_BAD_AMOUNTS = ["0", "0.00", "-1", "+1", "1e3", "12.", ".5", "1.2.3", "12.345", " 5", "x", ""]
+_WIDE = ["0000000000000000000001", "92233720368547758.07", "92233720368547758.08"]
+
+
+def _cell(draw, good, bad, rare):
+    pool = st.sampled_from(good)
+    if rare:
+        pool = st.one_of(pool, st.sampled_from(bad)) if draw(st.booleans()) else pool
+    return draw(pool)
+
+
+@st.composite
+def csv_texts(draw):
+    """CSV text that is mostly well formed, with a few rows broken in some way."""
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [draw(st.sampled_from(["debtor,creditor,amount", "Debtor, CREDITOR ,amount"]))]
+    for _ in range(draw(st.integers(0, 12))):
+        rare = draw(st.integers(0, 9)) == 0
+        kind = draw(st.integers(0, 40)) if rare else 0
+        if kind == 1:
+            lines.append(draw(st.sampled_from(["", "  ", "a,b", "a,b,1,2", '"a",b,1', "a,b,1\r"])))
+            continue
+        debtor = _cell(draw, _IDS, _BAD_IDS, rare)
+        creditor = _cell(draw, _IDS, _BAD_IDS, rare)
+        amount = _cell(draw, _AMOUNTS, _BAD_AMOUNTS + _WIDE, rare)
+        lines.append(f"{debtor},{creditor},{amount}")
+    ending = draw(st.sampled_from(["", newline, newline * 2]))
+    return draw(st.sampled_from(["", newline])) + newline.join(lines) + ending
+
+
+def _outcome(read):
+    try:
+        table = read()
+    except CsvError as exc:
+        return ("error", exc.line, exc.field, exc.message)
+    return (
+        "table",
+        table.members,
+        table.debtor.tolist(),
+        table.creditor.tolist(),
+        table.amount.tolist(),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=csv_texts(), decimals=st.sampled_from([0, 2, 3, 18]))
+def test_byte_pass_agrees_with_careful_pass(text, decimals):
+    # given the careful pass's verdict on the text
+    careful = _outcome(lambda: _read_careful(io.StringIO(text, newline=""), decimals))
+    # when the byte pass reads the same text
+    fast = _read_bytes(text.encode("utf-8"), decimals)
+    # then it gives the same table, or steps aside (None) for the careful pass
+    if fast is not None:
+        assert _outcome(lambda: fast) == careful
+    assert _outcome(lambda: read_obligations(io.StringIO(text), decimals=decimals)) == careful
+
+
+@settings(max_examples=50, deadline=None)
+@given(text=csv_texts())
+def test_reading_a_file_agrees_with_reading_text(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("csv") / "o.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    from_file = _outcome(lambda: read_obligations(path))
+    assert from_file == _outcome(lambda: read_obligations(io.StringIO(text)))
+
+
+def test_byte_pass_takes_the_common_cases():
+    # given clean files: LF or CRLF, blank lines, long and non-ASCII ids, wide amounts
+    texts = [
+        HEADER + "b,a,1\na,c,2.5\n",
+        "\r\n" + HEADER.replace("\n", "\r\n") + "b,a,1\r\n\r\na,c,2.5",
+        HEADER + "Niño y Cía,Cooperativa del Sur,3\nCooperativa del Sur,a,1",
+    ]
+    for text in texts:
+        assert _read_bytes(text.encode("utf-8"), 2) is not None
+    wide = _read_bytes((HEADER + "a,b,0000000000000000000001.5\n").encode(), 2)
+    assert wide is not None and wide.amount.tolist() == [150]
+    assert _read_bytes((HEADER + "a,b,4.000000000000000001\n").encode(), 18).amount.tolist() == [
+        4 * 10**18 + 1
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HEADER + '"a",b,1\n',  # quotes
+        HEADER + "a,b,1\rc,d,1\n",  # a lone CR
+        HEADER + " a,b,1\n",  # an id to strip
+        HEADER + "a,b,1\n  \n",  # a line of spaces
+        HEADER + "a,b,92233720368547758.08\n",  # beyond int64
+        HEADER + "a,a,1\n",
+        HEADER + "z" * 65 + ",b,1\n",  # longer than the byte pass reads
+    ],
+)
+def test_byte_pass_steps_aside_for_the_careful_pass(text):
+    assert _read_bytes(text.encode("utf-8"), 2) is None
+
+
+_ANY_ID = st.one_of(
+    st.sampled_from(_IDS + ['q"uote', "c,omma", "new\nline", "cr\r", " pad ", ""]),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+    st.integers(-5, 10**6),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(_ANY_ID, _ANY_ID, st.integers(0, 2**62 // 16)).filter(lambda r: r[0] != r[1]),
+        max_size=15,
+    ),
+    decimals=st.integers(0, 18),
+    setoff_part=st.integers(0, 7),
+)
+def test_byte_writer_agrees_with_csv_writer(rows, decimals, setoff_part):
+    # given a result with arbitrary ids (quotes, commas, newlines, ints) and amounts
+    table = ObligationTable.from_obligations(rows)
+    result = clear(table)
+    result = dataclasses.replace(result, setoff=table.amount * setoff_part // 7)
+    # when written by the byte writer and by the csv module
+    expected = io.StringIO()
+    _write(result, expected, decimals)
+    # then the text is the same, byte for byte
+    assert result_csv(result, decimals=decimals) == expected.getvalue()
+
+
+def test_writing_to_a_path_matches_writing_text(tmp_path):
+    table = read_obligations(io.StringIO(HEADER + "Niño,b,12.5\nb,Niño,7\n"))
+    result = clear(table)
+    path = tmp_path / "out.csv"
+    write_result(result, path)
+    assert path.read_bytes().decode("utf-8") == result_csv(result)
+    assert path.read_bytes().splitlines()[1] == "Niño,b,12.50,7.00,5.50".encode()
+
+
+def test_very_long_ids_are_written_by_the_csv_module():
+    long_id = "L" * 100
+    result = clear([(long_id, "b", 5), ("b", long_id, 3)])
+    assert result_csv(result, decimals=2).splitlines()[1] == f"{long_id},b,0.05,0.03,0.02"

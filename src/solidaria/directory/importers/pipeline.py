@@ -389,6 +389,7 @@ class Importer:
             for target in dirty:
                 org = orgs[target.org_id]  # type: ignore[index]
                 current = {name: getattr(org, name) for name in IMPORTED_FIELDS}
+                before = dict(current)
                 if target.overwrite is not None:
                     issues = current["data_issues"]
                     current = dict(target.overwrite)
@@ -398,6 +399,8 @@ class Importer:
                 for extra in target.fills:
                     _fill_empty(current, extra)
                 target.overwrite, target.fills, target.dirty = None, [], False
+                if current == before:
+                    continue  # a merge that added nothing: only the provenance is new
                 for name, value in current.items():
                     setattr(org, name, value)
                 org.name_key = name_key(org.name)

@@ -54,17 +54,19 @@ SQLITE_FORWARD = [
         INSERT INTO {FTS}({FTS}, rowid, {FTS_COLUMNS})
         VALUES ('delete', old.id, old.name, old.description, old.locality, old.tags);
     END""",
-    f"""CREATE TRIGGER directory_org_fts_au_old AFTER UPDATE OF
+    # One trigger, in this order: SQLite runs several triggers in no order we can rely on.
+    # Bulk updates set every column: only rows whose indexed values change are re-indexed.
+    f"""CREATE TRIGGER directory_org_fts_au AFTER UPDATE OF
         status, name, description, locality, tags ON {ORG}
-        WHEN old.status = 'confirmed' BEGIN
+        WHEN old.status IS NOT new.status OR old.name IS NOT new.name
+            OR old.description IS NOT new.description OR old.locality IS NOT new.locality
+            OR old.tags IS NOT new.tags BEGIN
         INSERT INTO {FTS}({FTS}, rowid, {FTS_COLUMNS})
-        VALUES ('delete', old.id, old.name, old.description, old.locality, old.tags);
-    END""",
-    f"""CREATE TRIGGER directory_org_fts_au_new AFTER UPDATE OF
-        status, name, description, locality, tags ON {ORG}
-        WHEN new.status = 'confirmed' BEGIN
+        SELECT 'delete', old.id, old.name, old.description, old.locality, old.tags
+        WHERE old.status = 'confirmed';
         INSERT INTO {FTS}(rowid, {FTS_COLUMNS})
-        VALUES (new.id, new.name, new.description, new.locality, new.tags);
+        SELECT new.id, new.name, new.description, new.locality, new.tags
+        WHERE new.status = 'confirmed';
     END""",
     *CUBE_TABLE,
     f"""CREATE TRIGGER directory_org_facets_ai AFTER INSERT ON {ORG}
@@ -79,18 +81,17 @@ SQLITE_FORWARD = [
             AND ica_activity = old.ica_activity AND activity = old.activity
             AND structure = old.structure;
     END""",
-    f"""CREATE TRIGGER directory_org_facets_au_old AFTER UPDATE OF
+    f"""CREATE TRIGGER directory_org_facets_au AFTER UPDATE OF
         status, {FACET_COLUMNS} ON {ORG}
-        WHEN old.status = 'confirmed' BEGIN
-        UPDATE {CUBE} SET n = n - 1 WHERE country = old.country
-            AND ica_activity = old.ica_activity AND activity = old.activity
-            AND structure = old.structure;
-    END""",
-    f"""CREATE TRIGGER directory_org_facets_au_new AFTER UPDATE OF
-        status, {FACET_COLUMNS} ON {ORG}
-        WHEN new.status = 'confirmed' BEGIN
+        WHEN old.status IS NOT new.status OR old.country IS NOT new.country
+            OR old.ica_activity IS NOT new.ica_activity OR old.activity IS NOT new.activity
+            OR old.structure IS NOT new.structure BEGIN
+        UPDATE {CUBE} SET n = n - 1 WHERE old.status = 'confirmed'
+            AND country = old.country AND ica_activity = old.ica_activity
+            AND activity = old.activity AND structure = old.structure;
         INSERT INTO {CUBE} ({FACET_COLUMNS}, n)
-        VALUES (new.country, new.ica_activity, new.activity, new.structure, 1)
+        SELECT new.country, new.ica_activity, new.activity, new.structure, 1
+        WHERE new.status = 'confirmed'
         ON CONFLICT ({FACET_COLUMNS}) DO UPDATE SET n = n + 1;
     END""",
     *INDEXES,
@@ -98,13 +99,11 @@ SQLITE_FORWARD = [
 ]
 SQLITE_BACKWARD = [
     *DROP_INDEXES,
-    "DROP TRIGGER IF EXISTS directory_org_facets_au_new",
-    "DROP TRIGGER IF EXISTS directory_org_facets_au_old",
+    "DROP TRIGGER IF EXISTS directory_org_facets_au",
     "DROP TRIGGER IF EXISTS directory_org_facets_ad",
     "DROP TRIGGER IF EXISTS directory_org_facets_ai",
     f"DROP TABLE IF EXISTS {CUBE}",
-    "DROP TRIGGER IF EXISTS directory_org_fts_au_new",
-    "DROP TRIGGER IF EXISTS directory_org_fts_au_old",
+    "DROP TRIGGER IF EXISTS directory_org_fts_au",
     "DROP TRIGGER IF EXISTS directory_org_fts_ad",
     "DROP TRIGGER IF EXISTS directory_org_fts_ai",
     f"DROP TABLE IF EXISTS {SYNC}",
@@ -146,7 +145,11 @@ POSTGRES_FORWARD = [
     f"""CREATE TRIGGER directory_org_facets_ai AFTER INSERT OR DELETE ON {ORG}
         FOR EACH ROW EXECUTE FUNCTION directory_org_facets()""",
     f"""CREATE TRIGGER directory_org_facets_au AFTER UPDATE OF status, {FACET_COLUMNS}
-        ON {ORG} FOR EACH ROW EXECUTE FUNCTION directory_org_facets()""",
+        ON {ORG} FOR EACH ROW
+        WHEN ((OLD.status, OLD.country, OLD.ica_activity, OLD.activity, OLD.structure)
+            IS DISTINCT FROM
+            (NEW.status, NEW.country, NEW.ica_activity, NEW.activity, NEW.structure))
+        EXECUTE FUNCTION directory_org_facets()""",
     # Text matches are always among confirmed organisations.
     f"CREATE INDEX dir_org_search_confirmed_gin ON {ORG} USING GIN (search_tsv) "
     "WHERE status = 'confirmed'",

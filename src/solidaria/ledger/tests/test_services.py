@@ -7,7 +7,7 @@ from django.db.models import Sum
 from solidaria.accounts.models import User
 from solidaria.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from solidaria.core.models import AuditEvent, IdempotencyRecord
-from solidaria.ledger import services
+from solidaria.ledger import batches, payment_requests, services
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, Currency, Entry, PaymentRequest, Transfer
 
@@ -252,7 +252,7 @@ def test_bulk_one_to_many_is_all_or_nothing(
     cy = services.account_open(actor=User.objects.create_user(username="cy"), currency=credits)
     before = _state()
     with pytest.raises(ValidationFailed) as exc:
-        services.bulk_transfer(
+        batches.bulk_transfer(
             actor=member,
             kind="one_to_many",
             counterparty=ada_acc,
@@ -263,7 +263,7 @@ def test_bulk_one_to_many_is_all_or_nothing(
         "line 3: this payment would take your balance to -120.00, below your limit of -100.00"
     )
     assert _state() == before
-    batch = services.bulk_transfer(
+    batch = batches.bulk_transfer(
         actor=member,
         kind="one_to_many",
         counterparty=ada_acc,
@@ -284,12 +284,10 @@ def test_many_to_one_is_for_stewards(
     )
     lines = [(ada_acc.pk, 100, "fee", ""), (bo_acc.pk, 100, "fee", "")]
     with pytest.raises(PermissionDenied):
-        services.bulk_transfer(
+        batches.bulk_transfer(
             actor=member, kind="many_to_one", counterparty=pot, lines=lines, key="m"
         )
-    services.bulk_transfer(
-        actor=steward, kind="many_to_one", counterparty=pot, lines=lines, key="m"
-    )
+    batches.bulk_transfer(actor=steward, kind="many_to_one", counterparty=pot, lines=lines, key="m")
     pot.refresh_from_db()
     assert pot.balance == 200
 
@@ -386,37 +384,37 @@ def test_payment_request_accept_and_decline(
     member: User, other_member: User, ada_acc: Account, bo_acc: Account
 ) -> None:
     # given bo asks ada for 8.00
-    req = services.request_create(
+    req = payment_requests.request_create(
         actor=other_member, payee=bo_acc, payer=ada_acc, amount_minor=800, memo="plums"
     )
     # a stranger (bo himself) cannot accept on ada's behalf
     with pytest.raises(NotFound):
-        services.request_accept(actor=other_member, request=req)
-    transfer = services.request_accept(actor=member, request=req)
-    assert services.request_accept(actor=member, request=req).pk == transfer.pk
+        payment_requests.request_accept(actor=other_member, request=req)
+    transfer = payment_requests.request_accept(actor=member, request=req)
+    assert payment_requests.request_accept(actor=member, request=req).pk == transfer.pk
     req.refresh_from_db()
     assert (req.status, transfer.kind, transfer.amount_minor) == ("accepted", "request", 800)
-    second = services.request_create(
+    second = payment_requests.request_create(
         actor=other_member, payee=bo_acc, payer=ada_acc, amount_minor=100
     )
-    services.request_decline(actor=member, request=second, reason="no")
+    payment_requests.request_decline(actor=member, request=second, reason="no")
     with pytest.raises(Conflict):
-        services.request_accept(actor=member, request=second)
+        payment_requests.request_accept(actor=member, request=second)
     assert PaymentRequest.objects.get(pk=second.pk).status == "declined"
     with pytest.raises(PermissionDenied):
-        services.request_create(actor=member, payee=bo_acc, payer=ada_acc, amount_minor=1)
+        payment_requests.request_create(actor=member, payee=bo_acc, payer=ada_acc, amount_minor=1)
 
 
 def test_import_names_the_line_and_writes_nothing(
     steward: User, ada_acc: Account, bo_acc: Account
 ) -> None:
     lines = [
-        services.BatchLine(ada_acc.pk, bo_acc.pk, 100, line=2),
-        services.BatchLine(ada_acc.pk, ada_acc.pk, 100, line=3),
+        batches.BatchLine(ada_acc.pk, bo_acc.pk, 100, line=2),
+        batches.BatchLine(ada_acc.pk, ada_acc.pk, 100, line=3),
     ]
     before = _state()
     with pytest.raises(ValidationFailed) as exc:
-        services.import_transfers(actor=steward, lines=lines, key="file")
+        batches.import_transfers(actor=steward, lines=lines, key="file")
     assert exc.value.message == "line 3: the payer and the payee are the same account"
     assert _state() == before
 

@@ -18,6 +18,9 @@ from solidaria.clearing.engine.csvio import MAX_DECIMALS, CsvError, read_obligat
 from solidaria.clearing.engine.summary import ClearingSummary
 
 TOP_CYCLES = 5
+# Walk steps spent looking for cycles to show: bounds the time at any size (about 0.2 s;
+# exhaustive up to ~10k obligations, the largest found so far beyond, see engine.cycles).
+CYCLE_STEPS = 200_000
 
 
 class Command(BaseCommand):
@@ -55,7 +58,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(summary.as_dict()))
             return
         self.stdout.write(_human(summary, decimals, options["out"]))
-        for cycle in result.top_cycles(TOP_CYCLES):
+        for cycle in result.top_cycles(TOP_CYCLES, max_steps=CYCLE_STEPS):
             chain = " → ".join(str(m) for m in (*cycle.members, cycle.members[0]))
             self.stdout.write(f"  cycle {_money(cycle.amount, decimals)}: {chain}")
 

@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidaria.accounts.models import User
 from solidaria.core.errors import DomainError
-from solidaria.ledger import services
+from solidaria.ledger import batches, services
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, Currency
 
@@ -113,9 +113,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no lines to import", returncode=2)
         key = options.get("key") or "import:" + hashlib.sha256(raw).hexdigest()
         try:
-            batch = services.import_transfers(
-                actor=None, lines=lines, memo=options["memo"], key=key
-            )
+            batch = batches.import_transfers(actor=None, lines=lines, memo=options["memo"], key=key)
         except DomainError as exc:
             raise CommandError(f"{path}: {_where(exc)}", returncode=2) from None
         verb = "already imported" if batch.replayed else "imported"
@@ -123,7 +121,7 @@ class Command(BaseCommand):
 
     def _line(
         self, path: Path, number: int, row: dict[str, str], options: dict[str, Any]
-    ) -> services.BatchLine:
+    ) -> batches.BatchLine:
         def fail(field: str, message: str) -> CommandError:
             return CommandError(f"{path}: line {number}, field {field}: {message}", returncode=2)
 
@@ -140,7 +138,7 @@ class Command(BaseCommand):
             amount = services.parse_amount(currency, row.get("amount", ""))
         except DomainError as exc:
             raise fail("amount", exc.message) from None
-        return services.BatchLine(
+        return batches.BatchLine(
             payer=accounts["payer"].pk,  # type: ignore[union-attr]
             payee=accounts["payee"].pk,  # type: ignore[union-attr]
             amount=amount,

@@ -1,0 +1,120 @@
+"""Payment requests: the payee asks, the payer accepts (a payment is made through
+`services.transfer_create`) or declines; the payee may withdraw an open request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from solidaria.core import audit
+from solidaria.core.errors import Conflict, NotFound, PermissionDenied
+from solidaria.ledger.models import Account, PaymentRequest, Transfer
+from solidaria.ledger.services import _account, _check_pair, check_amount, transfer_create
+
+
+@transaction.atomic
+def request_create(
+    *,
+    actor: Any,
+    payee: Account | int,
+    payer: Account | int,
+    amount_minor: int,
+    memo: str = "",
+    category: str = "",
+    listing: Any = None,
+) -> PaymentRequest:
+    """The payee asks the payer for a payment; nothing moves until the payer accepts."""
+    check_amount(amount_minor)
+    payee_acc, payer_acc = _account(payee, field="payee"), _account(payer, field="payer")
+    if actor is not None and payee_acc.owner_id != actor.pk and listing is None:
+        raise PermissionDenied(
+            _("you can only ask for payment into your own account"), field="payee"
+        )
+    _check_pair(payer_acc, payee_acc)
+    req = PaymentRequest.objects.create(
+        currency_id=payee_acc.currency_id,
+        payee=payee_acc,
+        payer=payer_acc,
+        amount_minor=amount_minor,
+        memo=(memo or "")[:200],
+        category=(category or "")[:64],
+        listing=listing,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record(actor=actor, verb="ledger.request.create", obj=req, data={"amount": amount_minor})
+    return req
+
+
+def _open_request(request: PaymentRequest | int) -> PaymentRequest:
+    pk = request.pk if isinstance(request, PaymentRequest) else request
+    found = (
+        PaymentRequest.objects.select_for_update(of=("self",))
+        .select_related("payer", "payee")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("there is no payment request %(id)s") % {"id": pk})
+    return found
+
+
+@transaction.atomic
+def request_accept(*, actor: Any, request: PaymentRequest | int) -> Transfer:
+    """The payer accepts: the payment is made (or waits for authorisation). Accepting
+    twice returns the same transfer."""
+    req = _open_request(request)
+    if actor is not None and req.payer.owner_id != actor.pk:
+        raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
+    if req.status == PaymentRequest.Status.ACCEPTED and req.transfer_id:
+        return Transfer.objects.get(pk=req.transfer_id)
+    if req.status != PaymentRequest.Status.OPEN:
+        raise Conflict(_("this request is %(status)s") % {"status": req.get_status_display()})
+    transfer = transfer_create(
+        actor=actor,
+        payer=req.payer,
+        payee=req.payee,
+        amount_minor=req.amount_minor,
+        memo=req.memo,
+        category=req.category,
+        key=f"request:{req.pk}",
+        kind=Transfer.Kind.REQUEST,
+    )
+    req.status = PaymentRequest.Status.ACCEPTED
+    req.transfer = transfer
+    req.decided_at = timezone.now()
+    req.save(update_fields=["status", "transfer", "decided_at"])
+    audit.record(actor=actor, verb="ledger.request.accept", obj=req)
+    return transfer
+
+
+@transaction.atomic
+def request_decline(
+    *, actor: Any, request: PaymentRequest | int, reason: str = ""
+) -> PaymentRequest:
+    req = _open_request(request)
+    if actor is not None and req.payer.owner_id != actor.pk:
+        raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
+    return _close_request(actor, req, PaymentRequest.Status.DECLINED, reason)
+
+
+@transaction.atomic
+def request_cancel(*, actor: Any, request: PaymentRequest | int) -> PaymentRequest:
+    req = _open_request(request)
+    if actor is not None and req.payee.owner_id != actor.pk:
+        raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
+    return _close_request(actor, req, PaymentRequest.Status.CANCELLED, "")
+
+
+def _close_request(actor: Any, req: PaymentRequest, status: str, reason: str) -> PaymentRequest:
+    if req.status == status:
+        return req
+    if req.status != PaymentRequest.Status.OPEN:
+        raise Conflict(_("this request is %(status)s") % {"status": req.get_status_display()})
+    req.status = status
+    req.decided_at = timezone.now()
+    req.save(update_fields=["status", "decided_at"])
+    audit.record(actor=actor, verb=f"ledger.request.{status}", obj=req, reason=reason)
+    return req
