@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
+from e2e.session import log_in
 from solidaria.core.paths import shared_data_dir
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,34 +25,21 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ASSEN = shared_data_dir() / "pabulib" / "Netherlands_Assen_2024.pb"
 
 
-def _log_in(page: Any, live_server: Any, user: Any) -> None:
-    """Skip the login form: a test client's session cookie, handed to the browser.
-    Clearing the cookies also drops the previous voter's ballot-secret cookie."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
-
-
 @pytest.fixture
 def people() -> dict[str, Any]:
     from solidaria.accounts.models import User
 
     stew = User.objects.create_user(username="stew", password="x", role=User.Role.STEWARD)
-    members = {n: User.objects.create_user(username=n, password="x") for n in ("ada", "bo", "carla")}
+    members = {
+        n: User.objects.create_user(username=n, password="x") for n in ("ada", "bo", "carla")
+    }
     return {"stew": stew, **members}
 
 
 def _advance(page: Any) -> None:
     page.get_by_role("button", name="Close this phase and open the next").click()
     page.wait_for_load_state()
-    assert page.get_by_role("status").get_by_text("The process moved to its next phase.").count()
+    expect(page.get_by_role("status")).to_have_text("The process moved to its next phase.")
 
 
 def _current_phase(page: Any) -> str:
@@ -65,7 +54,7 @@ def _propose(page: Any, base: str, title: str, cost: str, category: str) -> None
     page.get_by_label("Category").fill(category)
     page.get_by_role("button", name="Submit the proposal").click()
     page.wait_for_url(f"{base}/budgeting/neighbourhood-fund/")
-    assert page.get_by_role("status").get_by_text("your proposal was submitted").is_visible()
+    expect(page.get_by_role("status").get_by_text("your proposal was submitted")).to_be_visible()
 
 
 def _vote(page: Any, base: str, titles: list[str]) -> None:
@@ -83,7 +72,7 @@ def test_steward_runs_a_whole_process_and_publishes_the_result(page, live_server
     from solidaria.budgeting.models import Ballot, Process, Result
 
     base = live_server.url
-    _log_in(page, live_server, people["stew"])
+    log_in(page, live_server, people["stew"])
     page.goto(f"{base}/budgeting/")
     page.get_by_role("link", name="Start a new process").click()
     page.get_by_label("Title").fill("Neighbourhood fund")
@@ -102,10 +91,10 @@ def test_steward_runs_a_whole_process_and_publishes_the_result(page, live_server
         ("bo", "Bike lane paint", "4000", "mobility"),
         ("carla", "Tree planting", "2500", "nature"),
     ]:
-        _log_in(page, live_server, people[who])
+        log_in(page, live_server, people[who])
         _propose(page, base, title, cost, category)
 
-    _log_in(page, live_server, people["stew"])
+    log_in(page, live_server, people["stew"])
     page.goto(f"{base}/budgeting/neighbourhood-fund/")
     _advance(page)
     assert _current_phase(page) == "Review"
@@ -117,46 +106,47 @@ def test_steward_runs_a_whole_process_and_publishes_the_result(page, live_server
     _advance(page)
     assert _current_phase(page) == "Voting"
 
-    _log_in(page, live_server, people["ada"])
+    log_in(page, live_server, people["ada"])
     page.goto(f"{base}/budgeting/neighbourhood-fund/vote/")
-    assert page.get_by_role("listitem").filter(has_text="Choose at most 2 projects.").is_visible()
+    expect(
+        page.get_by_role("listitem").filter(has_text="Choose at most 2 projects.")
+    ).to_be_visible()
     ballot = page.get_by_role("group", name="Projects")
     for title in ("Community fridge", "Bike lane paint", "Tree planting"):
         ballot.get_by_role("checkbox", name=title).check()
     page.get_by_role("button", name="Cast my ballot").click()
     page.wait_for_load_state()
-    assert page.get_by_role("alert").is_visible()  # three projects: refused, nothing stored
+    expect(page.get_by_role("alert")).to_be_visible()  # three projects: refused, none stored
     assert Ballot.objects.count() == 0
     _vote(page, base, ["Community fridge", "Bike lane paint"])
-    _log_in(page, live_server, people["bo"])
+    log_in(page, live_server, people["bo"])
     _vote(page, base, ["Community fridge", "Tree planting"])
-    _log_in(page, live_server, people["carla"])
+    log_in(page, live_server, people["carla"])
     _vote(page, base, ["Bike lane paint", "Community fridge"])
     assert Ballot.objects.count() == 3
 
-    _log_in(page, live_server, people["stew"])
+    log_in(page, live_server, people["stew"])
     page.goto(f"{base}/budgeting/neighbourhood-fund/")
-    assert page.get_by_text("3 voters have voted; 3 ballots are stored.").is_visible()
+    expect(page.get_by_text("3 voters have voted; 3 ballots are stored.")).to_be_visible()
     _advance(page)
     assert _current_phase(page) == "Results"
     page.get_by_role("button", name="Count the ballots").click()
     page.wait_for_url(f"{base}/budgeting/neighbourhood-fund/results/")
     page.get_by_role("button", name="Publish this result").click()
     page.wait_for_load_state()
-    assert page.get_by_role("status").get_by_text("The result is published.").is_visible()
+    expect(page.get_by_role("status").get_by_text("The result is published.")).to_be_visible()
     assert Result.objects.get(process=Process.objects.get()).published_at is not None
 
     # A member (a members' process is hidden from visitors) reads the published result.
-    _log_in(page, live_server, people["carla"])
+    log_in(page, live_server, people["carla"])
     page.goto(f"{base}/budgeting/neighbourhood-fund/results/")
-    assert page.get_by_role("heading", name="2 funded projects").is_visible()
+    expect(page.get_by_role("heading", name="2 funded projects")).to_be_visible()
     funded = page.locator("ul.funded li").all_inner_texts()
     assert funded == ["Community fridge — 1800 EUR", "Tree planting — 2500 EUR"]
-    why = {
-        row.get_by_role("rowheader").inner_text().split(" (")[0]: row.get_by_role("cell")
-        .all_inner_texts()
-        for row in page.locator("table.results tbody").get_by_role("row").all()
-    }
+    why = {}  # project title -> cost, support, funded, why
+    for row in page.locator("table.results tbody").get_by_role("row").all():
+        title = row.get_by_role("rowheader").inner_text().split(" (")[0]
+        why[title] = row.get_by_role("cell").all_inner_texts()
     assert why["Community fridge"][:3] == ["1800 EUR", "3", "yes"]
     assert why["Bike lane paint"][:3] == ["4000 EUR", "2", "no"]
     assert why["Tree planting"][:3] == ["2500 EUR", "1", "yes"]
@@ -180,7 +170,7 @@ def _official_funded(path: Path) -> list[str]:
 @pytest.mark.skipif(not ASSEN.is_file(), reason=f"{ASSEN} is missing")
 def test_steward_imports_a_pabulib_file_counts_and_publishes(page, live_server, people):  # type: ignore[no-untyped-def]
     base = live_server.url
-    _log_in(page, live_server, people["stew"])
+    log_in(page, live_server, people["stew"])
     page.goto(f"{base}/budgeting/")
     page.get_by_role("link", name="Import a Pabulib file").click()
     page.get_by_label("Pabulib file (.pb)").set_input_files(str(ASSEN))
@@ -188,14 +178,14 @@ def test_steward_imports_a_pabulib_file_counts_and_publishes(page, live_server, 
     page.get_by_label("Short name (optional)").fill("assen-2024")
     page.get_by_role("button", name="Import").click()
     page.wait_for_url(f"{base}/budgeting/assen-2024/")
-    assert page.get_by_role("status").get_by_text("The process was imported.").is_visible()
-    assert page.get_by_text("0 voters have voted; 84 ballots are stored.").is_visible()
+    expect(page.get_by_role("status").get_by_text("The process was imported.")).to_be_visible()
+    expect(page.get_by_text("0 voters have voted; 84 ballots are stored.")).to_be_visible()
 
     page.get_by_role("button", name="Count the ballots").click()
     page.wait_for_url(f"{base}/budgeting/assen-2024/results/")
     page.get_by_role("button", name="Publish this result").click()
     page.wait_for_load_state()
-    assert page.get_by_role("status").get_by_text("The result is published.").is_visible()
+    expect(page.get_by_role("status").get_by_text("The result is published.")).to_be_visible()
 
     official = _official_funded(ASSEN)
     assert len(official) == 9

@@ -8,22 +8,11 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
+
+from e2e.session import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _log_in(page: Any, live_server: Any, user: Any) -> None:
-    """Skip the login form: a test client's session cookie, handed to the browser."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
 
 
 @pytest.fixture
@@ -51,20 +40,18 @@ def triangle() -> dict[str, Any]:
 def test_steward_clears_a_cycle_and_a_member_reads_the_notice(page, live_server, triangle):  # type: ignore[no-untyped-def]
     from solidaria.clearing.models import ClearingRun, Obligation
 
-    _log_in(page, live_server, triangle["stew"])
+    log_in(page, live_server, triangle["stew"])
     page.goto(f"{live_server.url}/clearing/")
-    # The three forms on this page all render id="id_currency", so the label of the
-    # run form names the first select on the page: find the select through its form.
     run_form = page.locator("form").filter(
         has=page.get_by_role("button", name="Start a clearing run")
     )
-    run_form.get_by_role("combobox").select_option(str(triangle["sol"].pk))
+    run_form.get_by_label("Currency").select_option(str(triangle["sol"].pk))
     run_form.get_by_role("button", name="Start a clearing run").click()
 
     run = ClearingRun.objects.get()
     page.wait_for_url(f"{live_server.url}/clearing/runs/{run.pk}/")
     assert page.get_by_role("heading", level=1).inner_text() == f"Clearing run {run.pk} (SOL)"
-    assert page.get_by_text("Status: Computed").is_visible()
+    expect(page.get_by_text("Status: Computed")).to_be_visible()
     facts = dict(
         zip(
             page.locator("dl.facts dt").all_inner_texts(),
@@ -76,19 +63,19 @@ def test_steward_clears_a_cycle_and_a_member_reads_the_notice(page, live_server,
     assert facts["Members touched"] == "3"
     assert facts["Set off"].startswith("180.00")
     assert facts["Total debt"] == "240.50"
-    assert page.get_by_role("heading", name="Largest cycles found").is_visible()
+    expect(page.get_by_role("heading", name="Largest cycles found")).to_be_visible()
     cycle = page.get_by_role("listitem").filter(has_text=re.compile(r"→.*: 60\.00$"))
     assert sorted(cycle.inner_text().split(":")[0].split(" → ")[:3]) == ["ada", "bo", "carla"]
 
     page.get_by_label("Reason").fill("Monthly clearing")
     page.get_by_role("button", name="Accept and apply every set-off").click()
     page.wait_for_load_state()
-    assert page.get_by_role("status").get_by_text("Accepted: every set-off was applied.").is_visible()
-    assert page.get_by_text("Status: Accepted").is_visible()
+    expect(page.get_by_role("status")).to_have_text("Accepted: every set-off was applied.")
+    expect(page.get_by_text("Status: Accepted")).to_be_visible()
     remaining = dict(Obligation.objects.values_list("reference", "remaining_minor"))
     assert remaining == {"INV-1": 4_000, "INV-2": 0, "INV-3": 2_050}
 
-    _log_in(page, live_server, triangle["ada"])
+    log_in(page, live_server, triangle["ada"])
     page.goto(f"{live_server.url}/clearing/runs/{run.pk}/")
     page.get_by_role("link", name="My set-off notice").click()
     page.wait_for_url(f"{live_server.url}/clearing/runs/{run.pk}/notice/")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from solidaria.core.paths import shared_data_dir
 
@@ -36,15 +37,13 @@ def test_search_the_directory_and_open_an_organisation(page, live_server, organi
     page.get_by_role("searchbox", name="Search").fill(word)
     page.get_by_role("button", name="Search").click()
     page.wait_for_load_state()
-    link = page.get_by_role("link", name=target)
-    assert link.first.is_visible()
-    link.first.click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", level=1).inner_text().strip() == target
+    link = page.get_by_role("link", name=target, exact=True).first
+    expect(link).to_be_visible()
+    link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(target)
 
 
 def test_map_page_shows_clusters(page, live_server, organisations):  # type: ignore[no-untyped-def]
     page.goto(f"{live_server.url}/directory/map/")
     page.wait_for_selector(".leaflet-container")
-    page.wait_for_selector(".leaflet-marker-icon, .leaflet-interactive", timeout=15_000)
-    assert page.locator(".leaflet-marker-icon, .leaflet-interactive").count() > 0
+    expect(page.locator(".leaflet-marker-icon, .leaflet-interactive").first).to_be_visible()

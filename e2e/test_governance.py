@@ -9,22 +9,11 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
+
+from e2e.session import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _log_in(page: Any, live_server: Any, user: Any) -> None:
-    """Skip the login form: a test client's session cookie, handed to the browser."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
 
 
 @pytest.fixture
@@ -64,7 +53,7 @@ def test_member_votes_steward_closes_and_the_page_shows_the_outcome(  # type: ig
     from solidaria.governance.models import Ballot, PollResult
 
     poll = open_poll["poll"]
-    _log_in(page, live_server, open_poll["ada"])
+    log_in(page, live_server, open_poll["ada"])
     page.goto(f"{live_server.url}/governance/bread/")
     page.get_by_role("link", name="Open a second shop on Mill Street").click()
     page.wait_for_url(f"{live_server.url}/governance/polls/{poll.pk}/")
@@ -72,31 +61,33 @@ def test_member_votes_steward_closes_and_the_page_shows_the_outcome(  # type: ig
     page.get_by_role("group", name="Your vote").get_by_role("radio", name="yes").check()
     page.get_by_role("button", name="Vote").click()
     page.wait_for_load_state()
-    assert page.get_by_role("status").get_by_text("Your vote was counted.").is_visible()
-    assert page.get_by_text("You have voted.").is_visible()
+    expect(page.get_by_role("status").get_by_text("Your vote was counted.")).to_be_visible()
+    expect(page.get_by_text("You have voted.")).to_be_visible()
     assert Ballot.objects.filter(poll=poll).count() == 3
 
-    _log_in(page, live_server, open_poll["stew"])
+    log_in(page, live_server, open_poll["stew"])
     page.goto(f"{live_server.url}/governance/polls/{poll.pk}/")
     page.get_by_role("button", name="Close the poll now").click()
     page.wait_for_load_state()
-    assert page.get_by_role("status").get_by_text("The poll is closed and counted.").is_visible()
+    expect(
+        page.get_by_role("status").get_by_text("The poll is closed and counted.")
+    ).to_be_visible()
     result = PollResult.objects.get(poll=poll)
     assert result.outcome == "passed"
-    assert page.get_by_text(re.compile(r"^Outcome: passed$")).is_visible()
-    assert page.get_by_text("3 took part").is_visible()
+    expect(page.get_by_text(re.compile(r"^Outcome: passed$"))).to_be_visible()
+    expect(page.get_by_text("3 took part")).to_be_visible()
     counts = page.locator("main table").first.get_by_role("cell").all_inner_texts()
     assert counts[:3] == ["2", "1", "0"]  # yes, no, abstain
     reason = "yes 2 > 3/2 (1/2 of 3 votes-cast)"
     assert result.data["reason"] == reason
-    assert page.locator("main > p").get_by_text(reason, exact=True).is_visible()
+    expect(page.locator("main > p").get_by_text(reason, exact=True)).to_be_visible()
     first = page.get_by_role("region", name="Version 1")
-    assert first.get_by_text("automatic count").is_visible()
-    assert first.get_by_text(reason, exact=True).is_visible()
+    expect(first.get_by_text("automatic count")).to_be_visible()
+    expect(first.get_by_text(reason, exact=True)).to_be_visible()
 
     page.get_by_label("outcome statement").fill("Passed. Ada looks for the lease.")
     page.get_by_role("button", name="Add a new version").click()
     page.wait_for_load_state()
     second = page.get_by_role("region", name="Version 2")
-    assert second.get_by_text("Passed. Ada looks for the lease.").is_visible()
+    expect(second.get_by_text("Passed. Ada looks for the lease.")).to_be_visible()
     assert page.get_by_role("button", name="Vote").count() == 0

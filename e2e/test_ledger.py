@@ -8,22 +8,11 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
+
+from e2e.session import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _log_in(page: Any, live_server: Any, user: Any) -> None:
-    """Skip the login form: a test client's session cookie, handed to the browser."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
 
 
 @pytest.fixture
@@ -58,9 +47,11 @@ def _balances(*accounts: Any) -> list[int]:
 def test_pay_a_member_and_see_it_on_both_statements(page, live_server, accounts):  # type: ignore[no-untyped-def]
     from solidaria.ledger.models import Transfer
 
-    _log_in(page, live_server, accounts["ada"])
+    log_in(page, live_server, accounts["ada"])
     page.goto(f"{live_server.url}/ledger/")
-    page.get_by_role("navigation", name="Ledger").get_by_role("link", name="Pay", exact=True).click()
+    page.get_by_role("navigation", name="Ledger").get_by_role(
+        "link", name="Pay", exact=True
+    ).click()
     page.get_by_label("From my account").select_option(str(accounts["ada_acc"].pk))
     page.get_by_label("To (member's user name)").fill("bo")
     page.get_by_label("Amount").fill("12.50")
@@ -69,14 +60,14 @@ def test_pay_a_member_and_see_it_on_both_statements(page, live_server, accounts)
     page.get_by_role("button", name="Pay").click()
 
     page.wait_for_url(f"{live_server.url}/ledger/accounts/{accounts['ada_acc'].pk}/")
-    assert page.get_by_role("status").get_by_text("You paid 12.50 to").is_visible()
+    expect(page.get_by_role("status").get_by_text("You paid 12.50 to")).to_be_visible()
     row = page.get_by_role("row", name=re.compile("Eggs from the allotment"))
     assert row.get_by_role("cell").nth(4).inner_text().strip() == "-12.50"
     assert row.get_by_role("cell").nth(5).inner_text().strip() == "-12.50"
     assert _balances(accounts["ada_acc"], accounts["bo_acc"]) == [-1250, 1250]
     assert Transfer.objects.count() == 1
 
-    _log_in(page, live_server, accounts["bo"])
+    log_in(page, live_server, accounts["bo"])
     page.goto(f"{live_server.url}/ledger/accounts/{accounts['bo_acc'].pk}/")
     row = page.get_by_role("row", name=re.compile("Eggs from the allotment"))
     assert row.get_by_role("cell").nth(4).inner_text().strip() == "12.50"
@@ -87,7 +78,7 @@ def test_payment_over_the_credit_limit_is_refused_and_nothing_moves(  # type: ig
 ):
     from solidaria.ledger.models import Entry, Transfer
 
-    _log_in(page, live_server, accounts["ada"])
+    log_in(page, live_server, accounts["ada"])
     page.goto(f"{live_server.url}/ledger/pay/")
     page.get_by_label("From my account").select_option(str(accounts["ada_acc"].pk))
     page.get_by_label("To (member's user name)").fill("bo")
@@ -97,10 +88,10 @@ def test_payment_over_the_credit_limit_is_refused_and_nothing_moves(  # type: ig
 
     assert page.url == f"{live_server.url}/ledger/pay/"
     message = "this payment would take your balance to -130.00, below your limit of -100.00"
-    assert page.get_by_text(message).is_visible()
+    expect(page.get_by_text(message)).to_be_visible()
     assert page.get_by_label("Amount").input_value() == "130"
     assert _balances(accounts["ada_acc"], accounts["bo_acc"]) == [0, 0]
     assert (Transfer.objects.count(), Entry.objects.count()) == (0, 0)
 
     page.goto(f"{live_server.url}/ledger/accounts/{accounts['ada_acc'].pk}/")
-    assert page.get_by_role("cell", name="No entries.").is_visible()
+    expect(page.get_by_role("cell", name="No entries.")).to_be_visible()

@@ -37,13 +37,29 @@ def _process(request: HttpRequest, slug: str) -> Process:
         raise Http404(exc.message) from exc
 
 
-def secret_cookie_name(process: Process) -> str:
-    return f"pb_ballot_{process.pk}"
+def _voter_tag(request: HttpRequest, process: Process, code: str = "") -> str | None:
+    """Who this browser votes as: the member, or the voting code typed in this request.
+
+    The ballot-secret cookie is bound to it (in its name and signature), so on a shared
+    browser one voter can neither read nor change another voter's ballot; a code voter's
+    cookie is only usable together with the code.
+    """
+    if process.electorate == Electorate.MEMBERS:
+        return f"m{request.user.pk}" if is_member(request.user) else None
+    return f"c{services.hash_code(code)[:16]}" if code.strip() else None
 
 
-def _read_secret(request: HttpRequest, process: Process) -> str:
+def secret_cookie_name(process: Process, voter: str) -> str:
+    return f"pb_ballot_{process.pk}_{voter}"
+
+
+def _read_secret(request: HttpRequest, process: Process, voter: str | None) -> str:
+    if voter is None:
+        return ""
     value: str = request.get_signed_cookie(
-        secret_cookie_name(process), default="", salt="solidaria.budgeting.ballot"
+        secret_cookie_name(process, voter),
+        default="",
+        salt=f"solidaria.budgeting.ballot:{voter}",
     )
     return value
 
@@ -277,7 +293,8 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     if process.electorate == Electorate.MEMBERS and not is_member(request.user):
         return redirect(f"{_login_url()}?next={request.path}")
     projects = list(queries.ballot_projects(process))
-    secret = _read_secret(request, process)
+    voter = _voter_tag(request, process, request.POST.get("code", ""))
+    secret = _read_secret(request, process, voter)
     current = queries.ballot_by_secret(process, secret) if secret else None
     error = ""
     if request.method == "POST":
@@ -301,10 +318,11 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
                 "budgeting/voted.html",
                 {"process": process, "secret": outcome.secret, "is_change": outcome.is_change},
             )
+            voter = voter or "anonymous"
             response.set_signed_cookie(
-                secret_cookie_name(process),
+                secret_cookie_name(process, voter),
                 outcome.secret,
-                salt="solidaria.budgeting.ballot",
+                salt=f"solidaria.budgeting.ballot:{voter}",
                 max_age=SECRET_COOKIE_MAX_AGE,
                 httponly=True,
                 samesite="Lax",

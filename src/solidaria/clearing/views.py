@@ -50,8 +50,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "runs": ClearingRun.objects.select_related("currency")[:20]
         if is_steward(request.user)
         else [],
-        "run_form": RunStartForm() if is_steward(request.user) else None,
-        "import_form": ImportForm() if is_steward(request.user) else None,
+        "run_form": RunStartForm(prefix="run") if is_steward(request.user) else None,
+        "import_form": ImportForm(prefix="import") if is_steward(request.user) else None,
     }
     return render(request, "clearing/home.html", context)
 
@@ -78,7 +78,7 @@ def obligation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 @steward_required
 @require_POST
 def import_obligations(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST, request.FILES)
+    form = ImportForm(request.POST, request.FILES, prefix="import")
     if form.is_valid():
         try:
             text = form.cleaned_data["file"].read().decode("utf-8-sig")
@@ -101,7 +101,7 @@ def import_obligations(request: HttpRequest) -> HttpResponse:
 @steward_required
 @require_POST
 def run_start(request: HttpRequest) -> HttpResponse:
-    form = RunStartForm(request.POST)
+    form = RunStartForm(request.POST, prefix="run")
     if not form.is_valid():
         messages.error(request, _("Choose a currency."))
         return redirect("clearing:home")

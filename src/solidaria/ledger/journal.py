@@ -31,6 +31,7 @@ from solidaria.ledger.models import (
     entry_canonical,
     entry_hash,
 )
+from solidaria.ledger.writes import Writes
 
 LEVY_KINDS = {
     Transfer.Kind.PAYMENT,
@@ -158,12 +159,19 @@ def post(
     now: dt.datetime,
     levy_account: dict[int, Account] | None = None,
     batch: TransferBatch | None = None,
+    writes: Writes | None = None,
+    transfer_ids: Sequence[int] = (),
 ) -> Posted:
     """Validate every leg against the locked `accounts`, then write transfers, entries and
     balances in bulk. Raises before writing anything if any leg breaks a limit.
 
     `levy_account` maps currency id → its locked levy account (needed when levy > 0); that
     account must also be in `accounts`.
+
+    With `writes`, the entries and account updates are added to it (the caller flushes it
+    before its transaction ends), and so are the new transfers when `transfer_ids` has an
+    id reserved for each of them (`lock_accounts(..., transfer_ids=n)`); without, every
+    row is written before `post` returns.
     """
     start = {pk: acc.balance for pk, acc in accounts.items()}
     warnings: list[str] = []
@@ -215,7 +223,11 @@ def post(
             )
             fresh.append(transfer)
         mains.append(transfer)
-    if len(fresh) == 1 and connection.features.can_return_columns_from_insert:
+    if writes is not None and fresh and len(transfer_ids) >= len(fresh):
+        for transfer, pk in zip(fresh, transfer_ids, strict=False):
+            transfer.pk = pk
+            writes.insert(transfer)
+    elif len(fresh) == 1 and connection.features.can_return_columns_from_insert:
         _insert_transfer(fresh[0])
     elif fresh:
         Transfer.objects.bulk_create(fresh, batch_size=2000)
@@ -240,6 +252,8 @@ def post(
                 )
             )
     if levies:
+        if writes is not None:
+            writes.flush()  # the levies refer to their parent transfers
         Transfer.objects.bulk_create(levies, batch_size=2000)
 
     # 3. entries, chained per account, in the same order as the validation.
@@ -286,10 +300,13 @@ def post(
             levy_transfer = next(levy_iter)
             append(payer, levy_transfer.pk, -leg.levy)
             append(levy_account[payer.currency_id], levy_transfer.pk, leg.levy)
-    _insert_entries(entries)
     for pk, acc in touched.items():
         assert running[pk] == acc.balance, "ledger posting out of step"
-    _update_accounts(list(touched.values()))
+    own = writes if writes is not None else Writes()
+    _insert_entries(entries, own)
+    _update_accounts(list(touched.values()), own)
+    if writes is None:
+        own.flush()
     for transfer in mains:
         transfer.warnings = warnings  # type: ignore[attr-defined]
     return Posted(transfers=mains, warnings=warnings)
@@ -323,47 +340,43 @@ def _insert_transfer(transfer: Transfer) -> None:
     transfer._state.db = connection.alias
 
 
-def _insert_entries(entries: list[Entry]) -> None:
+def _insert_entries(entries: list[Entry], writes: Writes) -> None:
     """One multi-row INSERT per chunk: the hot path of every payment, without the ORM's
     per-object overhead (the rows are plain values already)."""
     columns = "account_id, transfer_id, seq, amount, balance_after, created_at, prev_hash, hash"
-    with connection.cursor() as cursor:
-        for chunk in _chunks(entries, 8):
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params: list[Any] = []
-            for e in chunk:
-                params += [
-                    e.account_id,
-                    e.transfer_id,
-                    e.seq,
-                    e.amount,
-                    e.balance_after,
-                    connection.ops.adapt_datetimefield_value(e.created_at),
-                    e.prev_hash,
-                    e.hash,
-                ]
-            cursor.execute(
-                f"INSERT INTO {Entry._meta.db_table} ({columns}) VALUES {values}", params
-            )
+    for chunk in _chunks(entries, 8):
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+        params: list[Any] = []
+        for e in chunk:
+            params += [
+                e.account_id,
+                e.transfer_id,
+                e.seq,
+                e.amount,
+                e.balance_after,
+                connection.ops.adapt_datetimefield_value(e.created_at),
+                e.prev_hash,
+                e.hash,
+            ]
+        writes.add(f"INSERT INTO {Entry._meta.db_table} ({columns}) VALUES {values}", params)
 
 
-def _update_accounts(accounts: list[Account]) -> None:
+def _update_accounts(accounts: list[Account], writes: Writes) -> None:
     """Write cached balances and chain heads in one UPDATE … FROM (VALUES …) per chunk
     (PostgreSQL, and SQLite >= 3.33). The CHECK constraints judge every row."""
     table = Account._meta.db_table
     row = "(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT), %s, CAST(%s AS BIGINT))"
-    with connection.cursor() as cursor:
-        for chunk in _chunks(accounts, 5):
-            params: list[Any] = []
-            for a in chunk:
-                params += [a.pk, a.balance, a.reserved, a.head_hash, a.entry_count]
-            cursor.execute(
-                f"UPDATE {table} SET balance = v.column2, reserved = v.column3, "
-                f"head_hash = v.column4, entry_count = v.column5 "
-                f"FROM (VALUES {', '.join([row] * len(chunk))}) AS v "
-                f"WHERE {table}.id = v.column1",
-                params,
-            )
+    for chunk in _chunks(accounts, 5):
+        params: list[Any] = []
+        for a in chunk:
+            params += [a.pk, a.balance, a.reserved, a.head_hash, a.entry_count]
+        writes.add(
+            f"UPDATE {table} SET balance = v.column2, reserved = v.column3, "
+            f"head_hash = v.column4, entry_count = v.column5 "
+            f"FROM (VALUES {', '.join([row] * len(chunk))}) AS v "
+            f"WHERE {table}.id = v.column1",
+            params,
+        )
 
 
 # --- verification --------------------------------------------------------------------

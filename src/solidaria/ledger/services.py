@@ -16,12 +16,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from solidaria.core import audit, idempotency
-from solidaria.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from solidaria.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from solidaria.core.money import AmountError, parse_minor
 from solidaria.core.permissions import is_member, is_steward
 from solidaria.ledger.journal import LEVY_KINDS, Leg, check_payee_room, check_payer_room, post
-from solidaria.ledger.locks import NETWORK_ACCOUNT, lock_accounts, lock_network, network_account
+from solidaria.ledger.locks import (
+    NETWORK_ACCOUNT,
+    lock_accounts,
+    lock_network,
+    network_account,
+)
+from solidaria.ledger.locks import system_account as system_account  # public: other apps
 from solidaria.ledger.models import Account, Currency, Transfer
+from solidaria.ledger.writes import Writes
 
 T = TypeVar("T", bound=models.Model)
 
@@ -92,24 +105,55 @@ def _idempotent(
     request: dict[str, Any],
     model: type[T],
     work: Callable[[], T],
+    writes: Writes | None = None,
+    optimistic: bool = False,
 ) -> T:
     """Run `work` once per key. A concurrent first request with the same key loses on the
-    unique (scope, key) constraint, rolls back, and then finds the winner's result."""
+    unique (scope, key) constraint, rolls back, and then finds the winner's result.
+
+    With `writes` (a buffer `work` fills), the idempotency record joins the buffer and
+    everything is sent together, still inside this one transaction.
+
+    `optimistic`: first try without looking the key up (one round trip less for every
+    first request). A repeat then fails on the unique constraint, or `work` refuses it
+    (e.g. the payer has no room left for a second payment); either way that transaction
+    rolls back, having moved nothing, and the careful path below looks the key up and
+    returns the first result — or runs `work` again and raises its error."""
     namespaced = _key(actor, key)
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
+
+    def attempt_once(*, look_up: bool) -> T:
+        with transaction.atomic():
+            if look_up:
                 existing = idempotency.lookup(scope=scope, key=namespaced, request=request)
                 if existing is not None:
                     found = model._default_manager.get(pk=existing)
                     found.replayed = True  # type: ignore[attr-defined]
                     return found
-                result = work()
+            if writes is not None:
+                writes.clear()
+            result = work()
+            if writes is None:
                 idempotency.remember(
                     scope=scope, key=namespaced, request=request, result=result, actor=actor
                 )
-                result.replayed = False  # type: ignore[attr-defined]
-                return result
+            else:
+                writes.insert(
+                    idempotency.record_for(
+                        scope=scope, key=namespaced, request=request, result=result, actor=actor
+                    )
+                )
+                writes.flush()
+            result.replayed = False  # type: ignore[attr-defined]
+            return result
+
+    if optimistic:
+        try:
+            return attempt_once(look_up=False)
+        except (IntegrityError, DomainError):
+            pass
+    for attempt in range(2):
+        try:
+            return attempt_once(look_up=True)
         except IntegrityError:
             if attempt == 1:
                 raise Conflict(
@@ -407,8 +451,12 @@ def transfer_create(
         "kind": kind,
     }
 
+    writes = Writes()
+
     def work() -> Transfer:
-        locked = lock_accounts([payer_pk, payee_pk], fields={payer_pk: "payer", payee_pk: "payee"})
+        locked = lock_accounts(
+            [payer_pk, payee_pk], fields={payer_pk: "payer", payee_pk: "payee"}, transfer_ids=1
+        )
         payer_l, payee_l = locked[payer_pk], locked[payee_pk]
         _require_debit(actor, payer_l)
         _check_pair(payer_l, payee_l)
@@ -434,18 +482,29 @@ def transfer_create(
             actor=actor,
             now=now,
             levy_account={currency.pk: network} if network is not None else None,
+            writes=writes,
+            transfer_ids=locked.transfer_ids,
         )
         transfer = posted.transfers[0]
-        audit.record(
-            actor=actor,
-            verb="ledger.transfer",
-            obj=transfer,
-            data={"amount": amount_minor, "payer": payer_pk, "payee": payee_pk},
+        writes.insert(
+            audit.event(
+                actor=actor,
+                verb="ledger.transfer",
+                obj=transfer,
+                data={"amount": amount_minor, "payer": payer_pk, "payee": payee_pk},
+            )
         )
         return transfer
 
     transfer = _idempotent(
-        scope="ledger.transfer", actor=actor, key=key, request=request, model=Transfer, work=work
+        scope="ledger.transfer",
+        actor=actor,
+        key=key,
+        request=request,
+        model=Transfer,
+        work=work,
+        writes=writes,
+        optimistic=True,
     )
     if not hasattr(transfer, "warnings"):
         transfer.warnings = []  # type: ignore[attr-defined]

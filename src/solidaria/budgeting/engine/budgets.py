@@ -122,16 +122,18 @@ class Budgets:
         return self.exact_money(pd.groups[~self.zero[pd.groups]])
 
     # ----------------------------------------------------------------- float screening
-    def affordable(self, pd: ProjectSupport) -> tuple[bool, FloatArray]:
-        """Whether the supporters' money reaches the cost (certified), and their float budgets."""
+    def affordable(self, pd: ProjectSupport) -> tuple[bool, FloatArray, FloatArray, float]:
+        """Whether the supporters' money reaches the cost (certified), with their float budgets,
+        budgets x voters and total float money."""
         budgets = self.floats[pd.groups]
-        money = float(budgets @ pd.mult)
+        paid = budgets * pd.mult
+        money = float(paid.sum())
         err = self._sum_err(pd, money)
         if money + err < pd.cost:
-            return False, budgets
+            return False, budgets, paid, money
         if money - err >= pd.cost:
-            return True, budgets
-        return self.money_behind(pd) >= pd.cost, budgets
+            return True, budgets, paid, money
+        return self.money_behind(pd) >= pd.cost, budgets, paid, money
 
     def f_below_cost(self, pd: ProjectSupport, budgets: FloatArray, r: float) -> bool:
         """Certified ``sum m * min(budget, r * u) < cost``, i.e. the exact price exceeds ``r``."""
@@ -144,11 +146,11 @@ class Budgets:
 
     def evaluate(self, pd: ProjectSupport, lower: float) -> Evaluation | None:
         """Float price of an affordable project (``None``: certified unaffordable)."""
-        ok, budgets = self.affordable(pd)
+        ok, budgets, paid, money = self.affordable(pd)
         if not ok:
             return None
-        keys = budgets if pd.uniform else budgets / pd.utils_f
-        rho = _newton(pd, budgets, keys, lower)
+        keys = budgets / float(pd.uniform) if pd.uniform else budgets / pd.utils_f
+        rho = _newton(pd, keys, paid, money, lower)
         if not math.isfinite(rho):
             rho = _sorted_price(pd, budgets, keys)
         candidate = rho * (1 - LOWER_MARGIN)
@@ -236,14 +238,14 @@ class Budgets:
         self.err += 3.1 * EPS * self.bmax
 
 
-def _newton(pd: ProjectSupport, budgets: FloatArray, keys: FloatArray, start: float) -> float:
+def _newton(
+    pd: ProjectSupport, keys: FloatArray, paid: FloatArray, money: float, start: float
+) -> float:
     """Solve sum m * min(b, r u) = cost from below (tangent steps of a concave function)."""
-    paid = budgets * pd.mult
-    money = float(paid.sum())
-    wu = pd.mult * pd.utils_f
+    wu = pd.weighted_util_f
     r = max(start, 0.0)
     for _ in range(NEWTON_STEPS):
-        rich = (keys > r).astype(np.float64)
+        rich = keys > r
         rich_util = float(wu @ rich)
         if rich_util <= 0:
             return math.inf

@@ -41,6 +41,7 @@ class ProjectSupport:
     utils_f: FloatArray
     mult: FloatArray  # weight (number of voters) of each supporting group
     weighted_util: IntArray  # mult * utils, exact
+    weighted_util_f: FloatArray
     uniform: int  # the utility when all supporters share it, else 0
     total_util: int  # sum of mult * utils
     supporters: int  # number of voters supporting it
@@ -102,6 +103,7 @@ class Prepared:
                     utils_f=us.astype(np.float64),
                     mult=ms.astype(np.float64),
                     weighted_util=us * ms,
+                    weighted_util_f=(us * ms).astype(np.float64),
                     uniform=uniform,
                     total_util=int((us * ms).sum()),
                     supporters=int(ms.sum()),

@@ -283,3 +283,25 @@ def test_an_imported_greedy_file_counts_to_the_official_selection(steward):
     result = services.count_run(actor=steward, process=process)
     assert sorted(result.selected) == sorted(pabulib.official_selected(official) or ())
     assert len(result.selected) > 0
+
+
+def test_on_a_shared_browser_one_member_cannot_read_or_change_anothers_ballot(
+    steward, member, other_member
+):
+    """Given ada voted on a browser and logged out, when bo logs in on the same browser,
+    then bo sees an empty ballot, and his vote neither reads nor replaces ada's."""
+    process, projects = make_voting(steward, member)
+    p1, p2 = str(projects[0].pk), str(projects[1].pk)
+    browser = Client()
+    browser.force_login(member)
+    browser.post(reverse("budgeting:vote", args=[process.slug]), {"project": [p1]})
+    browser.post(reverse("logout"))
+    browser.force_login(other_member)
+
+    page = browser.get(reverse("budgeting:vote", args=[process.slug])).content.decode()
+    assert "checked" not in page
+    browser.post(reverse("budgeting:vote", args=[process.slug]), {"project": [p2]})
+
+    stored = sorted(sorted(b.projects) for b in Ballot.objects.filter(process=process))
+    assert stored == [["p1"], ["p2"]]
+    assert VoterReceipt.objects.filter(process=process).count() == 2

@@ -183,8 +183,18 @@ _BAD_AMOUNTS = ["0", "0.00", "-1", "+1", "1e3", "12.", ".5", "1.2.3", "12.345", 
 _WIDE = ["0000000000000000000001", "92233720368547758.07", "92233720368547758.08"]
 
 
+# any text a plain (unquoted) CSV field can hold: control characters, odd spaces, accents
+_FREE_ID = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters=',"\r\n\x00'),
+    min_size=1,
+    max_size=10,
+)
+
+
 def _cell(draw, good, bad, rare):
     pool = st.sampled_from(good)
+    if good is _IDS and draw(st.integers(0, 5)) == 0:
+        pool = _FREE_ID
     if rare:
         pool = st.one_of(pool, st.sampled_from(bad)) if draw(st.booleans()) else pool
     return draw(pool)

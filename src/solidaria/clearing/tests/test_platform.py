@@ -188,7 +188,7 @@ def test_pages_api_and_notices(
     member_client: Client,
 ) -> None:
     _triangle(steward, eur)
-    response = steward_client.post("/clearing/runs/", {"currency": eur.pk})
+    response = steward_client.post("/clearing/runs/", {"run-currency": eur.pk})
     run = ClearingRun.objects.get()
     assert response.status_code == 302
     page = steward_client.get(f"/clearing/runs/{run.pk}/")

@@ -192,17 +192,10 @@ def coop_account_name(coop: Cooperative, fund: str = "") -> str:
 
 
 def _system_account(currency: Any, name: str) -> Any:
-    """The co-op's own system account (no owner, no limit), made like the ledger makes its
-    network account: `ledger.services.account_open` refuses system accounts."""
-    from solidaria.ledger.models import Account
+    """The co-op's own system account (no owner, no limit), got or made by the ledger."""
+    from solidaria.ledger import services as ledger
 
-    account, _created = Account.objects.get_or_create(
-        currency=currency,
-        kind=Account.Kind.SYSTEM,
-        name=name,
-        defaults={"credit_limit": None, "upper_limit": None},
-    )
-    return account
+    return ledger.system_account(currency=currency, name=name)
 
 
 def allocation_accept(*, actor: Any, run: AllocationRun | int) -> AllocationAcceptance:
