@@ -37,6 +37,30 @@ class Concept(models.Model):
         return self.labels.get(lang) or self.labels.get("en") or self.code
 
 
+# The descriptive fields of an organisation, in the order forms, imports and exports use.
+DESCRIPTIVE_FIELDS = (
+    "name",
+    "description",
+    "website",
+    "email",
+    "phone",
+    "street_address",
+    "locality",
+    "region",
+    "postcode",
+    "country",
+    "latitude",
+    "longitude",
+    "activity",
+    "ica_activity",
+    "structure",
+    "legal_form",
+    "membership_type",
+    "qualifiers",
+    "themes",
+)
+
+
 class Organisation(models.Model):
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("proposed")

@@ -21,31 +21,10 @@ from solidaria.directory.importers.cleaning import (
     normalise_country,
     normalise_website,
 )
-from solidaria.directory.models import Organisation
+from solidaria.directory.models import DESCRIPTIVE_FIELDS, Organisation
 from solidaria.directory.taxonomy import FIELD_SCHEMES, MULTI_VALUED, known_codes
 
-EDITABLE_FIELDS = [
-    "name",
-    "description",
-    "website",
-    "email",
-    "phone",
-    "street_address",
-    "locality",
-    "region",
-    "postcode",
-    "country",
-    "latitude",
-    "longitude",
-    "activity",
-    "ica_activity",
-    "structure",
-    "legal_form",
-    "membership_type",
-    "qualifiers",
-    "themes",
-    "licence",
-]
+EDITABLE_FIELDS = [*DESCRIPTIVE_FIELDS, "licence"]
 
 Status = Organisation.Status
 TRANSITIONS: dict[str, dict[str, str]] = {

@@ -62,6 +62,7 @@ class Budgets:
         self.err = EPS * abs(bf)
         self.pay: list[Fraction | None] = [None] * len(prepared.projects)
         self.funded: BoolArray = np.zeros(len(prepared.projects) + 1, dtype=np.bool_)
+        # the last slot stands for padding in Prepared.padded_project and is never funded
 
     # ----------------------------------------------------------------- error bounds
     def _sum_err(self, pd: ProjectSupport, value: float, extra: float = 0.0) -> float:
@@ -77,33 +78,37 @@ class Budgets:
         if len(groups) == 0:
             return Q(0)
         voters = int(prep.group_mult[groups].sum())
-        starts = prep.group_start[groups]
-        lens = prep.group_start[groups + 1] - starts
-        total_len = int(lens.sum())
         spent = Q(0)
-        if total_len:
+        if prep.padded_project is None:
+            starts = prep.group_start[groups]
+            lens = prep.group_start[groups + 1] - starts
+            total_len = int(lens.sum())
+        if prep.padded_project is not None:
+            proj = prep.padded_project[groups].ravel()
+            wts = prep.padded_weight[groups].ravel()
+            sel = self.funded[proj]
+            proj, wts = proj[sel], wts[sel]
+        elif total_len:
             offs = np.cumsum(lens) - lens
             entries = np.repeat(starts - offs, lens) + np.arange(total_len, dtype=np.int64)
             proj = prep.entry_project[entries]
             sel = self.funded[proj]
-            if sel.any():
-                proj, entries = proj[sel], entries[sel]
-                if prep.float_sums_exact:
-                    sums = np.bincount(
-                        proj, weights=prep.entry_weight[entries], minlength=len(self.pay)
-                    )
-                    pairs = [(int(q), int(sums[q])) for q in np.flatnonzero(sums).tolist()]
-                else:  # pragma: no cover - needs more than 2**53 voter-utility units
-                    acc: dict[int, int] = {}
-                    for q, w in zip(
-                        proj.tolist(), prep.entry_weight_int[entries].tolist(), strict=True
-                    ):
-                        acc[q] = acc.get(q, 0) + w
-                    pairs = list(acc.items())
-                for q, w in pairs:
-                    pay = self.pay[q]
-                    assert pay is not None
-                    spent += pay * w
+            proj, wts = proj[sel], prep.entry_weight[entries[sel]]
+        else:
+            return self.b * voters
+        if len(proj):
+            if prep.float_sums_exact:
+                sums = np.bincount(proj, weights=wts, minlength=len(self.pay))
+                pairs = [(q, int(sums[q])) for q in np.flatnonzero(sums).tolist()]
+            else:  # pragma: no cover - needs more than 2**53 voter-utility units
+                acc: dict[int, int] = {}
+                for q, w in zip(proj.tolist(), wts.tolist(), strict=True):
+                    acc[q] = acc.get(q, 0) + int(w)
+                pairs = list(acc.items())
+            for q, w in pairs:
+                pay = self.pay[q]
+                assert pay is not None
+                spent += pay * w
         return self.b * voters - spent
 
     def exact_budget(self, group: int) -> Fraction:
@@ -242,15 +247,14 @@ def _newton(
     pd: ProjectSupport, keys: FloatArray, paid: FloatArray, money: float, start: float
 ) -> float:
     """Solve sum m * min(b, r u) = cost from below (tangent steps of a concave function)."""
-    wu = pd.weighted_util_f
+    both = np.vstack((pd.weighted_util_f, paid))
     r = max(start, 0.0)
     for _ in range(NEWTON_STEPS):
-        rich = keys > r
-        rich_util = float(wu @ rich)
+        sums = both @ (keys > r)
+        rich_util = float(sums[0])
         if rich_util <= 0:
             return math.inf
-        poor = money - float(paid @ rich)
-        nxt = (pd.cost - poor) / rich_util
+        nxt = (pd.cost - (money - float(sums[1]))) / rich_util
         if nxt <= r:
             return r if r > 0 else nxt
         r = nxt

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -55,21 +56,17 @@ class Prepared:
         self.num_voters = profile.num_voters
         self.utility = utility
         approval_like = profile.points is None and profile.ballot_type is not BallotType.ORDINAL
-        keys: list[tuple[tuple[int, int], ...]]
-        if approval_like:
-            raw = Counter(tuple(sorted(b)) for b in profile.ballots)
-            keys = [tuple((p, 1) for p in k) for k in raw]
-            counts = list(raw.values())
+        num_projects = len(instance.projects)
+        if approval_like and profile.ballots:
+            flat_p, flat_u, flat_g, mult = _group_approval(profile.ballots)
         else:
             pairs = Counter(tuple(sorted(profile.utilities(v))) for v in range(profile.num_voters))
             keys = list(pairs)
-            counts = list(pairs.values())
-        num_projects = len(instance.projects)
-        flat_p = np.fromiter((p for k in keys for p, _ in k), dtype=np.int64)
-        flat_u = np.fromiter((u for k in keys for _, u in k), dtype=np.int64)
-        mult = np.array(counts, dtype=np.int64)
-        lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
-        flat_g = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+            flat_p = np.fromiter((p for k in keys for p, _ in k), dtype=np.int64)
+            flat_u = np.fromiter((u for k in keys for _, u in k), dtype=np.int64)
+            mult = np.array(list(pairs.values()), dtype=np.int64)
+            lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+            flat_g = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
         keep = flat_u > 0
         flat_p, flat_u, flat_g = flat_p[keep], flat_u[keep], flat_g[keep]
         costs = np.array([p.cost for p in instance.projects], dtype=np.int64)
@@ -77,7 +74,7 @@ class Prepared:
             flat_u = flat_u * costs[flat_p] if utility is Utility.COST else flat_u
         order = np.argsort(flat_p, kind="stable")
         bounds = np.searchsorted(flat_p[order], np.arange(num_projects + 1))
-        self.num_groups = len(keys)
+        self.num_groups = len(mult)
         self.group_mult: IntArray = mult
         self.projects: list[ProjectSupport] = []
         self.free: list[int] = []
@@ -127,6 +124,19 @@ class Prepared:
         self.entry_weight: FloatArray = weight.astype(np.float64)
         self.float_sums_exact = int(weight.sum()) < EXACT_FLOAT_INT
         self.entry_weight_int: IntArray = weight
+        # The same entries as a (groups x longest ballot) table, padded with the never-funded
+        # position len(projects), when that table is small: cheaper to gather than ranges.
+        lens = np.diff(self.group_start)
+        width = int(lens.max()) if len(lens) else 0
+        self.padded_project: IntArray | None = None
+        self.padded_weight: FloatArray = np.zeros((0, 0), dtype=np.float64)
+        if 0 < width <= 8 or self.num_groups * width <= 2 * len(self.entry_project):
+            column = np.arange(len(entry_group), dtype=np.int64) - self.group_start[entry_group]
+            table = np.full((self.num_groups, max(width, 1)), len(self.projects), dtype=np.int64)
+            table[entry_group, column] = self.entry_project
+            weights = np.zeros((self.num_groups, max(width, 1)), dtype=np.float64)
+            weights[entry_group, column] = self.entry_weight
+            self.padded_project, self.padded_weight = table, weights
         self._lists: tuple[list[int], list[int], list[int]] | None = None
 
     def group_lists(self) -> tuple[list[int], list[int], list[int]]:
@@ -138,3 +148,41 @@ class Prepared:
                 self.entry_util.tolist(),
             )
         return self._lists
+
+
+def _group_approval(
+    ballots: tuple[tuple[int, ...], ...],
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Identical approval ballots as weighted groups: (project, utility 1, group) per entry in
+    group order, and each group's weight. Sets of projects, so the order inside a ballot and
+    repeats do not matter."""
+    lengths = np.fromiter(map(len, ballots), dtype=np.int64, count=len(ballots))
+    total = int(lengths.sum())
+    width = int(lengths.max())
+    if width == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.array([len(ballots)], dtype=np.int64)
+    flat = np.fromiter(chain.from_iterable(ballots), dtype=np.int64, count=total)
+    rows = np.repeat(np.arange(len(ballots), dtype=np.int64), lengths)
+    cols = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    table = np.full((len(ballots), width), -1, dtype=np.int64)
+    table[rows, cols] = flat
+    table.sort(axis=1)
+    if width > 1:  # a project named twice in one ballot counts once
+        dup = np.zeros_like(table, dtype=np.bool_)
+        dup[:, 1:] = table[:, 1:] == table[:, :-1]
+        table[dup] = -1
+        table.sort(axis=1)
+    base = int(table.max()) + 2
+    if base**width < 2**62:  # one integer per ballot: much faster to sort than rows
+        code = np.zeros(len(ballots), dtype=np.int64)
+        for j in range(width):
+            code = code * base + (table[:, j] + 1)
+        _, first, counts = np.unique(code, return_index=True, return_counts=True)
+        uniq = table[first]
+    else:
+        uniq, counts = np.unique(table, axis=0, return_counts=True)
+    present = uniq >= 0
+    flat_g = np.nonzero(present)[0].astype(np.int64)
+    flat_p = uniq[present].astype(np.int64)
+    return flat_p, np.ones(len(flat_p), dtype=np.int64), flat_g, counts.astype(np.int64)

@@ -55,7 +55,9 @@ class MesRun:
     details: dict[str, ProjectDetail]
 
 
-def _tie_key(prepared: Prepared, pd: ProjectSupport, tie_breaking: TieBreaking) -> tuple[int, int, str]:
+def _tie_key(
+    prepared: Prepared, pd: ProjectSupport, tie_breaking: TieBreaking
+) -> tuple[int, int, str]:
     pid = prepared.instance.projects[pd.index].id
     if tie_breaking is TieBreaking.LEXICOGRAPHIC:
         return (0, 0, pid)

@@ -8,32 +8,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-COLUMNS = [
-    "id",
-    "name",
-    "description",
-    "website",
-    "email",
-    "phone",
-    "street_address",
-    "locality",
-    "region",
-    "postcode",
-    "country",
-    "latitude",
-    "longitude",
-    "activity",
-    "ica_activity",
-    "structure",
-    "legal_form",
-    "membership_type",
-    "qualifiers",
-    "themes",
-    "tags",
-    "licence",
-    "status",
-    "sources",
-]
+from solidaria.directory.models import DESCRIPTIVE_FIELDS
+
+COLUMNS = ["id", *DESCRIPTIVE_FIELDS, "tags", "licence", "status", "sources"]
 
 
 def _row(org: Any, sources: dict[int, list[str]]) -> dict[str, Any]:

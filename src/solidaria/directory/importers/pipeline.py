@@ -39,7 +39,7 @@ from solidaria.directory.importers.cleaning import (
     repair_from_evidence,
     repair_text,
 )
-from solidaria.directory.models import Organisation, Provenance
+from solidaria.directory.models import DESCRIPTIVE_FIELDS, Organisation, Provenance
 from solidaria.directory.taxonomy import FIELD_SCHEMES, MULTI_VALUED, known_codes
 
 # Pure functions called several times per row (index, dedupe, write): computed once.
@@ -52,31 +52,7 @@ GRID_DEG = 0.01  # ~1.1 km of latitude: a 3x3 neighbourhood always covers 100 m
 
 TEXT_FIELDS = ["name", "description", "email", "phone", "street_address", "locality", "region"]
 CHECK_LOST = ["name", "street_address", "locality", "region"]
-IMPORTED_FIELDS = [
-    "name",
-    "description",
-    "website",
-    "email",
-    "phone",
-    "street_address",
-    "locality",
-    "region",
-    "postcode",
-    "country",
-    "latitude",
-    "longitude",
-    "activity",
-    "ica_activity",
-    "structure",
-    "legal_form",
-    "legal_form_text",
-    "membership_type",
-    "qualifiers",
-    "themes",
-    "tags",
-    "licence",
-    "data_issues",
-]
+IMPORTED_FIELDS = [*DESCRIPTIVE_FIELDS, "legal_form_text", "tags", "licence", "data_issues"]
 UPDATE_FIELDS = [*IMPORTED_FIELDS, "name_key", "web_domain", "updated_at"]
 
 

@@ -18,9 +18,9 @@ from solidaria.clearing.engine.csvio import MAX_DECIMALS, CsvError, read_obligat
 from solidaria.clearing.engine.summary import ClearingSummary
 
 TOP_CYCLES = 5
-# Walk steps spent looking for cycles to show: bounds the time at any size (about 0.2 s;
-# exhaustive up to ~10k obligations, the largest found so far beyond, see engine.cycles).
-CYCLE_STEPS = 200_000
+# Walk steps spent looking for cycles to show: bounds the time at any size (~0.1 s; on
+# big inputs the largest cycles found so far, not provably the largest: see engine.cycles).
+CYCLE_STEPS = 50_000
 
 
 class Command(BaseCommand):
