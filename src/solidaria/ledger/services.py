@@ -692,3 +692,12 @@ def transfer_reverse(
     return _idempotent(
         scope="ledger.reverse", actor=actor, key=key, request=request, model=Transfer, work=work
     )
+
+
+def bulk_transfer(**kwargs: Any) -> Any:
+    """All-or-nothing one-to-many or many-to-one payment: `batches.bulk_transfer`, here too
+    so that other apps find every ledger service in this module (imported late: `batches`
+    builds on this module)."""
+    from solidaria.ledger import batches
+
+    return batches.bulk_transfer(**kwargs)

@@ -9,7 +9,7 @@ money of any set of groups is therefore ``b * voters - sum_q pay_q * W_q`` with 
 groups there are.
 
 The float budgets carry one global absolute error bound ``err`` (rounding of ``b`` plus at most
-``3.1 eps b`` per charge). Every float comparison that could decide something (affordability,
+``5 eps b`` per charge). Every float comparison that could decide something (affordability,
 rich/poor, which project is cheaper) is taken only when it clears that bound plus the summation
 error; otherwise the exact value decides.
 """
@@ -59,7 +59,7 @@ class Budgets:
         self.floats: FloatArray = np.full(prepared.num_groups, bf, dtype=np.float64)
         self.zero: BoolArray = np.zeros(prepared.num_groups, dtype=np.bool_)
         self.bmax = abs(bf) * (1 + 4 * EPS)
-        self.err = EPS * abs(bf)
+        self.err = 2 * EPS * abs(bf)  # float(mpq) may be off by one ulp
         self.pay: list[Fraction | None] = [None] * len(prepared.projects)
         self.funded: BoolArray = np.zeros(len(prepared.projects) + 1, dtype=np.bool_)
         # the last slot stands for padding in Prepared.padded_project and is never funded
@@ -178,8 +178,8 @@ class Budgets:
             return self._exact_price_sorted(pd)
         r = float(rho)
         thr: float | FloatArray = r * pd.uniform if pd.uniform else r * pd.utils_f
-        lo = thr * (1 - 3 * EPS) - self.err
-        hi = thr * (1 + 3 * EPS) + self.err
+        lo = thr * (1 - 8 * EPS) - self.err
+        hi = thr * (1 + 8 * EPS) + self.err
         budgets = ev.budgets
         unsure_poor = np.flatnonzero(~rich & ~zero & (budgets >= lo))
         unsure_rich = np.flatnonzero(rich & (budgets <= hi))
@@ -240,7 +240,7 @@ class Budgets:
         self.zero[emptied] = True
         self.pay[k] = price.rho * pd.uniform if pd.uniform else price.rho
         self.funded[k] = True
-        self.err += 3.1 * EPS * self.bmax
+        self.err += 5 * EPS * self.bmax
 
 
 def _newton(

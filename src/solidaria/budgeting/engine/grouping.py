@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -128,11 +129,12 @@ class Prepared:
         # position len(projects), when that table is small: cheaper to gather than ranges.
         lens = np.diff(self.group_start)
         width = int(lens.max()) if len(lens) else 0
-        self.padded_project: IntArray | None = None
+        self.padded_project: npt.NDArray[np.integer[Any]] | None = None
         self.padded_weight: FloatArray = np.zeros((0, 0), dtype=np.float64)
         if 0 < width <= 8 or self.num_groups * width <= 2 * len(self.entry_project):
             column = np.arange(len(entry_group), dtype=np.int64) - self.group_start[entry_group]
-            table = np.full((self.num_groups, max(width, 1)), len(self.projects), dtype=np.int64)
+            small = np.int16 if len(self.projects) < 2**15 else np.int64  # less to gather
+            table = np.full((self.num_groups, max(width, 1)), len(self.projects), dtype=small)
             table[entry_group, column] = self.entry_project
             weights = np.zeros((self.num_groups, max(width, 1)), dtype=np.float64)
             weights[entry_group, column] = self.entry_weight

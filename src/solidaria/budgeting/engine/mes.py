@@ -88,13 +88,13 @@ def run_mes(
     last_winner: str | None = None
     rnd = 0
 
-    def drop(k: int) -> None:
+    def drop(k: int, in_round: int) -> None:
         remaining.discard(k)
         if explain:
             pd = support[k]
             pid = projects[pd.index].id
             money = to_fraction(state.money_behind(pd))
-            details[pid] = _unaffordable(pd, pid, money, hint[k], last_winner, rnd)
+            details[pid] = _unaffordable(pd, pid, money, hint[k], last_winner, in_round)
 
     while remaining:
         rnd += 1
@@ -105,7 +105,7 @@ def run_mes(
                 break
             ev = state.evaluate(support[k], lower[k])
             if ev is None:
-                drop(k)
+                drop(k, rnd)
                 continue
             lower[k], hint[k] = ev.lower, ev.rho
             evals[k] = ev
@@ -114,7 +114,7 @@ def run_mes(
             break
         w = min(evals, key=lambda k: (evals[k].rho, ties[k]))
         price = state.exact_price(support[w], evals[w])
-        r_hi = float(price.rho) * (1 + 4 * EPS)
+        r_hi = float(price.rho) * (1 + 8 * EPS)
         for k in sorted(remaining):
             if k == w or lower[k] > r_hi:
                 continue
@@ -122,7 +122,7 @@ def run_mes(
             if ev_k is None:
                 ev_k = state.evaluate(support[k], lower[k])
                 if ev_k is None:
-                    drop(k)
+                    drop(k, rnd)
                     continue
                 lower[k], hint[k] = ev_k.lower, ev_k.rho
                 evals[k] = ev_k
@@ -130,10 +130,10 @@ def run_mes(
                 lower[k] = max(lower[k], r_hi)
                 continue
             price_k = state.exact_price(support[k], ev_k)
-            lower[k] = max(lower[k], float(price_k.rho) * (1 - 4 * EPS))
+            lower[k] = max(lower[k], float(price_k.rho) * (1 - 8 * EPS))
             if (price_k.rho, ties[k]) < (price.rho, ties[w]):
                 w, price = k, price_k
-                r_hi = float(price.rho) * (1 + 4 * EPS)
+                r_hi = float(price.rho) * (1 + 8 * EPS)
         pd = support[w]
         remaining.discard(w)
         pid = projects[pd.index].id
@@ -146,7 +146,7 @@ def run_mes(
         if explain:  # name the round in which each loser became unaffordable
             for k in sorted(remaining):
                 if not state.affordable(support[k])[0]:
-                    drop(k)
+                    drop(k, rnd + 1)  # out from the next round on
     return MesRun(tuple(selected), tuple(prices), details)
 
 
