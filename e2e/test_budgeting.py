@@ -167,7 +167,6 @@ def _official_funded(path: Path) -> list[str]:
     return sorted(r["name"] for r in rows if r["selected"] == "1")
 
 
-@pytest.mark.skipif(not ASSEN.is_file(), reason=f"{ASSEN} is missing")
 def test_steward_imports_a_pabulib_file_counts_and_publishes(page, live_server, people):  # type: ignore[no-untyped-def]
     base = live_server.url
     log_in(page, live_server, people["stew"])

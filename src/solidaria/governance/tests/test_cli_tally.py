@@ -13,8 +13,6 @@ from django.core.management import CommandError, call_command
 
 from solidaria.governance.tests.test_engine_stv import STV
 
-pytestmark = pytest.mark.skipif(not STV.is_dir(), reason="shared STV data not present")
-
 
 def _tally(*args: str) -> str:
     out = StringIO()

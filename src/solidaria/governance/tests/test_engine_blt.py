@@ -14,7 +14,6 @@ from solidaria.governance.engine.election import Ballot, Election
 from solidaria.governance.tests.test_engine_stv import OFFICIAL, STV
 
 
-@pytest.mark.skipif(not STV.is_dir(), reason="shared STV data not present")
 @pytest.mark.parametrize("name", [*OFFICIAL, "SC", "Calton-2007"])
 def test_real_files_read_with_the_published_ballot_total(name: str) -> None:
     # given a published BLT file whose bytes match the recorded sha256
@@ -119,7 +118,6 @@ def test_write_then_parse_round_trips(election: Election) -> None:
     assert parse_blt(write_blt(election)) == election
 
 
-@pytest.mark.skipif(not STV.is_dir(), reason="shared STV data not present")
 def test_real_file_round_trips_through_the_writer() -> None:
     election = read_blt(str(STV / "perth_kinross_2022_ward11.blt"))
     assert parse_blt(write_blt(election)) == election
