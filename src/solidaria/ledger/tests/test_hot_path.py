@@ -93,7 +93,7 @@ def test_a_payment_with_a_levy_and_its_repeat(
     assert verify().ok
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL round trips")
+@pytest.mark.postgres
 def test_a_payment_takes_four_round_trips_on_postgresql(
     member: User, ada_acc: Account, bo_acc: Account
 ) -> None:
