@@ -88,11 +88,17 @@ def bench_case(case: str, *, run_slow_anchor: bool) -> list[dict[str, Any]]:
     (p_inst, p_prof), a_parse, _ = _timed(lambda: parse_pabulib(str(path)))
     rows.append(_row(case, "parse", t_parse, a_parse, f"ours peak {m_parse:.0f} MiB"))
 
+    # pabutools' Cost_Sat counts a ranking as an approval of every ranked project, while we
+    # (and Pabulib's official counts) give ranked ballots positional points: on ordinal files
+    # the two sides compute different outcomes, so times are shown but not compared as equal.
+    like_for_like = instance.meta.get("vote_type", "") != "ordinal"
+    differs = "" if like_for_like else "; not like for like (ordinal: positional points)"
+
     g, t_greedy, _ = _timed(lambda: greedy(instance, profile))
     sat = Cost_Sat  # pabutools' greedy ranks by satisfaction / cost: cost utility = by votes
     pg, a_greedy, _ = _timed(lambda: greedy_utilitarian_welfare(p_inst, p_prof, sat_class=sat))
     same = sorted(g.selected) == sorted(p.name for p in pg)
-    rows.append(_row(case, "greedy", t_greedy, a_greedy, f"equal={same}"))
+    rows.append(_row(case, "greedy", t_greedy, a_greedy, f"equal={same}{differs}"))
 
     def ours_mes(completion: Completion) -> Any:
         return method_of_equal_shares(
@@ -107,7 +113,9 @@ def bench_case(case: str, *, run_slow_anchor: bool) -> list[dict[str, Any]]:
     _, _, m_mes = _timed(lambda: ours_mes(Completion.NONE), memory=True)
     pm, a_mes, _ = _timed(lambda: p_mes(p_inst, p_prof, sat_class=Cost_Sat))
     same = sorted(m.selected) == sorted(p.name for p in pm)
-    rows.append(_row(case, "MES", t_mes, a_mes, f"equal={same}; ours peak {m_mes:.0f} MiB"))
+    rows.append(
+        _row(case, "MES", t_mes, a_mes, f"equal={same}; ours peak {m_mes:.0f} MiB{differs}")
+    )
 
     a1, t_add1, _ = _timed(lambda: ours_mes(Completion.ADD1_PABUTOOLS))
     runs = a1.parameters["mes_runs"]
@@ -139,7 +147,11 @@ def _markdown(rows: list[dict[str, Any]], rss: float) -> str:
         lines.append(
             f"| {r['case']} | {r['metric']} | {r['ours']:.4f} | {anchor} | {ratio} | {r['notes']} |"
         )
-    mes = [r for r in rows if r["metric"] == "MES" and r["ratio"]]
+    mes = [
+        r
+        for r in rows
+        if r["metric"] == "MES" and r["ratio"] and "not like for like" not in r["notes"]
+    ]
     add1 = [r for r in rows if r["metric"] == "MES+Add1" and r["case"] == "Warszawa 2026"]
     verdict = []
     if mes:
@@ -189,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "budgeting.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     (RESULTS / "budgeting.md").write_text(_markdown(rows, rss), encoding="utf-8")
-    bad = [r for r in rows if "equal=False" in r["notes"]]
+    bad = [r for r in rows if "equal=False" in r["notes"] and "not like for like" not in r["notes"]]
     return 1 if bad else 0
 
 

@@ -24,7 +24,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     failures = []
-    lines = ["# Solidaria benchmarks", ""]
     for area in args.only or AREAS:
         module = Path(__file__).resolve().parent / f"bench_{area}.py"
         if not module.exists():
@@ -33,12 +32,19 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, "-m", f"bench.bench_{area}", *(["--quick"] if args.quick else [])]
         print(f"== {area}: {' '.join(cmd)}", flush=True)
         result = subprocess.run(cmd, check=False)
-        elapsed = time.perf_counter() - started
+        print(f"== {area}: {time.perf_counter() - started:.0f} s", flush=True)
         if result.returncode != 0:
             failures.append(area)
+    # The summary gathers every area's latest table, also those not re-run this time.
+    lines = ["# Solidaria benchmarks", ""]
+    for area in AREAS:
         md = RESULTS / f"{area}.md"
-        lines += [f"## {area} ({elapsed:.0f} s)", ""]
-        lines += [md.read_text(encoding="utf-8") if md.exists() else "_no results_", ""]
+        lines += [
+            f"## {area}",
+            "",
+            md.read_text(encoding="utf-8") if md.exists() else "_no results_",
+            "",
+        ]
     (RESULTS / "SUMMARY.md").write_text("\n".join(lines), encoding="utf-8")
     (RESULTS / "SUMMARY.json").write_text(
         json.dumps({"quick": args.quick, "failed": failures}, indent=2), encoding="utf-8"

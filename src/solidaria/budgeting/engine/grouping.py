@@ -58,8 +58,13 @@ class Prepared:
         self.utility = utility
         approval_like = profile.points is None and profile.ballot_type is not BallotType.ORDINAL
         num_projects = len(instance.projects)
+        grouped = None
         if approval_like and profile.ballots:
-            flat_p, flat_u, flat_g, mult = _group_approval(profile.ballots)
+            grouped = _group_approval(profile.ballots)
+        elif profile.ballots:
+            grouped = _group_points(profile)
+        if grouped is not None:
+            flat_p, flat_u, flat_g, mult = grouped
         else:
             pairs = Counter(tuple(sorted(profile.utilities(v))) for v in range(profile.num_voters))
             keys = list(pairs)
@@ -188,3 +193,40 @@ def _group_approval(
     flat_g = np.nonzero(present)[0].astype(np.int64)
     flat_p = uniq[present].astype(np.int64)
     return flat_p, np.ones(len(flat_p), dtype=np.int64), flat_g, counts.astype(np.int64)
+
+
+def _group_points(profile: Profile) -> tuple[IntArray, IntArray, IntArray, IntArray] | None:
+    """Identical (project, points) ballots as weighted groups, like ``_group_approval``
+    (``None`` when the points do not fit the fast encoding: the caller counts tuples)."""
+    ballots = profile.ballots
+    lengths = np.fromiter(map(len, ballots), dtype=np.int64, count=len(ballots))
+    total = int(lengths.sum())
+    width = int(lengths.max())
+    if width == 0:
+        return None
+    flat = np.fromiter(chain.from_iterable(ballots), dtype=np.int64, count=total)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    cols = np.arange(total, dtype=np.int64) - starts
+    if profile.points is not None:
+        pts = np.fromiter(chain.from_iterable(profile.points), dtype=np.int64, count=total)
+    else:  # ordinal: the first of k ranked projects gets k points, the last 1
+        pts = np.repeat(lengths, lengths) - cols
+    if pts.min() < 0:
+        return None
+    span = int(pts.max()) + 1
+    sym = flat * span + pts
+    base = int(sym.max()) + 2
+    if base**width >= 2**62:
+        return None
+    table = np.full((len(ballots), width), -1, dtype=np.int64)
+    table[np.repeat(np.arange(len(ballots), dtype=np.int64), lengths), cols] = sym
+    table.sort(axis=1)
+    code = np.zeros(len(ballots), dtype=np.int64)
+    for j in range(width):
+        code = code * base + (table[:, j] + 1)
+    _, first, counts = np.unique(code, return_index=True, return_counts=True)
+    uniq = table[first]
+    present = uniq >= 0
+    flat_g = np.nonzero(present)[0].astype(np.int64)
+    cells = uniq[present]
+    return cells // span, cells % span, flat_g, counts.astype(np.int64)
