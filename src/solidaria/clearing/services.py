@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,35 +90,32 @@ def obligation_create(
     }
     if not key or not key.strip():
         raise ValidationFailed(_("an idempotency key is required"), field="idempotency_key")
-    scope = f"clearing.obligation:{actor.pk}"
-    try:
-        with transaction.atomic():
-            existing = idempotency.lookup(scope=scope, key=key, request=request)
-            if existing:
-                return Obligation.objects.get(pk=existing)
-            now = timezone.now()
-            obligation = Obligation.objects.create(
-                currency=currency,
-                debtor=debtor,
-                creditor=creditor,
-                amount_minor=amount_minor,
-                remaining_minor=amount_minor,
-                reference=reference,
-                due_date=due_date,
-                debtor_confirmed_at=now if actor.pk == debtor.pk else None,
-                creditor_confirmed_at=now if actor.pk == creditor.pk else None,
-                created_by=actor,
-            )
-            idempotency.remember(
-                scope=scope, key=key, request=request, result=obligation, actor=actor
-            )
-            audit.record(actor=actor, verb="obligation.create", obj=obligation, data=request)
-            return obligation
-    except IntegrityError:
-        existing = idempotency.lookup(scope=scope, key=key, request=request)
-        if existing:
-            return Obligation.objects.get(pk=existing)
-        raise
+
+    def work() -> Obligation:
+        now = timezone.now()
+        obligation = Obligation.objects.create(
+            currency=currency,
+            debtor=debtor,
+            creditor=creditor,
+            amount_minor=amount_minor,
+            remaining_minor=amount_minor,
+            reference=reference,
+            due_date=due_date,
+            debtor_confirmed_at=now if actor.pk == debtor.pk else None,
+            creditor_confirmed_at=now if actor.pk == creditor.pk else None,
+            created_by=actor,
+        )
+        audit.record(actor=actor, verb="obligation.create", obj=obligation, data=request)
+        return obligation
+
+    return idempotency.once(
+        scope=f"clearing.obligation:{actor.pk}",
+        key=key,
+        request=request,
+        actor=actor,
+        model=Obligation,
+        work=work,
+    )
 
 
 def _locked_obligation(obligation: Obligation | int) -> Obligation:

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import IntegrityError, connection, models, transaction
 
 from solidaria.core.errors import Conflict
 from solidaria.core.models import IdempotencyRecord
+
+T = TypeVar("T", bound=models.Model)
 
 
 def request_fingerprint(request: dict[str, Any]) -> str:
@@ -75,3 +78,31 @@ def remember(*, scope: str, key: str, request: dict[str, Any], result: Any, acto
     record_for(scope=scope, key=key, request=request, result=result, actor=actor).save(
         force_insert=True
     )
+
+
+def once(
+    *,
+    scope: str,
+    key: str,
+    request: dict[str, Any],
+    actor: Any,
+    model: type[T],
+    work: Callable[[], T],
+) -> T:
+    """Run `work` at most once per (scope, key): a repeat returns the first result.
+
+    When two first requests race, the loser's savepoint rolls back on the unique
+    constraint and it returns the winner's result instead."""
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                existing = lookup(scope=scope, key=key, request=request)
+                if existing is not None:
+                    return model._default_manager.get(pk=existing)
+                result = work()
+                remember(scope=scope, key=key, request=request, result=result, actor=actor)
+                return result
+        except IntegrityError:
+            if attempt == 1:
+                raise Conflict("this request clashed with another one; please try again") from None
+    raise AssertionError("unreachable")

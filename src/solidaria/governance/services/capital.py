@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,18 +80,14 @@ def _keyed(
     if not key:
         return work()  # type: ignore[no-any-return]
     namespaced = f"{getattr(actor, 'pk', None) or 'system'}:{str(key).strip()[:100]}"
-    try:
-        with transaction.atomic():
-            existing = idempotency.lookup(scope=scope, key=namespaced, request=request)
-            if existing is not None:
-                return CapitalEntry.objects.get(pk=existing)
-            entry = work()
-            idempotency.remember(
-                scope=scope, key=namespaced, request=request, result=entry, actor=acting_user(actor)
-            )
-            return entry  # type: ignore[no-any-return]
-    except IntegrityError:
-        raise Conflict(_("this request clashed with another one; please try again")) from None
+    return idempotency.once(
+        scope=scope,
+        key=namespaced,
+        request=request,
+        actor=acting_user(actor),
+        model=CapitalEntry,
+        work=work,
+    )
 
 
 def register_entry(

@@ -43,15 +43,3 @@ def ada_acc(member: User, credits: Currency) -> Account:
 @pytest.fixture
 def bo_acc(other_member: User, credits: Currency) -> Account:
     return services.account_open(actor=other_member, currency=credits)
-
-
-@pytest.fixture(autouse=True)
-def _directory_pages_or_stub(settings: object) -> None:
-    """base.html links to the directory's pages; stub them while that app has none."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        reverse("directory:list")
-        reverse("directory:map")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "solidaria.ledger.tests.stub_urls"  # type: ignore[attr-defined]
