@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from solidaria.clearing import notices, queries, services
 from solidaria.clearing.forms import DecisionForm, ImportForm, ObligationForm, RunStartForm
-from solidaria.clearing.models import ClearingRun, Obligation
+from solidaria.clearing.models import ClearingRun
 from solidaria.core.errors import DomainError
 from solidaria.core.money import AmountError, parse_minor
 from solidaria.core.permissions import is_steward, steward_required
@@ -196,7 +196,3 @@ def notice(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="setoff-notice-run-{run.pk}.pdf"'
         return response
     return render(request, "clearing/notice.html", {"run": run, "lines": lines})
-
-
-def obligation_status_label(ob: Obligation) -> str:
-    return ob.get_status_display()
