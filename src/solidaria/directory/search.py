@@ -8,8 +8,8 @@ match as a prefix ("coop bak" finds "Co-op Bakery"); text results come best matc
 name order.
 
 Each search is at most three queries, each one pass over the matched rows:
-- total and facet counts: a text or bbox search groups its matches by the four facet
-  columns once (the total is the sum); a search by facet values alone sums rows of the
+- total and facet counts: a text or bbox search groups its matches once by their facet
+  values (on SQLite by the integer key of that combination) and the total is the sum; a search by facet values alone sums rows of the
   facet count table (`directory_facet_count`, kept by triggers), never scanning
   organisations;
 - the page: ids in order with LIMIT/OFFSET (the text index alone when the query has
@@ -41,6 +41,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 ORG = "directory_organisation"
 FTS = "directory_organisation_fts"
 FACET_TABLE = "directory_facet_count"
+FACET_KEYS = "directory_facet_key"
 NAME_INDEX = "dir_org_status_name"
 FACET_COLUMNS = ("country", "ica_activity", "activity", "structure")
 CONFIRMED = Organisation.Status.CONFIRMED.value
@@ -173,9 +174,23 @@ class _Query:
         return int(self._fetch(sql, self.args)[0][0])
 
     def grouped(self) -> list[tuple[str, str, str, str, int]]:
-        """(country, ica_activity, activity, structure, count) over the matches."""
-        columns = ", ".join(f"o.{c}" for c in FACET_COLUMNS)
-        sql = f"SELECT {columns}, COUNT(*) FROM {self.source} WHERE {self.where} GROUP BY {columns}"
+        """(country, ica_activity, activity, structure, count) over the matches. On SQLite
+        the matches are grouped by their facet key (one integer, migration 0004), then
+        the few groups are joined to their values: twice as fast as grouping by the four
+        text columns."""
+        if self.vendor == "sqlite":
+            columns = ", ".join(f"k.{c}" for c in FACET_COLUMNS)
+            sql = (
+                f"SELECT {columns}, g.n FROM (SELECT o.facet_key AS fk, COUNT(*) AS n "
+                f"FROM {self.source} WHERE {self.where} GROUP BY o.facet_key) g "
+                f"JOIN {FACET_KEYS} k ON k.key = g.fk"
+            )
+        else:
+            columns = ", ".join(f"o.{c}" for c in FACET_COLUMNS)
+            sql = (
+                f"SELECT {columns}, COUNT(*) FROM {self.source} WHERE {self.where} "
+                f"GROUP BY {columns}"
+            )
         return [tuple(row) for row in self._fetch(sql, self.args)]  # type: ignore[misc]
 
     def _walk_name_order(self, end: int) -> bool:

@@ -17,6 +17,7 @@ from solidaria.directory.search import (
     FACET_COLUMNS,
     SearchParams,
     _facet_table_rows,
+    _Query,
     confirmed_count,
     search,
 )
@@ -38,6 +39,12 @@ def _group_by() -> Counter[tuple[str, ...]]:
         .annotate(n=Count("id"))
         .order_by()
     )
+    return Counter({tuple(row[:4]): row[4] for row in rows})
+
+
+def _text_groups(q: str) -> Counter[tuple[str, ...]]:
+    """Facet value counts of a text search's matches (by facet key on SQLite)."""
+    rows = _Query(SearchParams(q=q), [q]).grouped()
     return Counter({tuple(row[:4]): row[4] for row in rows})
 
 
@@ -72,6 +79,8 @@ def test_facet_table_follows_inserts_updates_status_changes_and_deletes(
     )
     assert confirmed_count() == 2
     assert search(SearchParams(country="gb")).total == 1
+    # and a text search counts the same facet values (every name has "co-op")
+    assert _text_groups("co") == _group_by()
 
 
 def test_text_index_holds_confirmed_organisations_with_current_text(make_org: MakeOrg) -> None:
@@ -109,9 +118,10 @@ def test_bulk_inserts_are_text_indexed_and_counted(db: None) -> None:
     assert sorted(_names("walnut")) == ["Walnut Bakery", "Walnut Dairy"]
     assert _names("milk") == ["Walnut Dairy"]
     assert Organisation.objects.get(pk=ids[0]).tags == ["milk"]
-    assert _table() == _group_by()
-    Organisation.objects.create(name="Walnut Farm", status="confirmed")
+    assert _table() == _group_by() == _text_groups("walnut")
+    Organisation.objects.create(name="Walnut Farm", status="confirmed", country="IE")
     assert search(SearchParams(q="walnut")).total == 3
+    assert _text_groups("walnut") == _group_by()
 
 
 def test_text_results_put_name_matches_first(make_org: MakeOrg) -> None:
