@@ -11,8 +11,15 @@ class AuditEvent(models.Model):
     """Who did what to which object, and why. Append-only; written by services."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # No index on the actor: events are never looked up by who acted, and every payment
+    # writes one (deleting a user then scans the table once, to clear its events' actor).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     verb = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(max_length=64)
@@ -37,8 +44,13 @@ class IdempotencyRecord(models.Model):
 
     scope = models.CharField(max_length=64)
     key = models.CharField(max_length=128)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    actor = models.ForeignKey(  # not indexed, like AuditEvent.actor
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     request_hash = models.CharField(max_length=64)
     result_type = models.CharField(max_length=64)

@@ -25,6 +25,7 @@ from solidaria.core.errors import (
 )
 from solidaria.core.money import AmountError, parse_minor
 from solidaria.core.permissions import is_member, is_steward
+from solidaria.ledger import fastpay
 from solidaria.ledger.journal import LEVY_KINDS, Leg, check_payee_room, check_payer_room, post
 from solidaria.ledger.locks import (
     NETWORK_ACCOUNT,
@@ -295,7 +296,9 @@ def currency_update(*, actor: Any, currency: Currency, reason: str, **changes: A
     if (
         "exponent" in changes
         and changes["exponent"] != currency.exponent
-        and Transfer.objects.filter(currency=currency).exists()
+        and Account.objects.filter(currency=currency)
+        .filter(models.Q(entry_count__gt=0) | models.Q(reserved__gt=0))
+        .exists()
     ):
         raise ValidationFailed(
             _("the decimal places cannot change once payments were made"), field="exponent"
@@ -450,6 +453,26 @@ def transfer_create(
         "category": category,
         "kind": kind,
     }
+    optimistic = True
+    if fastpay.available(actor):
+        outcome, fast = fastpay.pay(
+            actor=actor,
+            payer=payer_pk,
+            payee=payee_pk,
+            amount=amount_minor,
+            memo=memo,
+            category=category,
+            kind=kind,
+            scope="ledger.transfer",
+            key=_key(actor, key),
+            request=request,
+            now=timezone.now(),
+        )
+        if fast is not None:
+            fast.replayed = False  # type: ignore[attr-defined]
+            fast.warnings = []  # type: ignore[attr-defined]
+            return fast
+        optimistic = outcome != "replay"
 
     writes = Writes()
 
@@ -504,7 +527,7 @@ def transfer_create(
         model=Transfer,
         work=work,
         writes=writes,
-        optimistic=True,
+        optimistic=optimistic,
     )
     if not hasattr(transfer, "warnings"):
         transfer.warnings = []  # type: ignore[attr-defined]

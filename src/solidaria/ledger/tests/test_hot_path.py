@@ -94,16 +94,18 @@ def test_a_payment_with_a_levy_and_its_repeat(
 
 
 @pytest.mark.postgres
-def test_a_payment_takes_four_round_trips_on_postgresql(
+def test_a_payment_is_one_statement_on_postgresql(
     member: User, ada_acc: Account, bo_acc: Account
 ) -> None:
-    # when ada pays bo (inside the test's transaction: a savepoint stands in for BEGIN)
+    # when ada pays bo
     with CaptureQueriesContext(connection) as queries:
         services.transfer_create(
             actor=member, payer=ada_acc, payee=bo_acc, amount_minor=100, key="rt"
         )
-    # then: savepoint, lock (with the transfer id), all rows in one query, release
-    assert len(queries.captured_queries) == 4
+    # then one call of ledger_pay did all of it (in autocommit: one round trip)
+    assert [q["sql"].split("(")[0] for q in queries.captured_queries] == [
+        "SELECT outcome, transfer_id, currency_id FROM ledger_pay"
+    ]
     assert verify().ok
 
 
