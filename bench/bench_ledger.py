@@ -114,54 +114,87 @@ def _prepare(accounts: int) -> dict[str, Any]:
 
 
 def _service_worker(
-    seed: int, seconds: float, ids: list[tuple[int, int]], ready: Any, start: Any, out: Any
+    seed: int,
+    seconds: float,
+    ids: list[tuple[int, int]],
+    ready: Any,
+    start: Any,
+    out: Any,
+    threads: int = 1,
 ) -> None:
-    """One client: its own interpreter (spawned), its own Django and database connection,
-    as a separate web or worker process would be. Warms up, reports ready, waits for the
-    common start, then pays random pairs for `seconds` and reports (payments, seconds)."""
+    """One client process: its own interpreter (spawned) and Django, as a separate web or
+    worker process would be, running `threads` clients, each with its own database
+    connection. Warms up, reports ready, waits for the common start, then pays random
+    pairs for `seconds` and reports (payments, seconds)."""
     _setup_django()
+    import threading
+
     from django.db import connections
 
     from solidaria.accounts.models import User
     from solidaria.ledger import services
 
     users = {u.pk: u for u in User.objects.filter(pk__in=[o for _a, o in ids])}
-    rng = random.Random(seed)
+    counts: list[int] = [0] * threads
+    elapsed: list[float] = [0.0] * threads
+    warm = threading.Barrier(threads + 1)
+    go = threading.Event()
 
-    def pay(n: int) -> None:
-        (payer, owner), (payee, _o) = rng.sample(ids, 2)
-        services.transfer_create(
-            actor=users[owner],
-            payer=payer,
-            payee=payee,
-            amount_minor=rng.randint(1, 10_000),
-            key=f"s{seed}-{n}",
-        )
+    def client(i: int) -> None:
+        rng = random.Random(seed * 10 + i)
 
-    pay(-1)  # warm-up: imports, connection, first queries
+        def pay(n: int) -> None:
+            (payer, owner), (payee, _o) = rng.sample(ids, 2)
+            services.transfer_create(
+                actor=users[owner],
+                payer=payer,
+                payee=payee,
+                amount_minor=rng.randint(1, 10_000),
+                key=f"s{seed}-{i}-{n}",
+            )
+
+        pay(-1)  # warm-up: imports, connection, first queries
+        warm.wait()
+        go.wait()
+        count, began = 0, time.perf_counter()
+        deadline = began + seconds
+        while time.perf_counter() < deadline:
+            pay(count)
+            count += 1
+        counts[i], elapsed[i] = count, time.perf_counter() - began
+        connections.close_all()
+
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    warm.wait()
     ready.put(seed)
     start.wait()
-    count, began = 0, time.perf_counter()
-    deadline = began + seconds
-    while time.perf_counter() < deadline:
-        pay(count)
-        count += 1
-    elapsed = time.perf_counter() - began
-    connections.close_all()
-    out.put((count, elapsed))
+    go.set()
+    for w in workers:
+        w.join()
+    out.put((sum(counts), max(elapsed)))
 
 
-def service_tps(ids: list[tuple[int, int]], *, clients: int, seconds: float, tag: int) -> float:
-    """Transfers/s of `clients` concurrent client PROCESSES through the service layer
-    (separate interpreters, so no GIL is shared: like pgbench's separate connections)."""
+def service_tps(
+    ids: list[tuple[int, int]], *, clients: int, processes: int, seconds: float, tag: int
+) -> float:
+    """Transfers/s of `clients` concurrent clients through the service layer, each with
+    its own connection, run by `processes` client processes (separate interpreters, no
+    GIL shared) of clients/processes threads each: as pgbench runs its -c connections
+    on -j threads."""
     from django.db import connections
 
+    assert clients % processes == 0
     connections.close_all()
     ctx = mp.get_context("spawn")
     ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     procs = [
-        ctx.Process(target=_service_worker, args=(tag * 100 + i, seconds, ids, ready, start, out))
-        for i in range(clients)
+        ctx.Process(
+            target=_service_worker,
+            args=(tag * 100 + i, seconds, ids, ready, start, out, clients // processes),
+        )
+        for i in range(processes)
     ]
     for p in procs:
         p.start()
@@ -302,27 +335,42 @@ def main(argv: list[str] | None = None) -> int:
     prepared = _prepare(ACCOUNTS)
     # interleaved rounds: the anchor and ours run in alternating windows so that a change
     # of machine load between windows shifts both; medians of each and of the ratios.
-    samples: dict[str, list[float]] = {"pg1": [], "ours1": [], "pg8": [], "ours8": []}
+    samples: dict[str, list[float]] = {
+        "pg1": [],
+        "ours1": [],
+        "pg8": [],
+        "ours8": [],
+        "ours8p": [],
+    }
     loads: list[float] = []
+    accounts = prepared["accounts"]
     for r in range(rounds):
         loads.append(os.getloadavg()[0])
         samples["pg1"].append(pgbench_tps(url, clients=1, seconds=window))
         samples["ours1"].append(
-            service_tps(prepared["accounts"], clients=1, seconds=window, tag=10 + r)
+            service_tps(accounts, clients=1, processes=1, seconds=window, tag=10 + r)
         )
         samples["pg8"].append(pgbench_tps(url, clients=8, seconds=window))
         samples["ours8"].append(
-            service_tps(prepared["accounts"], clients=8, seconds=window, tag=30 + r)
+            service_tps(accounts, clients=8, processes=4, seconds=window, tag=30 + r)
+        )
+        samples["ours8p"].append(
+            service_tps(accounts, clients=8, processes=8, seconds=window, tag=50 + r)
         )
         print(
             f"round {r + 1}/{rounds} (load {loads[-1]:.1f}): "
             + ", ".join(f"{k} {v[-1]:.1f}" for k, v in samples.items()),
             file=sys.stderr,
         )
+
+    def median_ratio(ours: str, anchor: str) -> float:
+        return statistics.median(o / p for o, p in zip(samples[ours], samples[anchor], strict=True))
+
     pg1, ours1 = statistics.median(samples["pg1"]), statistics.median(samples["ours1"])
     pg8, ours8 = statistics.median(samples["pg8"]), statistics.median(samples["ours8"])
-    ratio1 = statistics.median(o / p for o, p in zip(samples["ours1"], samples["pg1"], strict=True))
-    ratio8 = statistics.median(o / p for o, p in zip(samples["ours8"], samples["pg8"], strict=True))
+    ours8p = statistics.median(samples["ours8p"])
+    ratio1, ratio8 = median_ratio("ours1", "pg1"), median_ratio("ours8", "pg8")
+    ratio8p = median_ratio("ours8p", "pg8")
     api_single, api_batch = api_rates(prepared, batch_lines=batch_lines, singles=singles)
     verified = _verify_ok()
     sqlite = sqlite_tps(seconds, 200)
@@ -344,8 +392,18 @@ def main(argv: list[str] | None = None) -> int:
             "anchor": round(pg8, 1),
             "ratio": round(ratio8, 3),
             "unit": "per s",
-            "notes": "goal >= 0.3; 8 client processes (spawned, one connection each) "
-            "vs pgbench -c 8 -j 4",
+            "notes": "goal >= 0.3; 8 connections on 4 client processes of 2 threads, "
+            "as pgbench -c 8 -j 4 runs 8 connections on 4 threads",
+        },
+        {
+            "case": "service layer vs pgbench -N, 8 clients as 8 processes",
+            "metric": "transfers/s vs tps",
+            "ours": round(ours8p, 1),
+            "anchor": round(pg8, 1),
+            "ratio": round(ratio8p, 3),
+            "unit": "per s",
+            "notes": "for comparison, not a goal: 8 client processes of 1 connection "
+            "each: 16 processes (with the servers) on the CPUs",
         },
         {
             "case": f"API bulk payment of {batch_lines} vs single API payments",
@@ -368,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "ledger.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
-    goals = [rows[0]["ratio"] >= 0.3, rows[1]["ratio"] >= 0.3, rows[2]["ratio"] >= 10]
+    goals = [rows[0]["ratio"] >= 0.3, rows[1]["ratio"] >= 0.3, rows[3]["ratio"] >= 10]
     verdict = (
         "meets the issue's goals"
         if all(goals)

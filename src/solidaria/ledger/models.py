@@ -319,7 +319,8 @@ class Entry(models.Model):
             models.UniqueConstraint(fields=["account", "seq"], name="ledger_entry_account_seq"),
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_nonzero"),
         ]
-        indexes = [models.Index(fields=["account", "created_at"])]
+        # no (account, created_at) index: statements filter on the date of created_at,
+        # which no plain index on it serves, and order by seq.
 
     def __str__(self) -> str:
         return f"entry #{self.pk} account {self.account_id} seq {self.seq}"

@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(_fillfactor(80), _fillfactor(100)),
+        migrations.RemoveIndex(model_name="entry", name="ledger_entr_account_b86ea8_idx"),
         migrations.RemoveIndex(
             model_name="transfer",
             name="ledger_tran_status_ae1a04_idx",
