@@ -469,6 +469,12 @@ def transfer_create(
             now=timezone.now(),
         )
         if fast is not None:
+            if (
+                isinstance(payer, Account)
+                and payer.currency_id == fast.currency_id
+                and Account.currency.is_cached(payer)  # type: ignore[attr-defined]
+            ):
+                fast.currency = payer.currency
             fast.replayed = False  # type: ignore[attr-defined]
             fast.warnings = []  # type: ignore[attr-defined]
             return fast

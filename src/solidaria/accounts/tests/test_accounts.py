@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -48,6 +50,25 @@ def test_api_token_authenticates_and_only_its_hash_is_stored(member: User) -> No
         "role": "member",
         "is_steward": False,
     }
+
+
+def test_a_tokens_last_use_is_kept_to_the_minute(member: User) -> None:
+    # given a token used once
+    token, raw = ApiToken.issue(user=member, name="script")
+    headers = {"Authorization": f"Bearer {raw}"}
+    Client().get("/api/accounts/me", headers=headers)
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    # when it is used again within the minute, then a minute later
+    Client().get("/api/accounts/me", headers=headers)
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - dt.timedelta(minutes=2))
+    Client().get("/api/accounts/me", headers=headers)
+    token.refresh_from_db()
+    # then only the later use is written
+    assert token.last_used_at is not None and token.last_used_at > first
 
 
 def test_api_rejects_a_wrong_or_revoked_token(member: User) -> None:
