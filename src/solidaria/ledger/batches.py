@@ -15,15 +15,15 @@ from solidaria.core.errors import NotFound, ValidationFailed
 from solidaria.ledger.journal import Leg, post
 from solidaria.ledger.locks import lock_accounts, network_account
 from solidaria.ledger.models import Account, Transfer, TransferBatch
-from solidaria.ledger.services import (
-    _account,
-    _check_pair,
-    _idempotent,
-    _needs_authorisation,
-    _require_debit,
-    _require_steward,
+from solidaria.ledger.rules import (
     check_amount,
+    check_pair,
     levy_for,
+    load_account,
+    needs_authorisation,
+    require_debit,
+    require_steward,
+    run_once,
 )
 
 MAX_BATCH_LINES = 20_000
@@ -53,14 +53,14 @@ def bulk_transfer(
     """One payer to many payees (`one_to_many`: lines are payee, amount, memo, category) or
     many payers to one payee (`many_to_one`, stewards only: lines name the payers).
     All lines or none."""
-    party = _account(counterparty, field="counterparty")
+    party = load_account(counterparty, field="counterparty")
     if kind == TransferBatch.Kind.ONE_TO_MANY:
-        _require_debit(actor, party)
+        require_debit(actor, party)
         batch_lines = [
             BatchLine(party.pk, acc, amt, m, c, i) for i, (acc, amt, m, c) in enumerate(lines, 1)
         ]
     elif kind == TransferBatch.Kind.MANY_TO_ONE:
-        _require_steward(actor)
+        require_steward(actor)
         batch_lines = [
             BatchLine(acc, party.pk, amt, m, c, i) for i, (acc, amt, m, c) in enumerate(lines, 1)
         ]
@@ -81,7 +81,7 @@ def import_transfers(
     *, actor: Any, lines: Sequence[BatchLine], memo: str = "", key: str | None
 ) -> TransferBatch:
     """Bulk transfers from a file, between any accounts, in one transaction (CLI)."""
-    _require_steward(actor)
+    require_steward(actor)
     return _post_batch(
         actor=actor,
         kind=TransferBatch.Kind.IMPORT,
@@ -137,8 +137,8 @@ def _post_batch(
                         field=fld,
                     )
             payer = known[ln.payer]
-            _check_pair(payer, known[ln.payee], line=ln.line)
-            if _needs_authorisation(actor, payer.currency, ln.amount, transfer_kind):
+            check_pair(payer, known[ln.payee], line=ln.line)
+            if needs_authorisation(actor, payer.currency, ln.amount, transfer_kind):
                 raise ValidationFailed(
                     _(
                         "line %(line)s: the amount is above the authorisation threshold; pay it "
@@ -194,6 +194,6 @@ def _post_batch(
         )
         return batch
 
-    return _idempotent(
+    return run_once(
         scope=scope, actor=actor, key=key, request=request, model=TransferBatch, work=work
     )

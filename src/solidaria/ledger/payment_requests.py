@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from solidaria.core import audit
 from solidaria.core.errors import Conflict, NotFound, PermissionDenied
 from solidaria.ledger.models import Account, PaymentRequest, Transfer
-from solidaria.ledger.services import _account, _check_pair, check_amount, transfer_create
+from solidaria.ledger.rules import check_amount, check_pair, load_account
+from solidaria.ledger.services import transfer_create
 
 
 @transaction.atomic
@@ -28,12 +29,12 @@ def request_create(
 ) -> PaymentRequest:
     """The payee asks the payer for a payment; nothing moves until the payer accepts."""
     check_amount(amount_minor)
-    payee_acc, payer_acc = _account(payee, field="payee"), _account(payer, field="payer")
+    payee_acc, payer_acc = load_account(payee, field="payee"), load_account(payer, field="payer")
     if actor is not None and payee_acc.owner_id != actor.pk and listing is None:
         raise PermissionDenied(
             _("you can only ask for payment into your own account"), field="payee"
         )
-    _check_pair(payer_acc, payee_acc)
+    check_pair(payer_acc, payee_acc)
     req = PaymentRequest.objects.create(
         currency_id=payee_acc.currency_id,
         payee=payee_acc,

@@ -13,7 +13,7 @@ from solidaria.accounts.models import User
 from solidaria.core.errors import NotFound, ValidationFailed
 from solidaria.core.permissions import is_member, is_steward
 from solidaria.ledger.models import Account, Currency, Entry, Listing, PaymentRequest, Transfer
-from solidaria.ledger.services import parse_amount
+from solidaria.ledger.rules import parse_amount
 
 
 def can_view_account(user: Any, account: Account) -> bool:

@@ -8,25 +8,17 @@ same transaction, and record an audit event. Pages, API, CLI and demo all call t
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from solidaria.core import audit, idempotency
-from solidaria.core.errors import (
-    Conflict,
-    DomainError,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-)
-from solidaria.core.money import AmountError, parse_minor
+from solidaria.core import audit
+from solidaria.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from solidaria.core.permissions import is_member, is_steward
 from solidaria.ledger import fastpay
-from solidaria.ledger.journal import LEVY_KINDS, Leg, check_payee_room, check_payer_room, post
+from solidaria.ledger.journal import Leg, check_payee_room, check_payer_room, post
 from solidaria.ledger.locks import (
     NETWORK_ACCOUNT,
     lock_accounts,
@@ -35,200 +27,19 @@ from solidaria.ledger.locks import (
 )
 from solidaria.ledger.locks import system_account as system_account  # public: other apps
 from solidaria.ledger.models import Account, Currency, Transfer
+from solidaria.ledger.rules import (
+    account_pk,
+    check_amount,
+    check_pair,
+    levy_for,
+    namespaced_key,
+    needs_authorisation,
+    require_debit,
+    require_steward,
+    run_once,
+)
+from solidaria.ledger.rules import parse_amount as parse_amount  # public: pages, API, CLI
 from solidaria.ledger.writes import Writes
-
-T = TypeVar("T", bound=models.Model)
-
-
-# --- input helpers -------------------------------------------------------------------
-
-
-def parse_amount(currency: Currency, text: str | int, *, field: str = "amount") -> int:
-    """A member's amount ('12.50') in minor units; refuses zero, negatives, extra places."""
-    if isinstance(text, bool):
-        raise ValidationFailed(_("the amount must be a number"), field=field)
-    if isinstance(text, int):
-        value = text
-    else:
-        try:
-            value = parse_minor(str(text), exponent=currency.exponent, allow_negative=True)
-        except AmountError:
-            if _looks_too_precise(str(text)):
-                raise ValidationFailed(
-                    _("%(amount)s has more decimal places than %(code)s allows (%(places)s)")
-                    % {"amount": text, "code": currency.code, "places": currency.exponent},
-                    field=field,
-                ) from None
-            raise ValidationFailed(
-                _("'%(amount)s' is not an amount") % {"amount": text}, field=field
-            ) from None
-    check_amount(value, field=field)
-    return value
-
-
-def _looks_too_precise(text: str) -> bool:
-    try:
-        parse_minor(text, exponent=18, allow_negative=True)
-    except AmountError:
-        return False
-    return True
-
-
-def check_amount(value: Any, *, field: str = "amount") -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed(_("the amount must be a whole number of minor units"), field=field)
-    if value <= 0:
-        raise ValidationFailed(_("the amount must be more than zero"), field=field)
-    if value >= 10**15:
-        raise ValidationFailed(_("the amount is too large"), field=field)
-
-
-def _key(actor: Any, key: str | None) -> str:
-    if not key or not str(key).strip():
-        raise ValidationFailed(
-            _("an idempotency key is required for payments (Idempotency-Key header)"),
-            field="idempotency_key",
-        )
-    key = str(key).strip()
-    if len(key) > 100:
-        raise ValidationFailed(
-            _("the idempotency key is too long (100 characters at most)"), field="idempotency_key"
-        )
-    owner = getattr(actor, "pk", None) or "system"
-    return f"{owner}:{key}"
-
-
-def _idempotent(
-    *,
-    scope: str,
-    actor: Any,
-    key: str | None,
-    request: dict[str, Any],
-    model: type[T],
-    work: Callable[[], T],
-    writes: Writes | None = None,
-    optimistic: bool = False,
-) -> T:
-    """Run `work` once per key. A concurrent first request with the same key loses on the
-    unique (scope, key) constraint, rolls back, and then finds the winner's result.
-
-    With `writes` (a buffer `work` fills), the idempotency record joins the buffer and
-    everything is sent together, still inside this one transaction.
-
-    `optimistic`: first try without looking the key up (one round trip less for every
-    first request). A repeat then fails on the unique constraint, or `work` refuses it
-    (e.g. the payer has no room left for a second payment); either way that transaction
-    rolls back, having moved nothing, and the careful path below looks the key up and
-    returns the first result — or runs `work` again and raises its error."""
-    namespaced = _key(actor, key)
-
-    def attempt_once(*, look_up: bool) -> T:
-        with transaction.atomic():
-            if look_up:
-                existing = idempotency.lookup(scope=scope, key=namespaced, request=request)
-                if existing is not None:
-                    found = model._default_manager.get(pk=existing)
-                    found.replayed = True  # type: ignore[attr-defined]
-                    return found
-            if writes is not None:
-                writes.clear()
-            result = work()
-            if writes is None:
-                idempotency.remember(
-                    scope=scope, key=namespaced, request=request, result=result, actor=actor
-                )
-            else:
-                writes.insert(
-                    idempotency.record_for(
-                        scope=scope, key=namespaced, request=request, result=result, actor=actor
-                    )
-                )
-                writes.flush()
-            result.replayed = False  # type: ignore[attr-defined]
-            return result
-
-    if optimistic:
-        try:
-            return attempt_once(look_up=False)
-        except (IntegrityError, DomainError):
-            pass
-    for attempt in range(2):
-        try:
-            return attempt_once(look_up=True)
-        except IntegrityError:
-            if attempt == 1:
-                raise Conflict(
-                    _("this request clashed with another one; please try again")
-                ) from None
-    raise AssertionError("unreachable")
-
-
-def _pk(ref: Account | int, *, field: str) -> int:
-    pk = ref.pk if isinstance(ref, Account) else ref
-    if isinstance(pk, bool) or not isinstance(pk, int):
-        raise NotFound(_("there is no account %(ref)s") % {"ref": pk}, field=field)
-    return pk
-
-
-def _account(ref: Account | int, *, field: str) -> Account:
-    pk = ref.pk if isinstance(ref, Account) else ref
-    try:
-        return Account.objects.select_related("currency").get(pk=pk)
-    except (Account.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("there is no account %(ref)s") % {"ref": pk}, field=field) from None
-
-
-def _may_debit(actor: Any, account: Account) -> bool:
-    if actor is None:  # the CLI and the demo loader act as the network itself
-        return True
-    if not is_member(actor):
-        return False
-    if account.owner_id == actor.pk:
-        return True
-    return account.kind == Account.Kind.SYSTEM and is_steward(actor)
-
-
-def _require_debit(actor: Any, account: Account, *, field: str = "payer") -> None:
-    if not _may_debit(actor, account):
-        raise PermissionDenied(_("you can only pay from your own account"), field=field)
-
-
-def _check_pair(payer: Account, payee: Account, *, line: int | None = None) -> None:
-    prefix = _("line %(line)s: ") % {"line": line} if line is not None else ""
-    if payer.pk == payee.pk:
-        raise ValidationFailed(
-            prefix + _("the payer and the payee are the same account"), field="payee"
-        )
-    if payer.currency_id != payee.currency_id:
-        raise ValidationFailed(
-            prefix
-            + _("%(payee)s holds %(theirs)s, not %(ours)s: both accounts need the same currency")
-            % {"payee": payee.name, "theirs": payee.currency.code, "ours": payer.currency.code},
-            field="currency",
-        )
-    for acc, fld in ((payer, "payer"), (payee, "payee")):
-        if not acc.is_active or not acc.currency.is_active:
-            raise ValidationFailed(
-                prefix + _("the account %(name)s is closed") % {"name": acc.name}, field=fld
-            )
-
-
-def levy_for(currency: Currency, payer: Account, kind: str, amount: int) -> int:
-    if kind not in LEVY_KINDS or payer.kind == Account.Kind.SYSTEM:
-        return 0
-    return currency.levy_for(amount)
-
-
-def _needs_authorisation(actor: Any, currency: Currency, amount: int, kind: str) -> bool:
-    threshold = currency.authorisation_threshold
-    return (
-        threshold is not None
-        and amount > threshold
-        and kind in LEVY_KINDS
-        and actor is not None
-        and not is_steward(actor)
-    )
-
 
 # --- currencies and accounts ---------------------------------------------------------
 
@@ -247,14 +58,9 @@ CURRENCY_FIELDS = [
 ]
 
 
-def _require_steward(actor: Any) -> None:
-    if actor is not None and not is_steward(actor):
-        raise PermissionDenied(_("only stewards may do this"))
-
-
 @transaction.atomic
 def currency_create(*, actor: Any, code: str, name: str, **settings: Any) -> Currency:
-    _require_steward(actor)
+    require_steward(actor)
     code = code.strip().upper()
     if not code or not code.replace("-", "").replace("_", "").isalnum():
         raise ValidationFailed(_("a currency code is letters and digits"), field="code")
@@ -286,7 +92,7 @@ def _validate_currency(currency: Currency) -> None:
 @transaction.atomic
 def currency_update(*, actor: Any, currency: Currency, reason: str, **changes: Any) -> Currency:
     """Change a currency's settings. Defaults apply to accounts opened afterwards."""
-    _require_steward(actor)
+    require_steward(actor)
     if not reason.strip():
         raise ValidationFailed(_("say why the settings change"), field="reason")
     currency = Currency.objects.select_for_update().get(pk=currency.pk)
@@ -334,7 +140,7 @@ def account_open(
     if kind == Account.Kind.SYSTEM:
         raise ValidationFailed(_("system accounts are made by the network itself"), field="kind")
     if actor is not None and owner.pk != actor.pk:
-        _require_steward(actor)
+        require_steward(actor)
     if not currency.is_active:
         raise ValidationFailed(_("%(code)s is closed") % {"code": currency.code}, field="currency")
     with transaction.atomic():
@@ -385,7 +191,7 @@ def account_limits_set(
     reason: str,
 ) -> Account:
     """A steward changes one account's limits; the audit journal keeps who, why, before."""
-    _require_steward(actor)
+    require_steward(actor)
     if not reason.strip():
         raise ValidationFailed(_("say why the limits change"), field="reason")
     account = lock_accounts([account.pk])[account.pk]
@@ -441,7 +247,7 @@ def transfer_create(
     """Pay `amount_minor` from payer to payee. Above the currency's authorisation
     threshold the payment waits for a steward, with the amount reserved meanwhile."""
     check_amount(amount_minor, field="amount")
-    payer_pk, payee_pk = _pk(payer, field="payer"), _pk(payee, field="payee")
+    payer_pk, payee_pk = account_pk(payer, field="payer"), account_pk(payee, field="payee")
     if payer_pk == payee_pk:
         raise ValidationFailed(_("the payer and the payee are the same account"), field="payee")
     memo, category = (memo or "")[:200], (category or "")[:64]
@@ -464,7 +270,7 @@ def transfer_create(
             category=category,
             kind=kind,
             scope="ledger.transfer",
-            key=_key(actor, key),
+            key=namespaced_key(actor, key),
             request=request,
             now=timezone.now(),
         )
@@ -487,13 +293,13 @@ def transfer_create(
             [payer_pk, payee_pk], fields={payer_pk: "payer", payee_pk: "payee"}, transfer_ids=1
         )
         payer_l, payee_l = locked[payer_pk], locked[payee_pk]
-        _require_debit(actor, payer_l)
-        _check_pair(payer_l, payee_l)
+        require_debit(actor, payer_l)
+        check_pair(payer_l, payee_l)
         currency = payer_l.currency
         levy = levy_for(currency, payer_l, kind, amount_minor)
         network = lock_network(currency, locked) if levy else None
         now = timezone.now()
-        if _needs_authorisation(actor, currency, amount_minor, kind):
+        if needs_authorisation(actor, currency, amount_minor, kind):
             return _reserve(actor, payer_l, payee_l, amount_minor, levy, memo, category, kind, now)
         posted = post(
             legs=[
@@ -525,7 +331,7 @@ def transfer_create(
         )
         return transfer
 
-    transfer = _idempotent(
+    transfer = run_once(
         scope="ledger.transfer",
         actor=actor,
         key=key,
@@ -596,7 +402,7 @@ def _pending(transfer: Transfer | int) -> Transfer:
 def transfer_approve(*, actor: Any, transfer: Transfer | int, reason: str = "") -> Transfer:
     """A steward approves a payment awaiting authorisation: the hold becomes a payment.
     Approving twice returns the same transfer."""
-    _require_steward(actor)
+    require_steward(actor)
     pending = _pending(transfer)
     if pending.status == Transfer.Status.COMPLETED:
         return pending
@@ -635,7 +441,7 @@ def transfer_approve(*, actor: Any, transfer: Transfer | int, reason: str = "") 
 @transaction.atomic
 def transfer_reject(*, actor: Any, transfer: Transfer | int, reason: str) -> Transfer:
     """A steward refuses a payment awaiting authorisation: the hold is released."""
-    _require_steward(actor)
+    require_steward(actor)
     pending = _pending(transfer)
     if pending.status == Transfer.Status.REJECTED:
         return pending
@@ -718,7 +524,7 @@ def transfer_reverse(
         )
         return reversal
 
-    return _idempotent(
+    return run_once(
         scope="ledger.reverse", actor=actor, key=key, request=request, model=Transfer, work=work
     )
 
