@@ -217,8 +217,14 @@ class Transfer(models.Model):
     currency = models.ForeignKey(
         Currency, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    payer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transfers_out")
-    payee = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transfers_in")
+    # An account's payments are read through its journal entries (indexed by account and
+    # seq), never through these two columns.
+    payer = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="transfers_out", db_index=False
+    )
+    payee = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="transfers_in", db_index=False
+    )
     amount_minor = models.BigIntegerField(_("amount"))
     memo = models.CharField(_("memo"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=64, blank=True)
@@ -300,11 +306,14 @@ class Transfer(models.Model):
 class Entry(models.Model):
     """One line of the journal: an account's change from one transfer. Never updated."""
 
-    # (account, seq) is unique: that index serves lookups by account too.
+    # (account, seq) is unique: that index serves lookups by account too. Entries are
+    # never looked up by transfer (statements and verify read them by account).
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="entries", db_index=False
     )
-    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     seq = models.BigIntegerField(help_text=_("position in the account's chain, from 1"))
     amount = models.BigIntegerField()
     balance_after = models.BigIntegerField()

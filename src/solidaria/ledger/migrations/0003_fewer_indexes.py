@@ -24,6 +24,36 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunPython(_fillfactor(80), _fillfactor(100)),
         migrations.RemoveIndex(model_name="entry", name="ledger_entr_account_b86ea8_idx"),
+        migrations.AlterField(
+            model_name="entry",
+            name="transfer",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="entries",
+                to="ledger.transfer",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="transfer",
+            name="payee",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="transfers_in",
+                to="ledger.account",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="transfer",
+            name="payer",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="transfers_out",
+                to="ledger.account",
+            ),
+        ),
         migrations.RemoveIndex(
             model_name="transfer",
             name="ledger_tran_status_ae1a04_idx",
