@@ -21,10 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     parser.add_argument("--only", action="append", choices=AREAS)
+    parser.add_argument(
+        "--summary-only", action="store_true", help="rebuild SUMMARY.md from the latest results"
+    )
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    failures = []
-    for area in args.only or AREAS:
+    failures: list[str] = []
+    for area in [] if args.summary_only else args.only or AREAS:
         module = Path(__file__).resolve().parent / f"bench_{area}.py"
         if not module.exists():
             continue
@@ -46,9 +49,10 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ]
     (RESULTS / "SUMMARY.md").write_text("\n".join(lines), encoding="utf-8")
-    (RESULTS / "SUMMARY.json").write_text(
-        json.dumps({"quick": args.quick, "failed": failures}, indent=2), encoding="utf-8"
-    )
+    if not args.summary_only:
+        (RESULTS / "SUMMARY.json").write_text(
+            json.dumps({"quick": args.quick, "failed": failures}, indent=2), encoding="utf-8"
+        )
     print(f"wrote {RESULTS / 'SUMMARY.md'}")
     return 1 if failures else 0
 
