@@ -108,8 +108,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
-elif os.environ.get("DATABASE_TEST_NAME"):
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}
+else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Prepared statements (used by the ledger's payment call, see ledger/fastpay.py)
+        # after this many runs of a statement on a connection; "off" behind a pooler that
+        # cannot keep them (PgBouncer before 1.21 in transaction mode).
+        _prepare = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip().lower()
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            None if _prepare in ("", "off", "none") else int(_prepare)
+        )
+    if os.environ.get("DATABASE_TEST_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     """Who did what to which object, and why. Append-only; written by services."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True)  # newest first is by id: no index here
     # No index on the actor: events are never looked up by who acted, and every payment
     # writes one (deleting a user then scans the table once, to clear its events' actor).
     actor = models.ForeignKey(
@@ -28,7 +28,7 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["-at", "-id"]
+        ordering = ["-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-"""No index on who acted: every payment writes an audit event and a key record."""
+"""No index on who acted, nor on when (newest first is by id): every payment writes an
+audit event and a key record."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -12,6 +13,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name="auditevent",
+            options={"ordering": ["-id"]},
+        ),
+        migrations.AlterField(
+            model_name="auditevent",
+            name="at",
+            field=models.DateTimeField(auto_now_add=True),
+        ),
         migrations.AlterField(
             model_name="auditevent",
             name="actor",
