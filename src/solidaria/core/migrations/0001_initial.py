@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -14,72 +15,36 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="AuditEvent",
+            name='AuditEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                ("verb", models.CharField(max_length=64, verbose_name="action")),
-                ("object_type", models.CharField(max_length=64)),
-                ("object_id", models.CharField(max_length=64)),
-                ("reason", models.TextField(blank=True, verbose_name="reason")),
-                ("data", models.JSONField(blank=True, default=dict)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('verb', models.CharField(max_length=64, verbose_name='action')),
+                ('object_type', models.CharField(max_length=64)),
+                ('object_id', models.CharField(max_length=64)),
+                ('reason', models.TextField(blank=True, verbose_name='reason')),
+                ('data', models.JSONField(blank=True, default=dict)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-at", "-id"],
-                "indexes": [
-                    models.Index(
-                        fields=["object_type", "object_id"], name="core_audite_object__bbabc4_idx"
-                    )
-                ],
+                'ordering': ['-at', '-id'],
+                'indexes': [models.Index(fields=['object_type', 'object_id'], name='core_audite_object__bbabc4_idx')],
             },
         ),
         migrations.CreateModel(
-            name="IdempotencyRecord",
+            name='IdempotencyRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("scope", models.CharField(max_length=64)),
-                ("key", models.CharField(max_length=128)),
-                ("request_hash", models.CharField(max_length=64)),
-                ("result_type", models.CharField(max_length=64)),
-                ("result_id", models.CharField(max_length=64)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('scope', models.CharField(max_length=64)),
+                ('key', models.CharField(max_length=128)),
+                ('request_hash', models.CharField(max_length=64)),
+                ('result_type', models.CharField(max_length=64)),
+                ('result_id', models.CharField(max_length=64)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("scope", "key"), name="idempotency_scope_key_unique"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('scope', 'key'), name='idempotency_scope_key_unique')],
             },
         ),
     ]

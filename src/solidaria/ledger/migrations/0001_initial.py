@@ -7,6 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -15,687 +16,224 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Currency",
+            name='Currency',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=16, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                (
-                    "unit_kind",
-                    models.CharField(
-                        choices=[("money", "money"), ("time", "time")],
-                        default="money",
-                        max_length=8,
-                        verbose_name="unit",
-                    ),
-                ),
-                (
-                    "exponent",
-                    models.PositiveSmallIntegerField(
-                        default=2,
-                        help_text="2 for cents, 0 for minutes",
-                        verbose_name="decimal places",
-                    ),
-                ),
-                (
-                    "default_credit_limit",
-                    models.BigIntegerField(
-                        default=0,
-                        help_text="how far below zero a new account may go, in minor units",
-                        verbose_name="default credit limit",
-                    ),
-                ),
-                (
-                    "default_upper_limit",
-                    models.BigIntegerField(
-                        blank=True,
-                        help_text="highest balance a new account may hold; empty for none",
-                        null=True,
-                        verbose_name="default upper limit",
-                    ),
-                ),
-                (
-                    "soft_credit_limit",
-                    models.BigIntegerField(
-                        blank=True,
-                        help_text="below minus this, payments still go through but the payer is warned",
-                        null=True,
-                        verbose_name="soft credit limit",
-                    ),
-                ),
-                (
-                    "soft_upper_limit",
-                    models.BigIntegerField(
-                        blank=True,
-                        help_text="above this, payments still go through but the payee is warned",
-                        null=True,
-                        verbose_name="soft upper limit",
-                    ),
-                ),
-                (
-                    "starting_grant",
-                    models.BigIntegerField(
-                        default=0,
-                        help_text="credited to each new member account",
-                        verbose_name="starting grant",
-                    ),
-                ),
-                (
-                    "levy_basis_points",
-                    models.PositiveIntegerField(
-                        default=0,
-                        help_text="charged to the payer on each payment; 100 = 1%",
-                        verbose_name="levy (basis points)",
-                    ),
-                ),
-                (
-                    "authorisation_threshold",
-                    models.BigIntegerField(
-                        blank=True,
-                        help_text="payments above this wait for a steward; empty for never",
-                        null=True,
-                        verbose_name="authorisation threshold",
-                    ),
-                ),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=16, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('unit_kind', models.CharField(choices=[('money', 'money'), ('time', 'time')], default='money', max_length=8, verbose_name='unit')),
+                ('exponent', models.PositiveSmallIntegerField(default=2, help_text='2 for cents, 0 for minutes', verbose_name='decimal places')),
+                ('default_credit_limit', models.BigIntegerField(default=0, help_text='how far below zero a new account may go, in minor units', verbose_name='default credit limit')),
+                ('default_upper_limit', models.BigIntegerField(blank=True, help_text='highest balance a new account may hold; empty for none', null=True, verbose_name='default upper limit')),
+                ('soft_credit_limit', models.BigIntegerField(blank=True, help_text='below minus this, payments still go through but the payer is warned', null=True, verbose_name='soft credit limit')),
+                ('soft_upper_limit', models.BigIntegerField(blank=True, help_text='above this, payments still go through but the payee is warned', null=True, verbose_name='soft upper limit')),
+                ('starting_grant', models.BigIntegerField(default=0, help_text='credited to each new member account', verbose_name='starting grant')),
+                ('levy_basis_points', models.PositiveIntegerField(default=0, help_text='charged to the payer on each payment; 100 = 1%', verbose_name='levy (basis points)')),
+                ('authorisation_threshold', models.BigIntegerField(blank=True, help_text='payments above this wait for a steward; empty for never', null=True, verbose_name='authorisation threshold')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                "verbose_name_plural": "currencies",
-                "ordering": ["code"],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("exponent__lte", 6)),
-                        name="ledger_currency_exponent_range",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("default_credit_limit__gte", 0)),
-                        name="ledger_currency_credit_limit_gte_0",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("starting_grant__gte", 0)),
-                        name="ledger_currency_grant_gte_0",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("levy_basis_points__lte", 10000)),
-                        name="ledger_currency_levy_range",
-                    ),
-                ],
+                'verbose_name_plural': 'currencies',
+                'ordering': ['code'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('exponent__lte', 6)), name='ledger_currency_exponent_range'), models.CheckConstraint(condition=models.Q(('default_credit_limit__gte', 0)), name='ledger_currency_credit_limit_gte_0'), models.CheckConstraint(condition=models.Q(('starting_grant__gte', 0)), name='ledger_currency_grant_gte_0'), models.CheckConstraint(condition=models.Q(('levy_basis_points__lte', 10000)), name='ledger_currency_levy_range')],
             },
         ),
         migrations.CreateModel(
-            name="Account",
+            name='Account',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("member", "member"),
-                            ("organisation", "organisation"),
-                            ("system", "system"),
-                        ],
-                        default="member",
-                        max_length=16,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                (
-                    "credit_limit",
-                    models.BigIntegerField(
-                        blank=True,
-                        help_text="empty: no limit (system accounts)",
-                        null=True,
-                        verbose_name="credit limit",
-                    ),
-                ),
-                (
-                    "upper_limit",
-                    models.BigIntegerField(blank=True, null=True, verbose_name="upper limit"),
-                ),
-                ("balance", models.BigIntegerField(default=0, verbose_name="balance")),
-                ("reserved", models.BigIntegerField(default=0, verbose_name="reserved")),
-                (
-                    "head_hash",
-                    models.CharField(
-                        default="0000000000000000000000000000000000000000000000000000000000000000",
-                        editable=False,
-                        max_length=64,
-                    ),
-                ),
-                ("entry_count", models.BigIntegerField(default=0, editable=False)),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="ledger_accounts",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "currency",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="accounts",
-                        to="ledger.currency",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('member', 'member'), ('organisation', 'organisation'), ('system', 'system')], default='member', max_length=16, verbose_name='kind')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('credit_limit', models.BigIntegerField(blank=True, help_text='empty: no limit (system accounts)', null=True, verbose_name='credit limit')),
+                ('upper_limit', models.BigIntegerField(blank=True, null=True, verbose_name='upper limit')),
+                ('balance', models.BigIntegerField(default=0, verbose_name='balance')),
+                ('reserved', models.BigIntegerField(default=0, verbose_name='reserved')),
+                ('head_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', editable=False, max_length=64)),
+                ('entry_count', models.BigIntegerField(default=0, editable=False)),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger_accounts', to=settings.AUTH_USER_MODEL)),
+                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='ledger.currency')),
             ],
             options={
-                "ordering": ["currency__code", "kind", "name"],
+                'ordering': ['currency__code', 'kind', 'name'],
             },
         ),
         migrations.CreateModel(
-            name="Listing",
+            name='Listing',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("offer", "offer"), ("want", "want")],
-                        max_length=8,
-                        verbose_name="offer or want",
-                    ),
-                ),
-                (
-                    "item_type",
-                    models.CharField(
-                        choices=[("good", "good"), ("service", "service")],
-                        default="service",
-                        max_length=8,
-                        verbose_name="good or service",
-                    ),
-                ),
-                ("title", models.CharField(max_length=120, verbose_name="title")),
-                ("category", models.CharField(max_length=64, verbose_name="category")),
-                ("description", models.TextField(verbose_name="description")),
-                ("place", models.CharField(blank=True, max_length=120, verbose_name="place")),
-                (
-                    "latitude",
-                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True),
-                ),
-                (
-                    "longitude",
-                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True),
-                ),
-                (
-                    "price_minor",
-                    models.BigIntegerField(blank=True, null=True, verbose_name="price"),
-                ),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires")),
-                (
-                    "currency",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="listings",
-                        to="ledger.currency",
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="ledger_listings",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('offer', 'offer'), ('want', 'want')], max_length=8, verbose_name='offer or want')),
+                ('item_type', models.CharField(choices=[('good', 'good'), ('service', 'service')], default='service', max_length=8, verbose_name='good or service')),
+                ('title', models.CharField(max_length=120, verbose_name='title')),
+                ('category', models.CharField(max_length=64, verbose_name='category')),
+                ('description', models.TextField(verbose_name='description')),
+                ('place', models.CharField(blank=True, max_length=120, verbose_name='place')),
+                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
+                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
+                ('price_minor', models.BigIntegerField(blank=True, null=True, verbose_name='price')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires')),
+                ('currency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='listings', to='ledger.currency')),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ledger_listings', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Transfer",
+            name='Transfer',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("amount_minor", models.BigIntegerField(verbose_name="amount")),
-                ("memo", models.CharField(blank=True, max_length=200, verbose_name="memo")),
-                ("category", models.CharField(blank=True, max_length=64, verbose_name="category")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("payment", "payment"),
-                            ("request", "payment request"),
-                            ("bulk", "bulk payment"),
-                            ("import", "import"),
-                            ("grant", "starting grant"),
-                            ("levy", "levy"),
-                            ("reversal", "reversal"),
-                        ],
-                        default="payment",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("completed", "completed"),
-                            ("pending", "awaiting authorisation"),
-                            ("rejected", "rejected"),
-                        ],
-                        default="completed",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "reserved_minor",
-                    models.BigIntegerField(
-                        default=0,
-                        help_text="held on the payer's account while awaiting authorisation",
-                    ),
-                ),
-                ("created_at", models.DateTimeField()),
-                ("completed_at", models.DateTimeField(blank=True, null=True)),
-                ("decision_reason", models.TextField(blank=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "currency",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="ledger.currency",
-                    ),
-                ),
-                (
-                    "decided_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="levies",
-                        to="ledger.transfer",
-                    ),
-                ),
-                (
-                    "payee",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="transfers_in",
-                        to="ledger.account",
-                    ),
-                ),
-                (
-                    "payer",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="transfers_out",
-                        to="ledger.account",
-                    ),
-                ),
-                (
-                    "reverses",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reversed_by",
-                        to="ledger.transfer",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('amount_minor', models.BigIntegerField(verbose_name='amount')),
+                ('memo', models.CharField(blank=True, max_length=200, verbose_name='memo')),
+                ('category', models.CharField(blank=True, max_length=64, verbose_name='category')),
+                ('kind', models.CharField(choices=[('payment', 'payment'), ('request', 'payment request'), ('bulk', 'bulk payment'), ('import', 'import'), ('grant', 'starting grant'), ('levy', 'levy'), ('reversal', 'reversal')], default='payment', max_length=16)),
+                ('status', models.CharField(choices=[('completed', 'completed'), ('pending', 'awaiting authorisation'), ('rejected', 'rejected')], default='completed', max_length=16)),
+                ('reserved_minor', models.BigIntegerField(default=0, help_text="held on the payer's account while awaiting authorisation")),
+                ('created_at', models.DateTimeField()),
+                ('completed_at', models.DateTimeField(blank=True, null=True)),
+                ('decision_reason', models.TextField(blank=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.currency')),
+                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='levies', to='ledger.transfer')),
+                ('payee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_in', to='ledger.account')),
+                ('payer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_out', to='ledger.account')),
+                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='ledger.transfer')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="PaymentRequest",
+            name='PaymentRequest',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("amount_minor", models.BigIntegerField(verbose_name="amount")),
-                ("memo", models.CharField(blank=True, max_length=200, verbose_name="memo")),
-                ("category", models.CharField(blank=True, max_length=64, verbose_name="category")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("open", "open"),
-                            ("accepted", "accepted"),
-                            ("declined", "declined"),
-                            ("cancelled", "cancelled"),
-                        ],
-                        default="open",
-                        max_length=16,
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("decided_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "currency",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="ledger.currency",
-                    ),
-                ),
-                (
-                    "listing",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="requests",
-                        to="ledger.listing",
-                    ),
-                ),
-                (
-                    "payee",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="requests_made",
-                        to="ledger.account",
-                    ),
-                ),
-                (
-                    "payer",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="requests_received",
-                        to="ledger.account",
-                    ),
-                ),
-                (
-                    "transfer",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="request",
-                        to="ledger.transfer",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('amount_minor', models.BigIntegerField(verbose_name='amount')),
+                ('memo', models.CharField(blank=True, max_length=200, verbose_name='memo')),
+                ('category', models.CharField(blank=True, max_length=64, verbose_name='category')),
+                ('status', models.CharField(choices=[('open', 'open'), ('accepted', 'accepted'), ('declined', 'declined'), ('cancelled', 'cancelled')], default='open', max_length=16)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('decided_at', models.DateTimeField(blank=True, null=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.currency')),
+                ('listing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='requests', to='ledger.listing')),
+                ('payee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests_made', to='ledger.account')),
+                ('payer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests_received', to='ledger.account')),
+                ('transfer', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='request', to='ledger.transfer')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Entry",
+            name='Entry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "seq",
-                    models.BigIntegerField(help_text="position in the account's chain, from 1"),
-                ),
-                ("amount", models.BigIntegerField()),
-                ("balance_after", models.BigIntegerField()),
-                ("created_at", models.DateTimeField()),
-                ("prev_hash", models.CharField(max_length=64)),
-                ("hash", models.CharField(max_length=64)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="entries",
-                        to="ledger.account",
-                    ),
-                ),
-                (
-                    "transfer",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="entries",
-                        to="ledger.transfer",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('seq', models.BigIntegerField(help_text="position in the account's chain, from 1")),
+                ('amount', models.BigIntegerField()),
+                ('balance_after', models.BigIntegerField()),
+                ('created_at', models.DateTimeField()),
+                ('prev_hash', models.CharField(max_length=64)),
+                ('hash', models.CharField(max_length=64)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='ledger.account')),
+                ('transfer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='ledger.transfer')),
             ],
             options={
-                "verbose_name_plural": "entries",
-                "ordering": ["account", "seq"],
+                'verbose_name_plural': 'entries',
+                'ordering': ['account', 'seq'],
             },
         ),
         migrations.CreateModel(
-            name="TransferBatch",
+            name='TransferBatch',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("one_to_many", "one payer, many payees"),
-                            ("many_to_one", "many payers, one payee"),
-                            ("import", "import"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("memo", models.CharField(blank=True, max_length=200, verbose_name="memo")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("line_count", models.PositiveIntegerField(default=0)),
-                ("total_minor", models.BigIntegerField(default=0)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('one_to_many', 'one payer, many payees'), ('many_to_one', 'many payers, one payee'), ('import', 'import')], max_length=16)),
+                ('memo', models.CharField(blank=True, max_length=200, verbose_name='memo')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('line_count', models.PositiveIntegerField(default=0)),
+                ('total_minor', models.BigIntegerField(default=0)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.AddField(
-            model_name="transfer",
-            name="batch",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="transfers",
-                to="ledger.transferbatch",
-            ),
+            model_name='transfer',
+            name='batch',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transfers', to='ledger.transferbatch'),
         ),
         migrations.AddConstraint(
-            model_name="account",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("reserved__gte", 0)), name="ledger_account_reserved_gte_0"
-            ),
+            model_name='account',
+            constraint=models.CheckConstraint(condition=models.Q(('reserved__gte', 0)), name='ledger_account_reserved_gte_0'),
         ),
         migrations.AddConstraint(
-            model_name="account",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("credit_limit__isnull", True), ("credit_limit__gte", 0), _connector="OR"
-                ),
-                name="ledger_account_credit_limit_gte_0",
-            ),
+            model_name='account',
+            constraint=models.CheckConstraint(condition=models.Q(('credit_limit__isnull', True), ('credit_limit__gte', 0), _connector='OR'), name='ledger_account_credit_limit_gte_0'),
         ),
         migrations.AddConstraint(
-            model_name="account",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("credit_limit__isnull", True),
-                    (
-                        "balance__gte",
-                        django.db.models.expressions.CombinedExpression(
-                            models.F("reserved"), "-", models.F("credit_limit")
-                        ),
-                    ),
-                    _connector="OR",
-                ),
-                name="ledger_account_within_credit_limit",
-            ),
+            model_name='account',
+            constraint=models.CheckConstraint(condition=models.Q(('credit_limit__isnull', True), ('balance__gte', django.db.models.expressions.CombinedExpression(models.F('reserved'), '-', models.F('credit_limit'))), _connector='OR'), name='ledger_account_within_credit_limit'),
         ),
         migrations.AddConstraint(
-            model_name="account",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("upper_limit__isnull", True),
-                    ("balance__lte", models.F("upper_limit")),
-                    _connector="OR",
-                ),
-                name="ledger_account_within_upper_limit",
-            ),
+            model_name='account',
+            constraint=models.CheckConstraint(condition=models.Q(('upper_limit__isnull', True), ('balance__lte', models.F('upper_limit')), _connector='OR'), name='ledger_account_within_upper_limit'),
         ),
         migrations.AddConstraint(
-            model_name="account",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("kind", "system"), ("owner__isnull", False), _connector="OR"),
-                name="ledger_account_owner_unless_system",
-            ),
+            model_name='account',
+            constraint=models.CheckConstraint(condition=models.Q(('kind', 'system'), ('owner__isnull', False), _connector='OR'), name='ledger_account_owner_unless_system'),
         ),
         migrations.AddConstraint(
-            model_name="account",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("kind", "member")),
-                fields=("currency", "owner"),
-                name="ledger_one_member_account_per_currency",
-            ),
+            model_name='account',
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'member')), fields=('currency', 'owner'), name='ledger_one_member_account_per_currency'),
         ),
         migrations.AddConstraint(
-            model_name="account",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("kind", "system")),
-                fields=("currency", "name"),
-                name="ledger_system_account_name_unique",
-            ),
+            model_name='account',
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'system')), fields=('currency', 'name'), name='ledger_system_account_name_unique'),
         ),
         migrations.AddConstraint(
-            model_name="listing",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("price_minor__isnull", True), ("currency__isnull", False), _connector="OR"
-                ),
-                name="ledger_listing_price_has_currency",
-            ),
+            model_name='listing',
+            constraint=models.CheckConstraint(condition=models.Q(('price_minor__isnull', True), ('currency__isnull', False), _connector='OR'), name='ledger_listing_price_has_currency'),
         ),
         migrations.AddConstraint(
-            model_name="listing",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("price_minor__isnull", True), ("price_minor__gt", 0), _connector="OR"
-                ),
-                name="ledger_listing_price_gt_0",
-            ),
+            model_name='listing',
+            constraint=models.CheckConstraint(condition=models.Q(('price_minor__isnull', True), ('price_minor__gt', 0), _connector='OR'), name='ledger_listing_price_gt_0'),
         ),
         migrations.AddConstraint(
-            model_name="paymentrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("amount_minor__gt", 0)), name="ledger_request_amount_gt_0"
-            ),
+            model_name='paymentrequest',
+            constraint=models.CheckConstraint(condition=models.Q(('amount_minor__gt', 0)), name='ledger_request_amount_gt_0'),
         ),
         migrations.AddConstraint(
-            model_name="paymentrequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("payer", models.F("payee")), _negated=True),
-                name="ledger_request_payer_is_not_payee",
-            ),
+            model_name='paymentrequest',
+            constraint=models.CheckConstraint(condition=models.Q(('payer', models.F('payee')), _negated=True), name='ledger_request_payer_is_not_payee'),
         ),
         migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(
-                fields=["account", "created_at"], name="ledger_entr_account_b86ea8_idx"
-            ),
+            model_name='entry',
+            index=models.Index(fields=['account', 'created_at'], name='ledger_entr_account_b86ea8_idx'),
         ),
         migrations.AddConstraint(
-            model_name="entry",
-            constraint=models.UniqueConstraint(
-                fields=("account", "seq"), name="ledger_entry_account_seq"
-            ),
+            model_name='entry',
+            constraint=models.UniqueConstraint(fields=('account', 'seq'), name='ledger_entry_account_seq'),
         ),
         migrations.AddConstraint(
-            model_name="entry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("amount", 0), _negated=True), name="ledger_entry_amount_nonzero"
-            ),
+            model_name='entry',
+            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='ledger_entry_amount_nonzero'),
         ),
         migrations.AddIndex(
-            model_name="transfer",
-            index=models.Index(fields=["status", "currency"], name="ledger_tran_status_ae1a04_idx"),
+            model_name='transfer',
+            index=models.Index(fields=['status', 'currency'], name='ledger_tran_status_ae1a04_idx'),
         ),
         migrations.AddConstraint(
-            model_name="transfer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("amount_minor__gt", 0)), name="ledger_transfer_amount_gt_0"
-            ),
+            model_name='transfer',
+            constraint=models.CheckConstraint(condition=models.Q(('amount_minor__gt', 0)), name='ledger_transfer_amount_gt_0'),
         ),
         migrations.AddConstraint(
-            model_name="transfer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("payer", models.F("payee")), _negated=True),
-                name="ledger_transfer_payer_is_not_payee",
-            ),
+            model_name='transfer',
+            constraint=models.CheckConstraint(condition=models.Q(('payer', models.F('payee')), _negated=True), name='ledger_transfer_payer_is_not_payee'),
         ),
         migrations.AddConstraint(
-            model_name="transfer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("reserved_minor__gte", 0)),
-                name="ledger_transfer_reserved_gte_0",
-            ),
+            model_name='transfer',
+            constraint=models.CheckConstraint(condition=models.Q(('reserved_minor__gte', 0)), name='ledger_transfer_reserved_gte_0'),
         ),
     ]
