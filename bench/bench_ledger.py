@@ -139,8 +139,16 @@ def _service_worker(
     elapsed: list[float] = [0.0] * threads
     warm = threading.Barrier(threads + 1)
     go = threading.Event()
+    failures: list[BaseException] = []
 
     def client(i: int) -> None:
+        try:
+            run_client(i)
+        except BaseException as exc:  # reported by the process, which then fails
+            failures.append(exc)
+            warm.abort()
+
+    def run_client(i: int) -> None:
         rng = random.Random(seed * 10 + i)
 
         def pay(n: int) -> None:
@@ -173,6 +181,8 @@ def _service_worker(
     go.set()
     for w in workers:
         w.join()
+    if failures:
+        raise failures[0]
     out.put((sum(counts), max(elapsed)))
 
 
