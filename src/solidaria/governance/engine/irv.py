@@ -1,6 +1,7 @@
 """Instant runoff (ranked choice), one seat.
 
-Each round counts every ballot for its highest-ranked continuing candidate. A candidate
+Each round counts every ballot for its highest-ranked continuing candidate (kept in
+piles: an exclusion moves only the excluded candidate's ballots). A candidate
 with more than half of the votes still in play (exhausted ballots are left out) wins; if
 only one candidate continues, they win. Otherwise the candidate with fewest votes is
 excluded (ties: look back to the latest round where the tied totals differed, then
@@ -23,21 +24,34 @@ def irv(election: Election, *, tie_break: TieBreak | None = None) -> CountResult
     names = election.candidates
     ballots = election.effective_ballots()
     continuing: list[int] = list(election.hopefuls)
+    alive = set(continuing)
+    # Each continuing candidate's pile: (ballot, position of that candidate in its
+    # ranking). An exclusion moves only the excluded candidate's pile, each ballot from
+    # where it stood, instead of recounting every ballot each round.
+    piles: dict[int, list[tuple[int, int]]] = {c: [] for c in continuing}
+    totals = dict.fromkeys(continuing, 0)
+    exhausted = 0
+
+    def place(index: int, start: int) -> None:
+        nonlocal exhausted
+        ballot = ballots[index]
+        ranking = ballot.ranking
+        for position in range(start, len(ranking)):
+            if ranking[position] in alive:
+                piles[ranking[position]].append((index, position))
+                totals[ranking[position]] += ballot.weight
+                return
+        exhausted += ballot.weight
+
+    for index in range(len(ballots)):
+        place(index, 0)
     history: list[dict[int, int]] = []
     rounds: list[Round] = []
     previous: dict[int, int] = {}
     moving: int | None = None
     winner: int | None = None
     while continuing and winner is None:
-        totals = dict.fromkeys(continuing, 0)
-        exhausted = 0
-        for b in ballots:
-            top = next((c for c in b.ranking if c in totals), None)
-            if top is None:
-                exhausted += b.weight
-            else:
-                totals[top] += b.weight
-        history.append(totals)
+        history.append(dict(totals))
         in_play = sum(totals.values())
         transfers = (
             {c: totals[c] - previous.get(c, 0) for c in continuing} if moving is not None else {}
@@ -70,8 +84,13 @@ def irv(election: Election, *, tie_break: TieBreak | None = None) -> CountResult
                 note="; ".join(notes),
             )
         )
-        previous = totals
+        previous = dict(totals)
         moving = excluded[0] if excluded else None
+        if moving is not None:
+            alive.discard(moving)
+            del totals[moving]
+            for index, position in piles.pop(moving):
+                place(index, position + 1)
     return CountResult(
         method="irv",
         candidates=names,
