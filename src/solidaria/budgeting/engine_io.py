@@ -8,6 +8,7 @@ all call the engine the same way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -94,37 +95,55 @@ def engine_meta(process: Process) -> dict[str, str]:
     return meta
 
 
+def _ballot_projects(process: Process) -> list[Project]:
+    """The projects that were on the ballot: feasible ones and withdrawn ones (which the
+    engine sees with Pabulib's withdrawn cost), in id order."""
+    return list(
+        process.projects.filter(
+            status__in=[ProjectStatus.FEASIBLE, ProjectStatus.WITHDRAWN]
+        ).order_by("id")
+    )
+
+
+def _engine_project(p: Project, **more: Any) -> em.Project:
+    return em.Project(
+        id=p.code,
+        cost=em.WITHDRAWN_COST if p.status == ProjectStatus.WITHDRAWN else p.cost_minor,
+        name=p.title,
+        categories=tuple(c.strip() for c in p.category.split(",") if c.strip()),
+        **more,
+    )
+
+
+def _engine_ballots(
+    process: Process, projects: list[Project], rows: Iterable[tuple[Any, Any]]
+) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """(project indexes, points) per stored ballot; codes not on the ballot are dropped,
+    points only for cumulative ballots."""
+    index = {p.code: i for i, p in enumerate(projects)}
+    has_points = process.ballot_type == BallotType.CUMULATIVE
+    ballots: list[tuple[int, ...]] = []
+    points: list[tuple[int, ...]] = []
+    for codes, pts in rows:
+        kept = [(index[c], k) for k, c in enumerate(codes) if c in index]
+        ballots.append(tuple(i for i, _k in kept))
+        if has_points:
+            points.append(tuple(int(pts[k]) for _i, k in kept))
+    return ballots, points
+
+
 def engine_election(
     process: Process, *, only: QuerySet[Ballot] | None = None
 ) -> tuple[em.Instance, em.Profile, list[Project]]:
     """Projects that were on the ballot (feasible, plus withdrawn ones, which the engine
     sees with Pabulib's withdrawn cost) and all ballots, as engine data."""
-    projects = list(
-        process.projects.filter(
-            status__in=[ProjectStatus.FEASIBLE, ProjectStatus.WITHDRAWN]
-        ).order_by("id")
-    )
-    index = {p.code: i for i, p in enumerate(projects)}
-    engine_projects = tuple(
-        em.Project(
-            id=p.code,
-            cost=em.WITHDRAWN_COST if p.status == ProjectStatus.WITHDRAWN else p.cost_minor,
-            name=p.title,
-            categories=tuple(c.strip() for c in p.category.split(",") if c.strip()),
-        )
-        for p in projects
-    )
-    has_points = process.ballot_type == BallotType.CUMULATIVE
-    ballots: list[tuple[int, ...]] = []
-    points: list[tuple[int, ...]] = []
+    projects = _ballot_projects(process)
+    engine_projects = tuple(_engine_project(p) for p in projects)
     rows = (only if only is not None else Ballot.objects.filter(process=process)).values_list(
         "projects", "points"
     )
-    for codes, pts in rows.iterator(chunk_size=5000):
-        kept = [(index[c], k) for k, c in enumerate(codes) if c in index]
-        ballots.append(tuple(i for i, _k in kept))
-        if has_points:
-            points.append(tuple(int(pts[k]) for _i, k in kept))
+    ballots, points = _engine_ballots(process, projects, rows.iterator(chunk_size=5000))
+    has_points = process.ballot_type == BallotType.CUMULATIVE
     instance = em.Instance(engine_projects, process.budget_minor, engine_meta(process))
     profile = em.Profile(
         em.BallotType(str(process.ballot_type)),
@@ -346,32 +365,19 @@ def read_pabulib(text: str) -> ImportedElection:
 def pabulib_text(process: Process, result: Result | None) -> str:
     """The process as a Pabulib file: anonymised ballots (numbered in the hash order of
     `anonymised_ballots`) and, when a result is given, its `selected` column."""
-    projects = list(
-        process.projects.filter(
-            status__in=[ProjectStatus.FEASIBLE, ProjectStatus.WITHDRAWN]
-        ).order_by("id")
-    )
-    index = {p.code: i for i, p in enumerate(projects)}
+    projects = _ballot_projects(process)
     selected = set(result.selected) if result else set()
     support = {r["code"]: r.get("support", 0) for r in result.projects} if result else {}
     engine_projects = tuple(
-        em.Project(
-            id=p.code,
-            cost=em.WITHDRAWN_COST if p.status == ProjectStatus.WITHDRAWN else p.cost_minor,
-            name=p.title,
-            categories=tuple(c.strip() for c in p.category.split(",") if c.strip()),
+        _engine_project(
+            p,
             selected=(1 if p.code in selected else 0) if result else None,
             extra={"votes": str(support.get(p.code, 0))} if result else {},
         )
         for p in projects
     )
     has_points = process.ballot_type == BallotType.CUMULATIVE
-    ballots, points = [], []
-    for codes, pts in anonymised_ballots(process):
-        kept = [(index[c], k) for k, c in enumerate(codes) if c in index]
-        ballots.append(tuple(i for i, _k in kept))
-        if has_points:
-            points.append(tuple(int(pts[k]) for _i, k in kept))
+    ballots, points = _engine_ballots(process, projects, anonymised_ballots(process))
     meta = engine_meta(process)
     meta["num_projects"] = str(len(projects))
     meta["num_votes"] = str(len(ballots))

@@ -51,14 +51,6 @@ COUNT_INLINE_MAX_BALLOTS = 20_000
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 12
 MAX_CODES_PER_BATCH = 100_000
-LIMIT_FIELDS = (
-    "min_length",
-    "max_length",
-    "max_sum_cost",
-    "max_points",
-    "min_sum_points",
-    "max_sum_points",
-)
 
 
 # ---------------------------------------------------------------- helpers
@@ -140,7 +132,7 @@ def _check_settings(s: ProcessSettings) -> None:
             raise ValidationFailed(
                 _("Unknown value '%(value)s'.") % {"value": getattr(s, field)}, field=field
             )
-    for field in LIMIT_FIELDS:
+    for field in engine_io.LIMIT_KEYS:
         value = getattr(s, field)
         if value is not None and value < 0:
             raise ValidationFailed(_("Must not be negative."), field=field)

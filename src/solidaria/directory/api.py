@@ -214,13 +214,7 @@ def get_clusters(
 def parse_map_bbox(text: str) -> clustering.BBox:
     """Like the search bbox, but a map may pan past the date line or the poles: values
     are clamped to the world instead of refused (malformed input is still 422)."""
-    parts = text.split(",")
-    if len(parts) != 4:
-        raise ValidationFailed("bbox must be minlon,minlat,maxlon,maxlat", field="bbox")
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
-    except ValueError:
-        raise ValidationFailed("bbox values must be numbers", field="bbox") from None
+    min_lon, min_lat, max_lon, max_lat = search.bbox_numbers(text)
     if not (min_lon <= max_lon and min_lat <= max_lat):
         raise ValidationFailed("bbox minimum above maximum", field="bbox")
     return clustering.BBox(

@@ -75,10 +75,8 @@ class SearchResult:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
 
 
-def parse_bbox(text: str | None) -> BBox | None:
-    """`minlon,minlat,maxlon,maxlat` -> BBox; ValidationFailed(field='bbox') if malformed."""
-    if text is None or not text.strip():
-        return None
+def bbox_numbers(text: str) -> tuple[float, float, float, float]:
+    """The four numbers of `minlon,minlat,maxlon,maxlat`; ValidationFailed(field='bbox')."""
     parts = text.split(",")
     if len(parts) != 4:
         raise ValidationFailed("bbox must be minlon,minlat,maxlon,maxlat", field="bbox")
@@ -86,6 +84,14 @@ def parse_bbox(text: str | None) -> BBox | None:
         min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
     except ValueError:
         raise ValidationFailed("bbox values must be numbers", field="bbox") from None
+    return min_lon, min_lat, max_lon, max_lat
+
+
+def parse_bbox(text: str | None) -> BBox | None:
+    """`minlon,minlat,maxlon,maxlat` -> BBox; ValidationFailed(field='bbox') if malformed."""
+    if text is None or not text.strip():
+        return None
+    min_lon, min_lat, max_lon, max_lat = bbox_numbers(text)
     if any(math.isnan(v) or math.isinf(v) for v in (min_lon, min_lat, max_lon, max_lat)):
         raise ValidationFailed("bbox values must be finite", field="bbox")
     if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):

@@ -184,25 +184,26 @@ class RegisterOut(Schema):
     holdings: list[HoldingOut]
 
 
+def _entry_out(e: Any) -> EntryOut:
+    return EntryOut(
+        seq=e.seq,
+        created_at=e.created_at,
+        member=e.membership.user.username,
+        kind=e.kind,
+        share_type=e.share_type.name if e.share_type else None,
+        quantity=e.quantity,
+        amount_minor=e.amount_minor,
+        counterparty=e.counterparty.user.username if e.counterparty else None,
+    )
+
+
 @router.get("/coops/{slug}/register", response=RegisterOut, summary="Capital register")
 def register(request: HttpRequest, slug: str) -> RegisterOut:
     coop = _coop(slug)
     _inside(request, coop)
     names = {t.pk: t.name for t in coop.share_types.all()}
     return RegisterOut(
-        entries=[
-            EntryOut(
-                seq=e.seq,
-                created_at=e.created_at,
-                member=e.membership.user.username,
-                kind=e.kind,
-                share_type=e.share_type.name if e.share_type else None,
-                quantity=e.quantity,
-                amount_minor=e.amount_minor,
-                counterparty=e.counterparty.user.username if e.counterparty else None,
-            )
-            for e in queries.register(coop)
-        ],
+        entries=[_entry_out(e) for e in queries.register(coop)],
         holdings=[
             HoldingOut(
                 member=h.membership.user.username,
@@ -259,19 +260,7 @@ def register_write(
     )
     return Status(
         201,
-        [
-            EntryOut(
-                seq=e.seq,
-                created_at=e.created_at,
-                member=e.membership.user.username,
-                kind=e.kind,
-                share_type=e.share_type.name if e.share_type else None,
-                quantity=e.quantity,
-                amount_minor=e.amount_minor,
-                counterparty=e.counterparty.user.username if e.counterparty else None,
-            )
-            for e in rows.order_by("seq")
-        ],
+        [_entry_out(e) for e in rows.order_by("seq")],
     )
 
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from solidaria.ledger.models import Account, Currency, Listing
+from solidaria.ledger.services import CURRENCY_FIELDS
 
 
 def _new_key() -> str:
@@ -92,20 +93,7 @@ class CurrencyForm(forms.ModelForm):
 
     class Meta:
         model = Currency
-        fields = [
-            "code",
-            "name",
-            "unit_kind",
-            "exponent",
-            "default_credit_limit",
-            "default_upper_limit",
-            "soft_credit_limit",
-            "soft_upper_limit",
-            "starting_grant",
-            "levy_basis_points",
-            "authorisation_threshold",
-            "is_active",
-        ]
+        fields = ["code", *CURRENCY_FIELDS]
 
 
 class ListingForm(forms.Form):

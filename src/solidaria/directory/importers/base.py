@@ -50,9 +50,10 @@ Row = Record | Rejected
 
 def read_csv_rows(
     path: Path, *, encoding: str = "utf-8-sig"
-) -> Iterator[tuple[int, list[str], list[str]]]:
-    """(first physical line of the row, header, cells) for each data row. Quoted cells
-    may span lines, so the line is where the row starts, as a text editor shows it."""
+) -> Iterator[tuple[int, dict[str, str]] | Rejected]:
+    """(first physical line of the row, {column: cell}) for each data row, or the row
+    Rejected when its number of cells differs from the header's. Quoted cells may span
+    lines, so the line is where the row starts, as a text editor shows it."""
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
@@ -64,7 +65,10 @@ def read_csv_rows(
             last_line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue
-            yield start, header, cells
+            if len(cells) != len(header):
+                yield Rejected(start, f"expected {len(header)} columns, found {len(cells)}")
+            else:
+                yield start, dict(zip(header, cells, strict=True))
 
 
 def code_from_uri(value: str) -> str:

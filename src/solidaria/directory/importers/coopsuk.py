@@ -37,11 +37,11 @@ def _codes(value: str) -> list[str]:
 
 
 def read(path: Path) -> Iterator[Row]:
-    for line, header, cells in read_csv_rows(path):
-        if len(cells) != len(header):
-            yield Rejected(line, f"expected {len(header)} columns, found {len(cells)}")
+    for item in read_csv_rows(path):
+        if isinstance(item, Rejected):
+            yield item
             continue
-        row = dict(zip(header, cells, strict=True))
+        line, row = item
         lat = row.get("Latitude", "").strip() or row.get("Geo Container Latitude", "")
         lon = row.get("Longitude", "").strip() or row.get("Geo Container Longitude", "")
         activities = _codes(row.get("Activities", ""))

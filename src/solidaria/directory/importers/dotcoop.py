@@ -16,16 +16,14 @@ from solidaria.directory.importers.base import Record, Rejected, Row, read_csv_r
 SOURCE = "dotcoop"
 LICENCE = "DotCoop registry data (licence not stated; attribution shown, no bulk redistribution)"
 COUNTRY_ALIASES: tuple[tuple[str, str], ...] = ()
-# The header has two unnamed trailing columns; rows carry 23 cells.
-EXPECTED_COLUMNS = 23
 
 
 def read(path: Path) -> Iterator[Row]:
-    for line, header, cells in read_csv_rows(path):
-        if len(cells) != len(header):
-            yield Rejected(line, f"expected {len(header)} columns, found {len(cells)}")
+    for item in read_csv_rows(path):
+        if isinstance(item, Rejected):
+            yield item
             continue
-        row = dict(zip(header, cells, strict=True))
+        line, row = item
         domain = row.get("Domain", "").strip()
         yield Record(
             line=line,
