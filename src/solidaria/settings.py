@@ -110,12 +110,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Prepared statements (used by the ledger's payment call, see ledger/fastpay.py)
-        # after this many runs of a statement on a connection; "off" behind a pooler that
-        # cannot keep them (PgBouncer before 1.21 in transaction mode).
-        _prepare = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip().lower()
+        # Prepared statements: the ledger's payment call uses one (ledger/fastpay.py).
+        # "off" behind a pooler that cannot keep them (PgBouncer before 1.21 in
+        # transaction mode); Django's own cursors never prepare either way.
+        _prepared = os.environ.get("DB_PREPARED_STATEMENTS", "on").strip().lower()
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-            None if _prepare in ("", "off", "none") else int(_prepare)
+            None if _prepared in ("off", "0", "no", "false") else 5
         )
     if os.environ.get("DATABASE_TEST_NAME"):
         DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}

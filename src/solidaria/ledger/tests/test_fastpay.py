@@ -149,15 +149,14 @@ def test_declines_other_debits_unknown_accounts_and_other_currencies(
     ada_acc: Account,
     bo_acc: Account,
 ) -> None:
-    before = _rows()
-    # someone else's account
-    assert _fast(other_member, ada_acc, bo_acc, 100, "x") == "slow"
-    # an account that does not exist
-    ghost = Account(pk=10**9, currency=credits)
-    assert _fast(member, ada_acc, ghost, 100, "x") == "slow"
-    # another currency
     ada_hours = services.account_open(actor=member, currency=hours)
+    ghost = Account(pk=10**9, currency=credits)
     before = _rows()
+    # someone else's account, an account that does not exist, another currency
+    assert _fast(other_member, ada_acc, bo_acc, 100, "x") == "slow"
+    assert _rows() == before
+    assert _fast(member, ada_acc, ghost, 100, "x") == "slow"
+    assert _rows() == before
     assert _fast(member, ada_hours, bo_acc, 100, "x") == "slow"
     assert _rows() == before
     # and the Python path explains: a stranger gets 403
