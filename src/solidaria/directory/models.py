@@ -72,6 +72,9 @@ class Organisation(models.Model):
     name_key = models.CharField(max_length=300, db_index=True, editable=False)
     description = models.TextField(_("description"), blank=True)
     website = models.URLField(_("website"), max_length=500, blank=True)
+    # A source cell sometimes lists several addresses ("a.org; b.org"): the first is the
+    # website, the others are kept here.
+    other_websites = models.JSONField(_("other web addresses"), default=list, blank=True)
     web_domain = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
     email = models.CharField(_("email"), max_length=254, blank=True)
     phone = models.CharField(_("phone"), max_length=64, blank=True)
@@ -196,3 +199,55 @@ class ClusterCell(models.Model):
 
     def __str__(self) -> str:
         return f"z{self.zoom} ({self.cx}, {self.cy}): {self.count}"
+
+
+class PendingEdit(models.Model):
+    """Changes proposed to a confirmed organisation, waiting for a steward.
+
+    The organisation row keeps its confirmed values (so search, map, exports and
+    Murmurations profiles never see unconfirmed data); `values` holds the proposed ones
+    and is applied to the row only when a steward confirms. At most one edit per
+    organisation is pending; a further edit by its proposer is merged into it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for review")
+        CONFIRMED = "confirmed", _("confirmed")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="pending_edits"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    values = models.JSONField(_("proposed values"), default=dict)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="pending"),
+                name="directory_one_pending_edit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "confirmed", "rejected", "withdrawn"]),
+                name="directory_edit_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"edit {self.pk} of organisation {self.organisation_id} ({self.status})"
