@@ -6,7 +6,7 @@ from solidaria.accounts.models import User
 
 
 class SignUpForm(UserCreationForm):
-    email = forms.EmailField(label=_("Email"), required=True)
+    email = forms.EmailField(label=_("Email"), required=True, max_length=254)
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -15,3 +15,34 @@ class SignUpForm(UserCreationForm):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100)
+
+
+class InvitationForm(forms.Form):
+    note = forms.CharField(
+        label=_("For whom (a note only you and stewards see)"), max_length=200, required=False
+    )
+
+
+class LeaveForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Yes, I want to leave the network"), required=False)
+    reason = forms.CharField(
+        label=_("Why are you leaving? (optional)"), max_length=500, required=False
+    )
+
+
+class AdmissionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("admit", _("Admit")), ("decline", _("Decline")), ("suspend", _("Suspend"))],
+    )
+    reason = forms.CharField(
+        label=_("Reason (the person reads it; needed to decline or suspend)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class QuotaForm(forms.Form):
+    quota = forms.IntegerField(label=_("Invitations allowed"), min_value=0, max_value=1000)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

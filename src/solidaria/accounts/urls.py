@@ -5,6 +5,9 @@ from solidaria.accounts import views
 
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
+    path("invite/<str:code>/", views.sign_up, name="signup_invited"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
+    path("verify-again/", views.verify_email_resend, name="verify_email_resend"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
@@ -24,5 +27,14 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/", views.profile, name="profile"),
+    path("profile/leave/", views.leave, name="leave"),
+    path("invitations/", views.invitation_create, name="invitation_create"),
+    path(
+        "invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("people/", views.people, name="people"),
+    path("people/<int:user_id>/", views.person, name="person"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from solidaria.accounts.factories import make_person
 from solidaria.accounts.models import User
 
 DEMO_PASSWORD = "solidaria-demo"
@@ -10,13 +11,13 @@ MEMBERS = ["ana", "bilal", "chen", "dolores", "emeka", "farah"]
 
 
 def demo_users() -> dict[str, User]:
-    """The demo steward and members, created once (idempotent)."""
+    """The demo steward and admitted members, created once (idempotent)."""
     users: dict[str, User] = {}
     for username in [STEWARD, *MEMBERS]:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User.objects.create_user(
-                username=username,
+            user = make_person(
+                username,
                 email=f"{username}@demo.solidaria.invalid",
                 password=DEMO_PASSWORD,
                 first_name=username.capitalize(),

@@ -1,25 +1,200 @@
-"""Who may do what: small named predicates, used by services, views and API routes."""
+"""Who may do what: one registry of named rules, asked by services, views and the API.
+
+A rule is a name (`app.noun.verb`) bound to a predicate over `(actor, obj)` and a
+sentence saying why a refusal happened. Predicates compose with `&`, `|` and `~`, as
+adhocracy4's rules do:
+
+    require(actor, "ledger.limits.set", account)      # raises PermissionDenied
+    allowed(actor, "budgeting.ballot.cast", process)  # -> bool
+
+The actor is a user (possibly anonymous) or `SYSTEM`, the platform itself (demo loader,
+background tasks, policies a steward set). `None` is never an actor: asking with `None`
+is a programming error and raises `TypeError`, so no route can fall through to "system".
+
+Network membership: a signed-up person is an *applicant* until a steward admits them
+(or they used an invitation). Only *admitted* people are members; `is_member` is true
+for them alone, so every members-only check refuses applicants, suspended people and
+people who left.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, Final
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from solidaria.core.errors import PermissionDenied
 
 
-def is_member(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
+class SystemActor:
+    """The platform acting on its own (jobs, the demo loader, a steward's standing policy).
+
+    It is authenticated and allowed every rule; audit events record no user for it.
+    """
+
+    pk = None
+    id = None
+    username = "system"
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_system = True
+    is_superuser = False
+    is_steward = True
+    admission = "admitted"
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+    def __str__(self) -> str:
+        return str(_("the platform"))
+
+    def __bool__(self) -> bool:
+        return True
 
 
-def is_steward(user: Any) -> bool:
-    return is_member(user) and bool(getattr(user, "is_steward", False))
+SYSTEM: Final = SystemActor()
+
+
+def _check_actor(actor: Any) -> None:
+    if actor is None:
+        raise TypeError("permission asked for actor=None: pass a user or core.permissions.SYSTEM")
+
+
+def is_system_actor(actor: Any) -> bool:
+    return actor is SYSTEM
+
+
+# ---------------------------------------------------------------- predicates
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A named test of `(actor, obj)`; `&`, `|` and `~` build new predicates."""
+
+    test: Callable[[Any, Any], bool]
+    name: str
+
+    def __call__(self, actor: Any, obj: Any = None) -> bool:
+        return bool(self.test(actor, obj))
+
+    def __and__(self, other: Predicate) -> Predicate:
+        return Predicate(lambda a, o: self(a, o) and other(a, o), f"({self.name} & {other.name})")
+
+    def __or__(self, other: Predicate) -> Predicate:
+        return Predicate(lambda a, o: self(a, o) or other(a, o), f"({self.name} | {other.name})")
+
+    def __invert__(self) -> Predicate:
+        return Predicate(lambda a, o: not self(a, o), f"~{self.name}")
+
+
+def predicate(fn: Callable[[Any, Any], bool]) -> Predicate:
+    return Predicate(fn, fn.__name__)
+
+
+def _is_person(actor: Any) -> bool:
+    return bool(
+        actor is not None
+        and actor is not SYSTEM
+        and getattr(actor, "is_authenticated", False)
+        and getattr(actor, "is_active", False)
+    )
+
+
+def is_authenticated(actor: Any) -> bool:
+    """Logged in and not deactivated: applicants included."""
+    return actor is SYSTEM or _is_person(actor)
+
+
+def is_member(actor: Any) -> bool:
+    """An admitted member of the network (stewards and superusers are always members)."""
+    if actor is SYSTEM:
+        return True
+    if not _is_person(actor):
+        return False
+    if getattr(actor, "is_superuser", False) or getattr(actor, "role", "") == "steward":
+        return True
+    return getattr(actor, "admission", "") == "admitted"
+
+
+def is_steward(actor: Any) -> bool:
+    """A network steward (or the platform itself)."""
+    if actor is SYSTEM:
+        return True
+    return _is_person(actor) and bool(getattr(actor, "is_steward", False))
+
+
+authenticated = Predicate(lambda a, o: is_authenticated(a), "authenticated")
+member = Predicate(lambda a, o: is_member(a), "member")
+network_steward = Predicate(lambda a, o: is_steward(a), "network_steward")
+system = Predicate(lambda a, o: a is SYSTEM, "system")
+anyone = Predicate(lambda a, o: True, "anyone")
+
+
+@predicate
+def is_self(actor: Any, obj: Any) -> bool:
+    """The object is the actor's own user record."""
+    return _is_person(actor) and getattr(obj, "pk", None) == actor.pk
+
+
+@predicate
+def owns_object(actor: Any, obj: Any) -> bool:
+    """The object's `user`/`owner`/`proposer` is the actor."""
+    if not _is_person(actor) or obj is None:
+        return False
+    for attr in ("user_id", "owner_id", "proposer_id", "created_by_id"):
+        if getattr(obj, attr, None) == actor.pk:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    predicate: Predicate
+    message: str | Promise
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str, pred: Predicate, message: str | Promise) -> Rule:
+    """Declare a rule once; declaring a name twice is a programming error."""
+    if name in RULES:
+        raise ValueError(f"permission rule {name!r} is declared twice")
+    RULES[name] = Rule(name, pred, message)
+    return RULES[name]
+
+
+def allowed(actor: Any, name: str, obj: Any = None) -> bool:
+    _check_actor(actor)
+    try:
+        found = RULES[name]
+    except KeyError:
+        raise KeyError(f"no permission rule named {name!r}") from None
+    return found.predicate(actor, obj)
+
+
+def require(actor: Any, name: str, obj: Any = None) -> None:
+    """Raise `PermissionDenied` with the rule's sentence unless `actor` may do `name`."""
+    if not allowed(actor, name, obj):
+        raise PermissionDenied(str(RULES[name].message))
+
+
+# ---------------------------------------------------------------- page decorators
 
 
 def steward_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Page decorator: anonymous users go to the login page, members get 403."""
+    """Page decorator: anonymous users go to the login page, others without the role get 403."""
 
     @login_required
     @wraps(view)
@@ -29,3 +204,33 @@ def steward_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def member_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Page decorator: anonymous users log in; applicants and suspended people get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
+        if not is_member(request.user):
+            raise DjangoPermissionDenied(_("Only admitted members of the network may do this."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------- the rules
+# One line per action. App-specific predicates import their app lazily (no import
+# cycles: core never imports an app at module level).
+
+rule("accounts.profile.edit", authenticated, _("Log in to edit your profile."))
+rule("accounts.token.issue", member, _("Only admitted members may create API tokens."))
+rule("accounts.application.decide", network_steward, _("Only network stewards may do this."))
+rule("accounts.invitation.create", member, _("Only admitted members may invite people."))
+rule("accounts.invitation.quota.set", network_steward, _("Only network stewards may do this."))
+rule(
+    "directory.organisation.propose",
+    authenticated,
+    _("Log in to propose an organisation."),
+)
+rule("directory.organisation.review", network_steward, _("Only network stewards may review."))

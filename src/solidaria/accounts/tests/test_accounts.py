@@ -11,7 +11,7 @@ from solidaria.core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_creates_a_member_and_logs_in() -> None:
+def test_sign_up_creates_an_applicant_and_logs_in() -> None:
     client = Client()
     response = client.post(
         "/accounts/signup/",
@@ -25,8 +25,11 @@ def test_sign_up_creates_a_member_and_logs_in() -> None:
     assert response.status_code == 302
     user = User.objects.get(username="newcomer")
     assert user.role == User.Role.MEMBER
-    assert not user.is_steward
-    assert AuditEvent.objects.filter(verb="member.sign_up", object_id=str(user.pk)).exists()
+    assert user.admission == "applied"
+    assert not user.is_steward and not user.is_admitted
+    assert AuditEvent.objects.filter(
+        verb="accounts.member.sign_up", object_id=str(user.pk)
+    ).exists()
     assert client.get("/accounts/profile/").status_code == 200
 
 
@@ -49,6 +52,9 @@ def test_api_token_authenticates_and_only_its_hash_is_stored(member: User) -> No
         "username": "ada",
         "role": "member",
         "is_steward": False,
+        "admission": "admitted",
+        "is_member": True,
+        "email_verified": True,
     }
 
 
