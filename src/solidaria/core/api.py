@@ -3,6 +3,8 @@ generated from them at /api/openapi.json and browsable at /api/docs.
 
 Authentication: a member's API token (`Authorization: Bearer sol_...`) or the browser
 session (with CSRF on unsafe methods). Routes that anyone may read say `auth=None`.
+Unknown tokens count against the client address (`core/throttle.py`, scope "api_token"):
+after the limit, every token from that address gets 429 until the lockout ends.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from solidaria.accounts.models import ApiToken, hash_token
-from solidaria.core.errors import DomainError
+from solidaria.core import throttle
+from solidaria.core.errors import DomainError, TooManyAttempts
 
 # A token's "last used" time is kept to the minute: writing it on every request would
 # add a write (and a round trip) to each API call, a payment's included.
@@ -25,12 +28,15 @@ LAST_USED_PRECISION = dt.timedelta(minutes=1)
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        address = throttle.client_address(request)
+        throttle.check("api_token", address)
         found = (
             ApiToken.objects.select_related("user")
             .filter(token_hash=hash_token(token), is_active=True, user__is_active=True)
             .first()
         )
         if found is None:
+            throttle.fail("api_token", address)
             return None
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at > LAST_USED_PRECISION:
@@ -54,7 +60,10 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     body: dict[str, Any] = {"detail": exc.message}
     if exc.field:
         body["field"] = exc.field
-    return api.create_response(request, body, status=exc.status_code)
+    response = api.create_response(request, body, status=exc.status_code)
+    if isinstance(exc, TooManyAttempts):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 api.add_router("/accounts/", "solidaria.accounts.api.router")
