@@ -1,10 +1,46 @@
-"""Cross-cutting records: the audit journal and idempotency keys."""
+"""Cross-cutting records: the audit journal and idempotency keys; the append-only guard."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(ValueError):
+    """A row of an append-only table was about to be changed or deleted."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk `update()` and `delete()` refuse too; inserts (also in bulk) are the only
+    writes. Raw SQL is not stopped here: `solidaria ledger verify` catches that."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model._meta.label} rows are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model._meta.label} rows are append-only")
+
+
+class AppendOnly(models.Model):
+    """Rows are inserted once and never changed or deleted (corrections are new rows):
+    `save()` of an existing row, `delete()`, and the queryset's `update()` and `delete()`
+    raise `AppendOnlyError`."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self._meta.label} rows are append-only")
 
 
 class AuditEvent(models.Model):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from solidaria.core.errors import ValidationFailed
 from solidaria.ledger.models import (
     GENESIS_HASH,
+    HASH_VERSION,
     Account,
     Currency,
     Entry,
@@ -30,6 +31,7 @@ from solidaria.ledger.models import (
     TransferBatch,
     entry_canonical,
     entry_hash,
+    transfer_canonical,
 )
 from solidaria.ledger.writes import Writes
 
@@ -43,6 +45,29 @@ LEVY_KINDS = {
 
 def canonical_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
+
+
+def canonical_transfer(transfer: Transfer) -> str:
+    """The part of its entries' hashes that pins every field of a completed transfer."""
+    return transfer_canonical(
+        currency_id=transfer.currency_id,
+        payer_id=transfer.payer_id,
+        payee_id=transfer.payee_id,
+        amount_minor=transfer.amount_minor,
+        memo=transfer.memo,
+        category=transfer.category,
+        kind=transfer.kind,
+        status=transfer.status,
+        reserved_minor=transfer.reserved_minor,
+        reverses_id=transfer.reverses_id,
+        parent_id=transfer.parent_id,
+        batch_id=transfer.batch_id,
+        created_by_id=transfer.created_by_id,
+        created_at_iso=canonical_time(transfer.created_at),
+        completed_at_iso=canonical_time(transfer.completed_at) if transfer.completed_at else "",
+        decided_by_id=transfer.decided_by_id,
+        decision_reason=transfer.decision_reason,
+    )
 
 
 @dataclass
@@ -263,22 +288,27 @@ def post(
     when = canonical_time(now)
     levy_iter = iter(levies)
 
-    def append(account: Account, transfer_id: int, amount: int) -> None:
+    covered: dict[int, str] = {}
+
+    def append(account: Account, transfer: Transfer, amount: int) -> None:
         running[account.pk] += amount
         seq = account.entry_count + 1
+        if transfer.pk not in covered:
+            covered[transfer.pk] = canonical_transfer(transfer)
         canonical = entry_canonical(
             account_id=account.pk,
             seq=seq,
-            transfer_id=transfer_id,
+            transfer_id=transfer.pk,
             amount=amount,
             balance_after=running[account.pk],
             created_at_iso=when,
+            transfer=covered[transfer.pk],
         )
         digest = entry_hash(account.head_hash, canonical)
         entries.append(
             Entry(
                 account_id=account.pk,
-                transfer_id=transfer_id,
+                transfer_id=transfer.pk,
                 seq=seq,
                 amount=amount,
                 balance_after=running[account.pk],
@@ -293,13 +323,13 @@ def post(
 
     for leg, transfer in zip(legs, mains, strict=True):
         payer, payee = accounts[leg.payer.pk], accounts[leg.payee.pk]
-        append(payer, transfer.pk, -leg.amount)
-        append(payee, transfer.pk, leg.amount)
+        append(payer, transfer, -leg.amount)
+        append(payee, transfer, leg.amount)
         if leg.levy:
             assert levy_account is not None
             levy_transfer = next(levy_iter)
-            append(payer, levy_transfer.pk, -leg.levy)
-            append(levy_account[payer.currency_id], levy_transfer.pk, leg.levy)
+            append(payer, levy_transfer, -leg.levy)
+            append(levy_account[payer.currency_id], levy_transfer, leg.levy)
     for pk, acc in touched.items():
         assert running[pk] == acc.balance, "ledger posting out of step"
     own = writes if writes is not None else Writes()
@@ -343,9 +373,12 @@ def _insert_transfer(transfer: Transfer) -> None:
 def _insert_entries(entries: list[Entry], writes: Writes) -> None:
     """One multi-row INSERT per chunk: the hot path of every payment, without the ORM's
     per-object overhead (the rows are plain values already)."""
-    columns = "account_id, transfer_id, seq, amount, balance_after, created_at, prev_hash, hash"
-    for chunk in _chunks(entries, 8):
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+    columns = (
+        "account_id, transfer_id, seq, amount, balance_after, created_at, prev_hash, hash, "
+        "hash_version"
+    )
+    for chunk in _chunks(entries, 9):
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
         params: list[Any] = []
         for e in chunk:
             params += [
@@ -357,6 +390,7 @@ def _insert_entries(entries: list[Entry], writes: Writes) -> None:
                 connection.ops.adapt_datetimefield_value(e.created_at),
                 e.prev_hash,
                 e.hash,
+                e.hash_version,
             ]
         writes.add(f"INSERT INTO {Entry._meta.db_table} ({columns}) VALUES {values}", params)
 
@@ -417,6 +451,39 @@ class VerifyReport:
         return min(self.problems, key=Problem.sort_key) if self.problems else None
 
 
+# The transfer's fields an entry's hash covers (version 2), read with the entry.
+_TRANSFER_HASHED = [
+    "transfer__currency_id",
+    "transfer__payer_id",
+    "transfer__payee_id",
+    "transfer__amount_minor",
+    "transfer__memo",
+    "transfer__category",
+    "transfer__kind",
+    "transfer__status",
+    "transfer__reserved_minor",
+    "transfer__reverses_id",
+    "transfer__parent_id",
+    "transfer__batch_id",
+    "transfer__created_by_id",
+    "transfer__created_at",
+    "transfer__completed_at",
+    "transfer__decided_by_id",
+    "transfer__decision_reason",
+]
+
+
+def _hashed_transfer(values: list[Any]) -> str:
+    names = (name.removeprefix("transfer__") for name in _TRANSFER_HASHED)
+    fields = dict(zip(names, values, strict=True))
+    created_at, completed_at = fields.pop("created_at"), fields.pop("completed_at")
+    return transfer_canonical(
+        **fields,
+        created_at_iso=canonical_time(created_at),
+        completed_at_iso=canonical_time(completed_at) if completed_at else "",
+    )
+
+
 def verify(*, currency: Currency | None = None) -> VerifyReport:
     """Recompute every account's hash chain and balance, every transfer's entries, and
     each currency's zero sum. Problems are collected; `first` is the earliest entry."""
@@ -439,6 +506,7 @@ def verify(*, currency: Currency | None = None) -> VerifyReport:
     report.accounts = len(heads)
     per_transfer: dict[int, list[tuple[int, int]]] = {}
     state: dict[int, tuple[int, str, int]] = {}  # account → (seq, hash, running balance)
+    newest_version: dict[int, int] = {}  # account → highest hash version seen in its chain
     rows = entries.order_by("account_id", "seq").values_list(
         "pk",
         "account_id",
@@ -449,6 +517,8 @@ def verify(*, currency: Currency | None = None) -> VerifyReport:
         "created_at",
         "prev_hash",
         "hash",
+        "hash_version",
+        *_TRANSFER_HASHED,
     )
     for (
         pk,
@@ -460,10 +530,24 @@ def verify(*, currency: Currency | None = None) -> VerifyReport:
         created_at,
         prev,
         digest,
+        version,
+        *transfer_fields,
     ) in rows.iterator(chunk_size=5000):
         report.entries += 1
         last_seq, last_hash, running = state.get(account_id, (0, GENESIS_HASH, 0))
         running += amount
+        if version not in (1, HASH_VERSION) or version < newest_version.get(account_id, 1):
+            # an entry cannot go back to version 1 (which does not cover its transfer)
+            # once its account's chain has a version 2 entry.
+            report.problems.append(
+                Problem(
+                    _("entry %(id)s: hash version %(version)s is not valid at this place")
+                    % {"id": pk, "version": version},
+                    entry_id=pk,
+                    account_id=account_id,
+                )
+            )
+        newest_version[account_id] = max(version, newest_version.get(account_id, 1))
         if seq != last_seq + 1:
             report.problems.append(
                 Problem(
@@ -491,6 +575,8 @@ def verify(*, currency: Currency | None = None) -> VerifyReport:
             amount=amount,
             balance_after=balance_after,
             created_at_iso=canonical_time(created_at),
+            transfer=_hashed_transfer(transfer_fields) if version != 1 else "",
+            version=version,
         )
         if entry_hash(prev, canonical) != digest:
             report.problems.append(

@@ -3,9 +3,11 @@
 Balances are cached on `Account` and updated in the same transaction as the journal
 entries; CHECK constraints make a limit breach impossible even if Python were wrong.
 The journal (`Entry`) is append-only and hash-chained per account: each entry's hash
-covers the previous entry's hash in that account and the entry's canonical form, and
-the account row (locked for every posting) holds the chain head. `solidaria ledger
-verify` recomputes all of it.
+covers the previous entry's hash in that account and the entry's canonical form, which
+(version 2) includes every field of its transfer, and the account row (locked for every
+posting) holds the chain head. `solidaria ledger verify` recomputes all of it, and
+`Checkpoint` rows (see `checkpoints.py`) pin the whole journal with a key the database
+does not hold, so that even a rewrite that recomputes every hash is caught.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from solidaria.core.models import AppendOnly
 from solidaria.core.money import format_minor, format_minutes
 
 GENESIS_HASH = "0" * 64
+# Version 1 (entries written before migration 0004) covered the entry's own numbers
+# only; version 2 also covers every field of its transfer. Both verify.
+HASH_VERSION = 2
 
 
 class Currency(models.Model):
@@ -304,7 +310,7 @@ class Transfer(models.Model):
         return f"#{self.pk} {self.currency.format(self.amount_minor)} {self.currency.code}"
 
 
-class Entry(models.Model):
+class Entry(AppendOnly):
     """One line of the journal: an account's change from one transfer. Never updated."""
 
     # (account, seq) is unique: that index serves lookups by account too. Entries are
@@ -321,6 +327,7 @@ class Entry(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    hash_version = models.PositiveSmallIntegerField(default=HASH_VERSION)
 
     class Meta:
         ordering = ["account", "seq"]
@@ -335,13 +342,59 @@ class Entry(models.Model):
     def __str__(self) -> str:
         return f"entry #{self.pk} account {self.account_id} seq {self.seq}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("journal entries are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise ValueError("journal entries are append-only")
+def _text(value: str) -> str:
+    """A text field with its length in characters first, so no value can pass for two."""
+    return f"{len(value)}:{value}"
+
+
+def _ref(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def transfer_canonical(
+    *,
+    currency_id: int,
+    payer_id: int,
+    payee_id: int,
+    amount_minor: int,
+    memo: str,
+    category: str,
+    kind: str,
+    status: str,
+    reserved_minor: int,
+    reverses_id: int | None,
+    parent_id: int | None,
+    batch_id: int | None,
+    created_by_id: int | None,
+    created_at_iso: str,
+    completed_at_iso: str,
+    decided_by_id: int | None,
+    decision_reason: str,
+) -> str:
+    """Every field of a completed transfer but its id (which the entry carries), in the
+    model's order. `ledger_pay` (migration 0004) builds the same string in SQL."""
+    return "|".join(
+        [
+            str(currency_id),
+            str(payer_id),
+            str(payee_id),
+            str(amount_minor),
+            _text(memo),
+            _text(category),
+            _text(kind),
+            _text(status),
+            str(reserved_minor),
+            _ref(reverses_id),
+            _ref(parent_id),
+            _ref(batch_id),
+            _ref(created_by_id),
+            created_at_iso,
+            completed_at_iso,
+            _ref(decided_by_id),
+            _text(decision_reason),
+        ]
+    )
 
 
 def entry_canonical(
@@ -352,12 +405,47 @@ def entry_canonical(
     amount: int,
     balance_after: int,
     created_at_iso: str,
+    transfer: str = "",
+    version: int = HASH_VERSION,
 ) -> str:
-    return f"v1|{account_id}|{seq}|{transfer_id}|{amount}|{balance_after}|{created_at_iso}"
+    """The text an entry's hash covers after the previous hash: the entry's numbers and,
+    from version 2, its transfer's canonical form (`transfer_canonical`)."""
+    body = f"{account_id}|{seq}|{transfer_id}|{amount}|{balance_after}|{created_at_iso}"
+    if version == 1:
+        return f"v1|{body}"
+    return f"v{version}|{body}|{transfer}"
 
 
 def entry_hash(prev_hash: str, canonical: str) -> str:
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+class Checkpoint(AppendOnly):
+    """The whole journal's digest up to one entry, with a MAC made with a key the
+    database does not hold (`checkpoints.py`). Published at /ledger/checkpoints.json, so
+    a rewrite of the journal that recomputes every hash is still caught by
+    `solidaria ledger verify --checkpoints`."""
+
+    last_entry_id = models.BigIntegerField(
+        _("last entry"), unique=True, help_text=_("the highest entry id the digest covers")
+    )
+    entry_count = models.BigIntegerField(_("entries"))
+    head_hash = models.CharField(_("journal digest"), max_length=64)
+    created_at = models.DateTimeField(_("time"))
+    key_id = models.CharField(_("key id"), max_length=16)
+    mac = models.CharField(_("MAC"), max_length=64)
+
+    class Meta:
+        ordering = ["last_entry_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(entry_count__gte=0) & Q(last_entry_id__gte=0),
+                name="ledger_checkpoint_position_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.pk} at entry {self.last_entry_id}"
 
 
 class PaymentRequest(models.Model):
