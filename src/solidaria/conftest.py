@@ -76,3 +76,12 @@ def member_token(member: User) -> str:
 def steward_token(steward: User) -> str:
     _token, raw = ApiToken.issue(user=steward, name="tests")
     return raw
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches() -> None:
+    """Throttling counts failures in the cache: each test starts with every cache empty."""
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
