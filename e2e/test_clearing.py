@@ -18,12 +18,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def triangle() -> dict[str, Any]:
     """ada owes bo 100.00, bo owes carla 60.00, carla owes ada 80.50; all confirmed."""
+    from solidaria.accounts.factories import make_member
     from solidaria.accounts.models import User
     from solidaria.clearing import services
     from solidaria.ledger import services as ledger
 
-    stew = User.objects.create_user(username="stew", password="x", role=User.Role.STEWARD)
-    people = {n: User.objects.create_user(username=n, password="x") for n in ("ada", "bo", "carla")}
+    stew = make_member(username="stew", password="x", role=User.Role.STEWARD)
+    people = {n: make_member(username=n, password="x") for n in ("ada", "bo", "carla")}
     sol = ledger.currency_create(actor=stew, code="SOL", name="Sol community credits", exponent=2)
     services.obligations_import(
         actor=stew,

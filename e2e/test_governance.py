@@ -21,12 +21,13 @@ def open_poll() -> dict[str, Any]:
     """Bakery co-op: ada, bo, carla (one vote each); bo voted yes and carla no."""
     from django.utils import timezone
 
+    from solidaria.accounts.factories import make_member
     from solidaria.accounts.models import User
     from solidaria.governance import services
     from solidaria.governance.models import Poll
 
-    stew = User.objects.create_user(username="stew", password="x", role=User.Role.STEWARD)
-    people = {n: User.objects.create_user(username=n, password="x") for n in ("ada", "bo", "carla")}
+    stew = make_member(username="stew", password="x", role=User.Role.STEWARD)
+    people = {n: make_member(username=n, password="x") for n in ("ada", "bo", "carla")}
     coop = services.coop_create(
         actor=stew, name="Bread & Roses Bakery", slug="bread", classes=[("workers", 1)]
     )

@@ -17,11 +17,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def accounts() -> dict[str, Any]:
-    from solidaria.accounts.models import User
+    from solidaria.accounts.factories import make_member
     from solidaria.ledger import services
 
-    ada = User.objects.create_user(username="ada", email="ada@example.org", password="x")
-    bo = User.objects.create_user(username="bo", email="bo@example.org", password="x")
+    ada = make_member(username="ada", email="ada@example.org", password="x")
+    bo = make_member(username="bo", email="bo@example.org", password="x")
     credits = services.currency_create(
         actor=None,
         code="CRED",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.clearing import services
 from solidaria.clearing.models import ClearingRun, Obligation, SetOff
@@ -21,7 +22,7 @@ def eur(db: None) -> Currency:
 
 @pytest.fixture
 def carla(db: None) -> User:
-    return User.objects.create_user(username="carla", password="pw-carla-123!")
+    return make_member(username="carla", password="pw-carla-123!")
 
 
 def _triangle(steward: User, eur: Currency) -> None:

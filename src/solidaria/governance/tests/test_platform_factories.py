@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.core.models import AuditEvent
 from solidaria.governance import services
@@ -84,7 +85,7 @@ def make_world(member: User, other_member: User, steward: User) -> World:
     share = services.share_type_create(
         actor=steward, coop=coop, name="A", nominal_minor=5000, min_holding=1, max_holding=20
     )
-    stranger = User.objects.create_user(username="carol", email="c@example.org", password="pw")
+    stranger = make_member(username="carol", email="c@example.org", password="pw")
     return World(coop, workers, consumers, worker, consumer, share, steward, stranger)
 
 

@@ -15,6 +15,7 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.core.errors import DomainError
 from solidaria.ledger import services
@@ -52,7 +53,7 @@ def test_ten_thousand_concurrent_payments_keep_every_invariant() -> None:
             starting_grant=60,
         ),
     ]
-    users = [User.objects.create_user(username=f"hot{i}") for i in range(HOT_ACCOUNTS)]
+    users = [make_member(username=f"hot{i}") for i in range(HOT_ACCOUNTS)]
     pairs: list[tuple[User, Account, Account]] = []
     accounts = {
         cur.pk: [services.account_open(actor=u, currency=cur) for u in users] for cur in currencies

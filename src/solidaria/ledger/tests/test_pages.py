@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.ledger import listings, services
 from solidaria.ledger.models import Account, Currency, Transfer
@@ -141,7 +142,7 @@ def test_a_stranger_gets_404_on_a_transfer_page(
         actor=member, payer=ada_acc, payee=bo_acc, amount_minor=100, key="t"
     )
     stranger = Client()
-    stranger.force_login(User.objects.create_user(username="zed"))
+    stranger.force_login(make_member(username="zed"))
     assert stranger.get(f"/ledger/transfers/{transfer.pk}/").status_code == 404
     payee = Client()
     payee.force_login(other_member)

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.core.errors import ValidationFailed
 from solidaria.ledger import services
@@ -56,7 +57,7 @@ def test_random_payments_keep_the_invariants(
 
 def _run(sequence: list[tuple[int, int, int, int]]) -> None:
     currency = services.currency_create(actor=None, code="PROP", name="Property", exponent=2)
-    users = [User.objects.create_user(username=f"p{i}") for i in range(len(LIMITS))]
+    users = [make_member(username=f"p{i}") for i in range(len(LIMITS))]
     accounts = []
     for user, (credit, upper) in zip(users, LIMITS, strict=True):
         acc = services.account_open(actor=user, currency=currency)
