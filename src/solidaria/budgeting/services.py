@@ -20,6 +20,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from solidaria.accounts import queries as member_queries
 from solidaria.budgeting import engine_io
 from solidaria.budgeting.models import (
     PHASE_ORDER,
@@ -76,6 +77,15 @@ def ballot_tag(process_id: int, secret: str) -> str:
     return salted_hmac(
         "solidaria.budgeting.ballot", f"{process_id}:{secret}", algorithm="sha256"
     ).hexdigest()
+
+
+def _voting_opened_at(process: Process) -> datetime | None:
+    """When voting actually opened: the members' electorate is fixed at that moment."""
+    return (
+        PhaseSchedule.objects.filter(process=process, phase=Phase.VOTING)
+        .values_list("opened_at", flat=True)
+        .first()
+    )
 
 
 def is_voting_open(process: Process, *, now: datetime | None = None) -> bool:
@@ -456,7 +466,12 @@ def _ballot_cast(
     voting_code: VotingCode | None = None
     if process.electorate == Electorate.MEMBERS:
         if not is_member(actor):
-            raise PermissionDenied(_("Only members of the network may vote here."))
+            raise PermissionDenied(_("Only admitted members of the network may vote here."))
+        opened = _voting_opened_at(process)
+        if opened is not None and not member_queries.was_member_at(actor, opened):
+            raise PermissionDenied(
+                _("You were not yet a member when voting opened, so you cannot vote here.")
+            )
         receipt_filter = {"process": process, "voter": actor}
     else:
         voting_code = VotingCode.objects.filter(
