@@ -1,7 +1,9 @@
 """Directory API: search, detail, propose/edit/review, map clusters.
 
 Reads are public (`auth=None`); proposing and editing need a member's token or session;
-reviewing needs a steward. Bad input answers 422 naming the field, unknown or hidden
+reviewing needs a steward. A member's edit of a confirmed entry answers the entry
+unchanged with its `pending_edit`; a steward confirms or rejects it
+(`POST /organisations/{id}/edit-review`). Bad input answers 422 naming the field, unknown or hidden
 ids 404, editing someone else's entry 403.
 """
 
@@ -13,9 +15,10 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 
-from solidaria.core.errors import ValidationFailed
+from solidaria.core.errors import PermissionDenied, ValidationFailed
+from solidaria.core.permissions import is_steward
 from solidaria.directory import clustering, queries, search, services
-from solidaria.directory.models import Organisation
+from solidaria.directory.models import Organisation, PendingEdit
 
 router = Router(tags=["directory"])
 
@@ -25,6 +28,7 @@ class OrganisationOut(Schema):
     name: str
     description: str
     website: str
+    other_websites: list[str] = []
     email: str
     phone: str
     street_address: str
@@ -52,12 +56,47 @@ class OrganisationOut(Schema):
         return f"/directory/organisations/{obj.pk}/"
 
 
+class ChangeOut(Schema):
+    field: str
+    old: Any
+    new: Any
+
+
+class PendingEditOut(Schema):
+    id: int
+    organisation: int
+    status: str
+    proposed_at: str
+    changes: list[ChangeOut]
+
+
+def pending_edit_out(org: Organisation, edit: PendingEdit) -> dict[str, Any]:
+    return {
+        "id": edit.pk,
+        "organisation": org.pk,
+        "status": edit.status,
+        "proposed_at": edit.updated_at.isoformat(),
+        "changes": [
+            {"field": k, "old": getattr(org, k), "new": v} for k, v in sorted(edit.values.items())
+        ],
+    }
+
+
 class OrganisationDetail(OrganisationOut):
     data_issues: list[str]
+    pending_edit: PendingEditOut | None = Field(
+        None, description="changes waiting for a steward (shown to the proposer and stewards)"
+    )
 
     @staticmethod
     def resolve_sources(obj: Organisation) -> list[str]:
         return [f"{p.source}:{p.source_id}" for p in obj.provenance.all()]
+
+    @staticmethod
+    def resolve_pending_edit(obj: Organisation, context: Any) -> dict[str, Any] | None:
+        request = (context or {}).get("request")
+        edit = queries.visible_pending_edit(getattr(request, "user", None), obj)
+        return pending_edit_out(obj, edit) if edit else None
 
 
 class FacetOut(Schema):
@@ -134,6 +173,11 @@ class ReviewIn(Schema):
     reason: str = ""
 
 
+class EditReviewIn(Schema):
+    decision: Literal["confirm", "reject"]
+    reason: str = Field("", max_length=500)
+
+
 class ClusterOut(Schema):
     lat: float
     lon: float
@@ -201,6 +245,26 @@ def review_organisation(request: HttpRequest, org_id: int, payload: ReviewIn) ->
     return services.organisation_review(
         actor=request.user, org_id=org_id, decision=payload.decision, reason=payload.reason
     )
+
+
+@router.post(
+    "/organisations/{org_id}/edit-review",
+    response=OrganisationDetail,
+    summary="Confirm or reject the pending edit of an organisation (stewards)",
+)
+def review_pending_edit(request: HttpRequest, org_id: int, payload: EditReviewIn) -> Organisation:
+    return services.pending_edit_review(
+        actor=request.user, org_id=org_id, decision=payload.decision, reason=payload.reason
+    )
+
+
+@router.get(
+    "/pending-edits", response=list[PendingEditOut], summary="Edits waiting for review (stewards)"
+)
+def list_pending_edits(request: HttpRequest) -> list[dict[str, Any]]:
+    if not is_steward(request.user):
+        raise PermissionDenied("only stewards review edits")
+    return [pending_edit_out(edit.organisation, edit) for edit in queries.pending_edits()]
 
 
 @router.get("/clusters", response=ClustersOut, auth=None, summary="Map clusters in a bbox")

@@ -67,3 +67,15 @@ class ReviewForm(forms.Form):
         choices=[("confirm", _("Confirm")), ("reject", _("Reject")), ("archive", _("Archive"))],
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class EditReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("confirm", _("Confirm")), ("reject", _("Reject"))]
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        help_text=_("Required when you reject: the proposer reads it."),
+    )

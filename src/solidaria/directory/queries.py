@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from solidaria.core.errors import NotFound
 from solidaria.core.permissions import is_member, is_steward
-from solidaria.directory.models import Organisation
+from solidaria.directory.models import Organisation, PendingEdit
 from solidaria.directory.taxonomy import FIELD_SCHEMES
 from solidaria.directory.taxonomy import labels as concept_labels
 
@@ -101,6 +102,67 @@ def sources_of(org: Organisation) -> list[dict[str, Any]]:
     ]
 
 
+def _shown(field_name: str, value: Any, names: dict[tuple[str, str], str]) -> str:
+    """A field's value as a person reads it: concept labels with their codes."""
+    if value is None or value == "" or value == []:
+        return ""
+    scheme = FIELD_SCHEMES.get(field_name)
+    values = value if isinstance(value, list) else [value]
+    if scheme:
+        return "; ".join(f"{names.get((scheme, c), c)} ({c})" for c in values)
+    return "; ".join(str(v) for v in values)
+
+
+def edit_diff(
+    org: Organisation, edit: PendingEdit, language: str | None = None
+) -> list[dict[str, Any]]:
+    """[{field, label, old, new}] of a pending edit against the confirmed entry, in form
+    order, values as shown on the page."""
+    names = concept_labels(FIELD_SCHEMES.values(), language or get_language())
+    rows = []
+    for field_name in [f.name for f in Organisation._meta.fields]:
+        if field_name not in edit.values:
+            continue
+        old, new = getattr(org, field_name), edit.values[field_name]
+        rows.append(
+            {
+                "field": field_name,
+                "label": Organisation._meta.get_field(field_name).verbose_name,
+                "old": _shown(field_name, old, names),
+                "new": _shown(field_name, new, names),
+            }
+        )
+    return rows
+
+
+def _is_proposer(user: Any, org: Organisation) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and org.created_by_id == user.pk)
+
+
+def visible_pending_edit(user: Any, org: Organisation) -> PendingEdit | None:
+    """The organisation's pending edit for its proposer and stewards, else None."""
+    if not (is_steward(user) or _is_proposer(user, org)):
+        return None
+    return PendingEdit.objects.filter(organisation=org, status=PendingEdit.Status.PENDING).first()
+
+
+def last_rejected_edit(user: Any, org: Organisation) -> PendingEdit | None:
+    """The latest edit a steward rejected, shown to the entry's proposer with the reason."""
+    if not _is_proposer(user, org):
+        return None
+    last = PendingEdit.objects.filter(organisation=org).order_by("-created_at", "-id").first()
+    return last if last and last.status == PendingEdit.Status.REJECTED else None
+
+
+def pending_edits() -> list[PendingEdit]:
+    """Edits waiting for review, oldest first, with their organisations."""
+    return list(
+        PendingEdit.objects.filter(status=PendingEdit.Status.PENDING)
+        .select_related("organisation", "proposed_by")
+        .order_by("created_at", "id")
+    )
+
+
 def review_queue() -> list[Organisation]:
     return list(
         Organisation.objects.filter(status=Organisation.Status.PROPOSED).order_by("created_at")
@@ -108,5 +170,8 @@ def review_queue() -> list[Organisation]:
 
 
 def choices(scheme: str, language: str | None = None) -> list[tuple[str, str]]:
-    names = concept_labels([scheme], language)
+    """(code, label) sorted by label, in the given language or the active one. The label
+    cache is keyed by language, so the language is always named: asking with None would
+    cache the first visitor's language for everybody."""
+    names = concept_labels([scheme], language or get_language() or "en")
     return sorted(((code, label) for (_s, code), label in names.items()), key=lambda x: x[1])

@@ -2,7 +2,10 @@
 
 Review flow (stewards): proposed -> confirmed | rejected; confirmed -> archived.
 A member's new entry is proposed; members edit only entries they created, stewards
-edit all. Imports go through importers.pipeline.run_import.
+edit all. A member's edit of a confirmed entry does not touch the entry: it becomes a
+PendingEdit that a steward confirms (the values are applied then) or rejects with a
+reason, so the public keeps seeing the confirmed version until then. Stewards' own
+edits apply at once. Imports go through importers.pipeline.run_import.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from solidaria.core.audit import record
 from solidaria.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -21,7 +26,7 @@ from solidaria.directory.importers.cleaning import (
     normalise_country,
     normalise_website,
 )
-from solidaria.directory.models import DESCRIPTIVE_FIELDS, Organisation
+from solidaria.directory.models import DESCRIPTIVE_FIELDS, Organisation, PendingEdit
 from solidaria.directory.taxonomy import FIELD_SCHEMES, MULTI_VALUED, known_codes
 
 EDITABLE_FIELDS = [*DESCRIPTIVE_FIELDS, "licence"]
@@ -117,7 +122,15 @@ def can_edit(actor: Any, org: Organisation) -> bool:
     )
 
 
+def needs_review(actor: Any, org: Organisation) -> bool:
+    """True when this actor's edit of the organisation waits for a steward."""
+    return org.status == Status.CONFIRMED and not is_steward(actor)
+
+
 def organisation_update(*, actor: Any, org_id: int, data: dict[str, Any]) -> Organisation:
+    """Edit an organisation. A steward's edit, or an edit of an entry not yet public,
+    applies at once; a member's edit of a confirmed entry is kept as a pending edit and
+    the organisation is returned unchanged (see `pending_edit`)."""
     values = validate_fields(data, partial=True)
     with transaction.atomic():
         org = Organisation.objects.select_for_update().filter(pk=org_id).first()
@@ -125,23 +138,105 @@ def organisation_update(*, actor: Any, org_id: int, data: dict[str, Any]) -> Org
             raise NotFound("no such organisation")
         if not can_edit(actor, org):
             raise PermissionDenied("you may only edit organisations you proposed")
-        before = (org.status, org.latitude, org.longitude)
+        if needs_review(actor, org):
+            _propose_edit(actor, org, values)
+            return org
         changed = {k: v for k, v in values.items() if getattr(org, k) != v}
-        for key, value in changed.items():
-            setattr(org, key, value)
-        _check_coordinates(org)
-        _derive(org)
+        _apply(org, changed)
         if changed:
-            org.save()
-            clustering.adjust(
-                org_id=org.pk, before=before, after=(org.status, org.latitude, org.longitude)
-            )
             record(
                 actor=actor,
                 verb="directory.organisation.update",
                 obj=org,
                 data={"fields": sorted(changed)},
             )
+    return org
+
+
+def _apply(org: Organisation, changed: dict[str, Any]) -> None:
+    """Write changed values to the locked organisation and move its map point."""
+    before = (org.status, org.latitude, org.longitude)
+    for key, value in changed.items():
+        setattr(org, key, value)
+    _check_coordinates(org)
+    _derive(org)
+    if changed:
+        org.save()
+        clustering.adjust(
+            org_id=org.pk, before=before, after=(org.status, org.latitude, org.longitude)
+        )
+
+
+def pending_edit(org: Organisation, *, lock: bool = False) -> PendingEdit | None:
+    edits = PendingEdit.objects.filter(organisation=org, status=PendingEdit.Status.PENDING)
+    return (edits.select_for_update() if lock else edits).first()
+
+
+def _propose_edit(actor: Any, org: Organisation, values: dict[str, Any]) -> None:
+    """Merge the values into the organisation's pending edit (one per organisation);
+    fields set back to their confirmed value drop out, and an edit left empty is
+    withdrawn. Called with the organisation locked."""
+    edit = pending_edit(org, lock=True)
+    proposed = {**(edit.values if edit else {}), **values}
+    proposed = {k: v for k, v in proposed.items() if getattr(org, k) != v}
+    preview = Organisation(latitude=org.latitude, longitude=org.longitude)
+    for key in ("latitude", "longitude"):
+        if key in proposed:
+            setattr(preview, key, proposed[key])
+    _check_coordinates(preview)
+    if edit is None and not proposed:
+        return
+    if edit is None:
+        edit = PendingEdit(organisation=org, proposed_by=actor)
+    if proposed:
+        edit.values = proposed
+        verb = "directory.organisation.edit_propose"
+    else:
+        edit.status = PendingEdit.Status.WITHDRAWN
+        edit.decided_by, edit.decided_at = edit.proposed_by, timezone.now()
+        verb = "directory.organisation.edit_withdraw"
+    edit.save()
+    record(actor=actor, verb=verb, obj=org, data={"edit": edit.pk, "fields": sorted(proposed)})
+
+
+def pending_edit_review(
+    *, actor: Any, org_id: int, decision: str, reason: str = ""
+) -> Organisation:
+    """A steward confirms the pending edit of an organisation (its values are applied to
+    the entry) or rejects it with a reason (nothing changes on the entry)."""
+    if not is_steward(actor):
+        raise PermissionDenied(_("Only stewards review edits."))
+    if decision not in ("confirm", "reject"):
+        raise ValidationFailed(_("The decision must be confirm or reject."), field="decision")
+    reason = reason.strip()
+    if decision == "reject" and not reason:
+        raise ValidationFailed(_("Say why the edit is rejected."), field="reason")
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().filter(pk=org_id).first()
+        if org is None:
+            raise NotFound("no such organisation")
+        edit = pending_edit(org, lock=True)
+        if edit is None:
+            raise Conflict(_("This organisation has no edit waiting for review."))
+        changed: dict[str, Any] = {}
+        if decision == "confirm":
+            # Checked again: a taxonomy code may have gone since the edit was proposed.
+            values = validate_fields(edit.values, partial=True)
+            changed = {k: v for k, v in values.items() if getattr(org, k) != v}
+            _apply(org, changed)
+        edit.status = (
+            PendingEdit.Status.CONFIRMED if decision == "confirm" else PendingEdit.Status.REJECTED
+        )
+        edit.reason, edit.decided_at = reason, timezone.now()
+        edit.decided_by = actor if getattr(actor, "pk", None) else None
+        edit.save()
+        record(
+            actor=actor,
+            verb=f"directory.organisation.edit_{decision}",
+            obj=org,
+            reason=reason,
+            data={"edit": edit.pk, "fields": sorted(changed or edit.values)},
+        )
     return org
 
 

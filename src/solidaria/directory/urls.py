@@ -10,6 +10,11 @@ urlpatterns = [
     path("organisations/<int:org_id>/", views.organisation_detail, name="detail"),
     path("organisations/<int:org_id>/edit/", views.organisation_edit, name="edit"),
     path("organisations/<int:org_id>/review/", views.organisation_review, name="review-decide"),
+    path(
+        "organisations/<int:org_id>/edit-review/",
+        views.pending_edit_review,
+        name="edit-review",
+    ),
     path("review/", views.review_queue, name="review"),
     path("import/", views.import_upload, name="import"),
 ]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from solidaria.core.errors import DomainError, NotFound, PermissionDenied
 from solidaria.core.permissions import steward_required
 from solidaria.directory import queries, search, services
-from solidaria.directory.forms import ImportForm, OrganisationForm, ReviewForm
+from solidaria.directory.forms import EditReviewForm, ImportForm, OrganisationForm, ReviewForm
 from solidaria.directory.importers.pipeline import run_import
 from solidaria.directory.services import EDITABLE_FIELDS
 
@@ -72,6 +72,7 @@ def organisation_detail(request: HttpRequest, org_id: int) -> HttpResponse:
         org = queries.visible_organisation(request.user, org_id)
     except NotFound:
         raise Http404 from None
+    pending = queries.visible_pending_edit(request.user, org)
     return render(
         request,
         "directory/detail.html",
@@ -81,6 +82,10 @@ def organisation_detail(request: HttpRequest, org_id: int) -> HttpResponse:
             "sources": queries.sources_of(org),
             "can_edit": services.can_edit(request.user, org),
             "review_form": ReviewForm(),
+            "pending_edit": pending,
+            "pending_diff": queries.edit_diff(org, pending) if pending else [],
+            "rejected_edit": queries.last_rejected_edit(request.user, org),
+            "edit_review_form": EditReviewForm(),
         },
     )
 
@@ -120,6 +125,9 @@ def organisation_edit(request: HttpRequest, org_id: int) -> HttpResponse:
     if not services.can_edit(request.user, org):
         raise DjangoPermissionDenied
     initial = {k: getattr(org, k) for k in EDITABLE_FIELDS}
+    pending = queries.visible_pending_edit(request.user, org)
+    if pending is not None and services.needs_review(request.user, org):
+        initial.update(pending.values)  # the proposer goes on from their own proposal
     form = OrganisationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -129,9 +137,22 @@ def organisation_edit(request: HttpRequest, org_id: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, _("Saved."))
+            if services.needs_review(request.user, org):
+                messages.success(
+                    request,
+                    _(
+                        "Thank you: a steward will review your changes. Until then the "
+                        "directory shows the confirmed entry."
+                    ),
+                )
+            else:
+                messages.success(request, _("Saved."))
             return redirect("directory:detail", org_id=org.pk)
-    return render(request, "directory/form.html", {"form": form, "org": org})
+    return render(
+        request,
+        "directory/form.html",
+        {"form": form, "org": org, "needs_review": services.needs_review(request.user, org)},
+    )
 
 
 @steward_required
@@ -139,7 +160,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "directory/review.html",
-        {"proposed": queries.review_queue(), "form": ReviewForm()},
+        {
+            "proposed": queries.review_queue(),
+            "form": ReviewForm(),
+            "edits": [
+                (edit, queries.edit_diff(edit.organisation, edit))
+                for edit in queries.pending_edits()
+            ],
+        },
     )
 
 
@@ -160,6 +188,30 @@ def organisation_review(request: HttpRequest, org_id: int) -> HttpResponse:
             raise Http404 from None
         except DomainError as exc:
             messages.error(request, exc.message)
+    return redirect("directory:detail", org_id=org_id)
+
+
+@require_POST
+@steward_required
+def pending_edit_review(request: HttpRequest, org_id: int) -> HttpResponse:
+    form = EditReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pending_edit_review(
+                actor=request.user,
+                org_id=org_id,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("Review saved."))
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Choose whether to confirm or reject the edit."))
+    if request.POST.get("next") == "review":
+        return redirect("directory:review")
     return redirect("directory:detail", org_id=org_id)
 
 
