@@ -24,22 +24,12 @@ from solidaria.accounts.models import User
 from solidaria.clearing import settlement
 from solidaria.clearing.models import ClearingRun, Obligation, RunItem, SetOff
 from solidaria.core import audit, idempotency
-from solidaria.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.money import AmountError, parse_minor
-from solidaria.core.permissions import is_member, is_steward
+from solidaria.core.permissions import require
 from solidaria.ledger.models import Currency
 
 MAX_IMPORT_LINES = 1_000_000
-
-
-def _require_member(actor: Any) -> None:
-    if not is_member(actor):
-        raise PermissionDenied(_("only members of the network may do this"))
-
-
-def _require_steward(actor: Any) -> None:
-    if not is_steward(actor):
-        raise PermissionDenied(_("only stewards may do this"))
 
 
 def _check_amount(amount_minor: Any, *, field: str = "amount") -> int:
@@ -75,11 +65,9 @@ def obligation_create(
 ) -> Obligation:
     """Record an invoice between two members. The side that records it confirms it;
     a steward's record still needs both sides. Idempotent by `key`."""
-    _require_member(actor)
     _check_amount(amount_minor)
     _check_parties(debtor, creditor)
-    if not is_steward(actor) and actor.pk not in (debtor.pk, creditor.pk):
-        raise PermissionDenied(_("you can only record obligations you are a party to"))
+    require(actor, "clearing.obligation.record", Obligation(debtor=debtor, creditor=creditor))
     request = {
         "currency": currency.pk,
         "debtor": debtor.pk,
@@ -105,7 +93,7 @@ def obligation_create(
             creditor_confirmed_at=now if actor.pk == creditor.pk else None,
             created_by=actor,
         )
-        audit.record(actor=actor, verb="obligation.create", obj=obligation, data=request)
+        audit.record(actor=actor, verb="clearing.obligation.create", obj=obligation, data=request)
         return obligation
 
     return idempotency.once(
@@ -129,10 +117,8 @@ def _locked_obligation(obligation: Obligation | int) -> Obligation:
 @transaction.atomic
 def obligation_confirm(*, actor: Any, obligation: Obligation | int) -> Obligation:
     """A party confirms the obligation; once both have, it takes part in clearing."""
-    _require_member(actor)
     ob = _locked_obligation(obligation)
-    if actor.pk not in (ob.debtor_id, ob.creditor_id):
-        raise PermissionDenied(_("only the debtor or the creditor can confirm an obligation"))
+    require(actor, "clearing.obligation.confirm", ob)
     if ob.status not in (Obligation.Status.PENDING, Obligation.Status.DISPUTED):
         return ob
     now = timezone.now()
@@ -144,17 +130,15 @@ def obligation_confirm(*, actor: Any, obligation: Obligation | int) -> Obligatio
         ob.status = Obligation.Status.CONFIRMED
     ob.version += 1
     ob.save()
-    audit.record(actor=actor, verb="obligation.confirm", obj=ob)
+    audit.record(actor=actor, verb="clearing.obligation.confirm", obj=ob)
     return ob
 
 
 @transaction.atomic
 def obligation_dispute(*, actor: Any, obligation: Obligation | int, reason: str) -> Obligation:
     """A party disputes an obligation: it leaves clearing until both confirm again."""
-    _require_member(actor)
     ob = _locked_obligation(obligation)
-    if actor.pk not in (ob.debtor_id, ob.creditor_id):
-        raise PermissionDenied(_("only the debtor or the creditor can dispute an obligation"))
+    require(actor, "clearing.obligation.dispute", ob)
     if not reason.strip():
         raise ValidationFailed(_("say why you dispute it"), field="reason")
     if ob.status in (Obligation.Status.SETTLED, Obligation.Status.CANCELLED):
@@ -164,7 +148,7 @@ def obligation_dispute(*, actor: Any, obligation: Obligation | int, reason: str)
     ob.creditor_confirmed_at = None
     ob.version += 1
     ob.save()
-    audit.record(actor=actor, verb="obligation.dispute", obj=ob, reason=reason)
+    audit.record(actor=actor, verb="clearing.obligation.dispute", obj=ob, reason=reason)
     return ob
 
 
@@ -183,7 +167,7 @@ def obligations_import(
     Imported obligations await both sides' confirmation unless a steward imports them
     with `confirm_both` (for invoices both sides already signed elsewhere).
     """
-    _require_steward(actor)
+    require(actor, "clearing.run.manage")
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header is None or [h.strip().lower() for h in header[:3]] != [
@@ -260,7 +244,7 @@ def obligations_import(
         report = ImportReport(created=len(rows), total_minor=sum(r[2] for r in rows))
         audit.record(
             actor=actor,
-            verb="obligation.import",
+            verb="clearing.obligation.import",
             obj=currency,
             data={"created": report.created, "total_minor": report.total_minor},
         )
@@ -292,7 +276,7 @@ def run_start(*, actor: Any, currency: Currency) -> ClearingRun:
     """A steward starts a run; the computation is a background task."""
     from solidaria.clearing.tasks import compute_run
 
-    _require_steward(actor)
+    require(actor, "clearing.run.manage")
     with transaction.atomic():
         if ClearingRun.objects.filter(
             currency=currency,
@@ -300,7 +284,7 @@ def run_start(*, actor: Any, currency: Currency) -> ClearingRun:
         ).exists():
             raise Conflict(_("a clearing run for this currency is already in progress"))
         run = ClearingRun.objects.create(currency=currency, started_by=actor)
-        audit.record(actor=actor, verb="clearing.run_start", obj=run)
+        audit.record(actor=actor, verb="clearing.run.start", obj=run)
     compute_run.enqueue(run.pk)
     run.refresh_from_db()
     return run
@@ -376,7 +360,7 @@ def run_accept(*, actor: Any, run: ClearingRun | int, reason: str = "") -> Clear
     Refused when any obligation in the snapshot changed since (confirmed, disputed,
     settled by another run...). Accepting an accepted run again changes nothing.
     """
-    _require_steward(actor)
+    require(actor, "clearing.run.manage")
     locked = _locked_run(run)
     if locked.status == ClearingRun.Status.ACCEPTED:
         return locked
@@ -433,7 +417,7 @@ def run_accept(*, actor: Any, run: ClearingRun | int, reason: str = "") -> Clear
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     audit.record(
         actor=actor,
-        verb="clearing.run_accept",
+        verb="clearing.run.accept",
         obj=locked,
         reason=reason,
         data={"setoffs": len(setoffs), "total": sum(s.amount_minor for s in setoffs)},
@@ -443,7 +427,7 @@ def run_accept(*, actor: Any, run: ClearingRun | int, reason: str = "") -> Clear
 
 @transaction.atomic
 def run_reject(*, actor: Any, run: ClearingRun | int, reason: str) -> ClearingRun:
-    _require_steward(actor)
+    require(actor, "clearing.run.manage")
     locked = _locked_run(run)
     if locked.status == ClearingRun.Status.REJECTED:
         return locked
@@ -454,5 +438,5 @@ def run_reject(*, actor: Any, run: ClearingRun | int, reason: str) -> ClearingRu
     locked.decided_at = timezone.now()
     locked.decision_reason = reason
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    audit.record(actor=actor, verb="clearing.run_reject", obj=locked, reason=reason)
+    audit.record(actor=actor, verb="clearing.run.reject", obj=locked, reason=reason)
     return locked

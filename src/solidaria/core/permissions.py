@@ -234,3 +234,68 @@ rule(
     _("Log in to propose an organisation."),
 )
 rule("directory.organisation.review", network_steward, _("Only network stewards may review."))
+
+
+@predicate
+def is_party(actor: Any, obj: Any) -> bool:
+    """The actor is the debtor or the creditor of an obligation."""
+    return _is_person(actor) and actor.pk in (
+        getattr(obj, "debtor_id", None),
+        getattr(obj, "creditor_id", None),
+    )
+
+
+# clearing
+rule(
+    "clearing.obligation.record",
+    system | network_steward | (member & is_party),
+    _("Only admitted members may record obligations, and only ones they are a party to."),
+)
+rule(
+    "clearing.obligation.confirm",
+    member & is_party,
+    _("Only the debtor or the creditor can confirm an obligation."),
+)
+rule(
+    "clearing.obligation.dispute",
+    member & is_party,
+    _("Only the debtor or the creditor can dispute an obligation."),
+)
+rule("clearing.run.manage", network_steward, _("Only stewards may run clearing."))
+
+# ledger
+
+
+@predicate
+def currency_steward(actor: Any, obj: Any) -> bool:
+    """A steward of the currency `obj` is or belongs to (Currency, Account, AccountRequest)."""
+    from solidaria.ledger.credit import is_currency_steward
+
+    return is_currency_steward(actor, obj)
+
+
+@predicate
+def organisation_operator(actor: Any, obj: Any) -> bool:
+    """One of the people who run the organisation `obj` (see `ledger.credit.is_operator`)."""
+    from solidaria.ledger.credit import is_operator
+
+    return is_operator(actor, obj)
+
+
+rule("ledger.currency.create", network_steward, _("Only network stewards may create a currency."))
+rule(
+    "ledger.currency.steward",
+    network_steward | currency_steward,
+    _("Only a steward of this currency may do this."),
+)
+rule(
+    "ledger.currency.stewards.set",
+    network_steward,
+    _("Only network stewards may choose a currency's stewards."),
+)
+rule("ledger.account.open", member, _("Only admitted members of the network may open an account."))
+rule(
+    "ledger.account.request",
+    member & organisation_operator,
+    _("Only the people who run this organisation may ask for its account."),
+)
