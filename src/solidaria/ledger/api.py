@@ -11,19 +11,36 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router
+from ninja import Header, Query, Router, Schema
 from ninja.responses import Status
 
-from solidaria.core.errors import PermissionDenied, ValidationFailed
-from solidaria.core.permissions import is_steward
-from solidaria.ledger import batches, listings, murmurations, payment_requests, queries, services
+from solidaria.core.errors import NotFound, PermissionDenied, ValidationFailed
+from solidaria.core.permissions import allowed, is_steward
+from solidaria.ledger import (
+    batches,
+    checkpoints,
+    listings,
+    murmurations,
+    payment_requests,
+    queries,
+    services,
+)
 from solidaria.ledger.journal import verify
-from solidaria.ledger.models import Account, Currency, Listing, PaymentRequest, Transfer
+from solidaria.ledger.models import (
+    Account,
+    AccountRequest,
+    Currency,
+    Listing,
+    PaymentRequest,
+    Transfer,
+)
 from solidaria.ledger.schemas import (
     AccountOpenIn,
     AccountOut,
+    AccountRequestOut,
     BatchOut,
     BulkIn,
+    CreditPolicyIn,
     CurrencyIn,
     CurrencyOut,
     CurrencyPatch,
@@ -68,6 +85,24 @@ def account_out(a: Account) -> dict[str, Any]:
         "credit_limit": a.credit_limit,
         "upper_limit": a.upper_limit,
         "is_active": a.is_active,
+        "organisation": a.organisation_id,
+    }
+
+
+def account_request_out(r: AccountRequest) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "currency": r.currency.code,
+        "organisation": r.organisation_id,
+        "organisation_name": r.organisation.name,
+        "requested_by": r.requested_by.username,
+        "requested_at": r.requested_at,
+        "note": r.note,
+        "status": r.status,
+        "decided_by": r.decided_by.username if r.decided_by_id else None,
+        "decided_at": r.decided_at,
+        "decision_reason": r.decision_reason,
+        "account": r.account_id,
     }
 
 
@@ -170,16 +205,104 @@ def account_list(request: HttpRequest, all: bool = False) -> list[dict[str, Any]
     return [account_out(a) for a in accounts]
 
 
-@router.post("/accounts", response={201: AccountOut}, summary="Join a currency (open an account)")
-def account_open(request: HttpRequest, payload: AccountOpenIn) -> Status[dict[str, Any]]:
-    account = services.account_open(
+@router.put(
+    "/currencies/{code}/credit-policy",
+    response=CurrencyOut,
+    summary="Choose how new accounts get credit (steward of the currency)",
+)
+def currency_credit_policy(
+    request: HttpRequest, code: str, payload: CreditPolicyIn
+) -> dict[str, Any]:
+    currency = services.currency_credit_policy_set(
         actor=request.user,
-        currency=queries.currency_by_code(payload.currency),
-        kind=payload.kind,
-        name=payload.name,
+        currency=queries.currency_by_code(code),
+        policy=payload.credit_policy,
+        reason=payload.reason,
     )
+    return currency_out(currency)
+
+
+@router.post(
+    "/accounts",
+    response={201: AccountOut, 202: AccountRequestOut},
+    summary="Join a currency (201), or ask for an organisation's account (202)",
+)
+def account_open(request: HttpRequest, payload: AccountOpenIn) -> Status[dict[str, Any]]:
+    """A member account opens at once, on the currency's credit policy. An organisation
+    account is asked for (`organisation`: its directory id); the answer is the request,
+    which a steward of the currency approves or declines."""
+    if payload.name.strip():
+        raise ValidationFailed(
+            _("Accounts are named after their holder; leave the name out."), field="name"
+        )
+    currency = queries.currency_by_code(payload.currency)
+    if payload.kind == Account.Kind.ORGANISATION:
+        if payload.organisation is None:
+            raise ValidationFailed(
+                _("Say which organisation of the directory the account is for."),
+                field="organisation",
+            )
+        account_request = services.account_request_create(
+            actor=request.user,
+            currency=currency,
+            organisation=payload.organisation,
+            note=payload.note,
+        )
+        return Status(202, account_request_out(account_request))
+    account = services.account_open(actor=request.user, currency=currency, kind=payload.kind)
     account.refresh_from_db()
     return Status(201, account_out(account))
+
+
+def _account_request(pk: int) -> AccountRequest:
+    found = (
+        AccountRequest.objects.select_related("currency", "organisation", "requested_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("There is no such account request."))
+    return found
+
+
+@router.get(
+    "/account-requests",
+    response=list[AccountRequestOut],
+    summary="My account requests, and the open ones I may decide",
+)
+def account_request_list(request: HttpRequest) -> list[dict[str, Any]]:
+    mine = list(services.credit.requests_of(request.user))
+    seen = {r.pk for r in mine}
+    to_decide = [r for r in services.credit.pending_requests(request.user) if r.pk not in seen]
+    return [account_request_out(r) for r in [*mine, *to_decide]]
+
+
+@router.post(
+    "/account-requests/{request_id}/approve",
+    response=AccountRequestOut,
+    summary="Approve: the account opens at credit limit 0 (steward of the currency)",
+)
+def account_request_approve(
+    request: HttpRequest, request_id: int, payload: DecisionIn
+) -> dict[str, Any]:
+    decided = services.account_request_approve(
+        actor=request.user, request=_account_request(request_id), reason=payload.reason
+    )
+    return account_request_out(_account_request(decided.pk))
+
+
+@router.post(
+    "/account-requests/{request_id}/decline",
+    response=AccountRequestOut,
+    summary="Decline with a reason (steward of the currency)",
+)
+def account_request_decline(
+    request: HttpRequest, request_id: int, payload: DecisionIn
+) -> dict[str, Any]:
+    decided = services.account_request_decline(
+        actor=request.user, request=_account_request(request_id), reason=payload.reason
+    )
+    return account_request_out(_account_request(decided.pk))
 
 
 @router.get("/accounts/{account_id}", response=AccountOut, summary="One account (owner/steward)")
@@ -225,9 +348,9 @@ def account_statement(
 
 @router.put("/accounts/{account_id}/limits", response=AccountOut, summary="Set limits (steward)")
 def account_limits(request: HttpRequest, account_id: int, payload: LimitsIn) -> dict[str, Any]:
-    if not is_steward(request.user):
-        raise PermissionDenied(_("only stewards may do this"))
-    account = queries.visible_account(request.user, account_id)
+    account = Account.objects.select_related("currency").filter(pk=account_id).first()
+    if account is None or not allowed(request.user, "ledger.currency.steward", account):
+        raise PermissionDenied(_("Only a steward of this currency may do this."))
     account = services.account_limits_set(
         actor=request.user,
         account=account,
@@ -493,3 +616,23 @@ def ledger_verify(request: HttpRequest) -> dict[str, Any]:
         "first_problem": report.first.message if report.first else None,
         "problems": len(report.problems),
     }
+
+
+class CheckpointOut(Schema):
+    id: int
+    last_entry_id: int
+    entry_count: int
+    head_hash: str
+    created_at: str
+    key_id: str
+    mac: str
+
+
+@router.get(
+    "/checkpoints",
+    response=list[CheckpointOut],
+    auth=None,
+    summary="Journal checkpoints (public; `solidaria ledger verify --checkpoints` reads them)",
+)
+def ledger_checkpoints(request: HttpRequest) -> list[dict[str, Any]]:
+    return checkpoints.published_list()

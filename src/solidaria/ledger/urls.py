@@ -1,10 +1,11 @@
 from django.urls import path
 
-from solidaria.ledger import views
+from solidaria.ledger import checkpoint_views, views
 
 app_name = "ledger"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("checkpoints.json", checkpoint_views.checkpoints_json, name="checkpoints"),
     path("join/", views.join, name="join"),
     path("accounts/<int:account_id>/", views.account_detail, name="account"),
     path("pay/", views.pay, name="pay"),

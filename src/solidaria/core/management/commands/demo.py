@@ -41,6 +41,10 @@ class Command(BaseCommand):
             self.stdout.write(f"[{app}] loading demo data …")
             module.load(stdout=self.stdout)
             self.stdout.write(f"[{app}] done in {time.perf_counter() - started:.1f} s")
+        from solidaria.ledger.checkpoints import take_checkpoint  # after every app's rows
+
+        made = take_checkpoint()
+        self.stdout.write(f"[ledger] checkpoint {made.pk} at entry {made.last_entry_id}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready. Steward: {STEWARD} / {DEMO_PASSWORD}; "

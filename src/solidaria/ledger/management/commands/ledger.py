@@ -1,8 +1,13 @@
-"""`solidaria ledger verify` and `solidaria ledger import FILE.csv`.
+"""`solidaria ledger verify`, `solidaria ledger checkpoint` and `solidaria ledger import`.
 
 verify: recompute every account's hash chain, every balance from its entries, every
 transfer's entries and each currency's zero sum. Exit 0 when all match; exit 1 naming
-the first entry (or account) that does not.
+the first entry (or account) that does not. `--checkpoints FILE` (the JSON of
+/ledger/checkpoints.json) also checks each checkpoint's MAC and that the journal still has
+the digest it had at each checkpoint (see `checkpoints.py`): exit 1 naming the first
+checkpoint that fails, exit 2 when the file cannot be read.
+
+checkpoint: checkpoint the journal now (run it on a schedule; see `tasks.py`).
 
 import: bulk transfers from a CSV file with a header row
 `payer,payee,amount[,currency][,memo][,category]`. payer/payee are a member's user name
@@ -26,7 +31,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidaria.accounts.models import User
 from solidaria.core.errors import DomainError
-from solidaria.ledger import batches, services
+from solidaria.ledger import batches, checkpoints, services
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, Currency
 
@@ -41,6 +46,13 @@ class Command(BaseCommand):
         v = sub.add_parser("verify", help="recompute hash chains and balances")
         v.add_argument("--currency", help="only this currency code")
         v.add_argument("--json", action="store_true", help="print a JSON report")
+        v.add_argument(
+            "--checkpoints",
+            type=Path,
+            metavar="FILE",
+            help="also check the checkpoints in FILE (downloaded from /ledger/checkpoints.json)",
+        )
+        sub.add_parser("checkpoint", help="checkpoint the journal with the checkpoint key")
         i = sub.add_parser("import", help="bulk transfers from a CSV file, all or nothing")
         i.add_argument("file", type=Path)
         i.add_argument("--currency", help="currency code when the file has no currency column")
@@ -50,6 +62,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "verify":
             self._verify(options)
+        elif options["action"] == "checkpoint":
+            made = checkpoints.take_checkpoint()
+            self.stdout.write(
+                f"checkpoint {made.pk}: {made.entry_count} entries up to entry "
+                f"{made.last_entry_id}, digest {made.head_hash}"
+            )
         else:
             self._import(options)
 
@@ -59,22 +77,28 @@ class Command(BaseCommand):
             currency = Currency.objects.filter(code=options["currency"].upper()).first()
             if currency is None:
                 raise CommandError(f"there is no currency {options['currency']}", returncode=2)
+        published = (
+            self._checkpoints_file(options["checkpoints"]) if options.get("checkpoints") else None
+        )
         report = verify(currency=currency)
         first = report.first
+        pinned = checkpoints.verify_checkpoints(published) if published is not None else None
         if options.get("json"):
-            self.stdout.write(
-                json.dumps(
-                    {
-                        "ok": report.ok,
-                        "entries": report.entries,
-                        "accounts": report.accounts,
-                        "transfers": report.transfers,
-                        "problems": len(report.problems),
-                        "first_problem": first.message if first else None,
-                        "first_entry": first.entry_id if first else None,
-                    }
-                )
-            )
+            out: dict[str, Any] = {
+                "ok": report.ok,
+                "entries": report.entries,
+                "accounts": report.accounts,
+                "transfers": report.transfers,
+                "problems": len(report.problems),
+                "first_problem": first.message if first else None,
+                "first_entry": first.entry_id if first else None,
+            }
+            if pinned is not None:  # only with --checkpoints: the output above is unchanged
+                out["ok"] = report.ok and pinned.ok
+                out["checkpoints"] = pinned.checked
+                out["checkpoint_problem"] = pinned.problem
+                out["first_checkpoint"] = pinned.checkpoint_id
+            self.stdout.write(json.dumps(out))
         if not report.ok:
             assert first is not None
             raise CommandError(
@@ -82,11 +106,24 @@ class Command(BaseCommand):
                 f"({len(report.problems)} problem(s) in total)",
                 returncode=1,
             )
+        if pinned is not None and not pinned.ok:
+            raise CommandError(f"ledger checkpoints FAILED: {pinned.problem}", returncode=1)
         if not options.get("json"):
-            self.stdout.write(
+            line = (
                 f"ok: {report.entries} entries, {report.accounts} accounts, "
                 f"{report.transfers} transfers, {report.currencies} currencies verified"
             )
+            if pinned is not None:
+                line += f"; {pinned.checked} checkpoints match"
+            self.stdout.write(line)
+
+    def _checkpoints_file(self, path: Path) -> list[dict[str, Any]]:
+        try:
+            return checkpoints.parse(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise CommandError(
+                f"{path}: cannot read the checkpoints ({exc})", returncode=2
+            ) from None
 
     def _import(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
