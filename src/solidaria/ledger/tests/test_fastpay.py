@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from solidaria.accounts.models import User
 from solidaria.core.errors import Conflict, PermissionDenied
 from solidaria.core.models import AuditEvent, IdempotencyRecord
-from solidaria.ledger import fastpay, services
+from solidaria.ledger import checkpoints, fastpay, services
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, Currency, Entry, Transfer
 
@@ -174,3 +175,49 @@ def test_a_steward_pays_from_a_system_account_and_the_network_acts_freely(
     assert _fast(member, network, ada_acc, 100, "s2") == "slow"
     assert _fast(None, ada_acc, bo_acc, 100, "system:n1") == "ok"
     assert verify().ok
+
+
+def test_a_fast_payment_hashes_every_field_as_python_does(
+    member: User, ada_acc: Account, bo_acc: Account
+) -> None:
+    # given a payment made by ledger_pay with a memo and category of multi-byte characters
+    outcome, transfer = fastpay.pay(
+        actor=member,
+        payer=ada_acc.pk,
+        payee=bo_acc.pk,
+        amount=275,
+        memo="café ☕ 𝄞 | 3:x",
+        category="ñandú",
+        kind=Transfer.Kind.PAYMENT,
+        scope="ledger.transfer",
+        key="unicode",
+        request={"payer": ada_acc.pk},
+        now=timezone.now(),
+    )
+    assert outcome == "ok" and transfer is not None
+    # then its entries are version 2 and their SQL hashes are the ones Python computes
+    entries = list(Entry.objects.filter(transfer=transfer).order_by("pk"))
+    assert [e.hash_version for e in entries] == [2, 2]
+    assert verify().ok
+    # and when only its memo is changed in the database, verify names the payer's entry
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ledger_transfer SET memo = %s WHERE id = %s", ["café ☕ 𝄞 | 3:y", transfer.pk]
+        )
+    report = verify()
+    assert report.first is not None
+    assert report.first.message == (
+        f"entry {entries[0].pk}: its hash does not match its contents (altered?)"
+    )
+    assert len(report.problems) == 2
+
+
+def test_a_fast_payment_is_pinned_by_a_checkpoint(
+    member: User, ada_acc: Account, bo_acc: Account
+) -> None:
+    # given a fast payment and a checkpoint taken under the journal's SHARE lock
+    assert _fast(member, ada_acc, bo_acc, 100, "one") == "ok"
+    made = checkpoints.take_checkpoint()
+    # then the checkpoint matches the journal ledger_pay wrote
+    report = checkpoints.verify_checkpoints(checkpoints.published_list())
+    assert (made.entry_count, report.ok, report.checked) == (2, True, 1)
