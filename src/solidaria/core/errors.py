@@ -38,3 +38,8 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
         super().__init__(message, field=field)
         self.retry_after = retry_after
+
+
+# What a page may catch and show on its form: the person can correct these. A refusal
+# (PermissionDenied, NotFound) is left to core.middleware, which answers 403 / 404.
+CORRECTABLE = (ValidationFailed, Conflict, TooManyAttempts)
