@@ -9,7 +9,7 @@ from typing import Any
 
 from solidaria.core.demo import demo_users
 from solidaria.ledger import listings, payment_requests, services
-from solidaria.ledger.models import Account, Currency, Listing, PaymentRequest
+from solidaria.ledger.models import Account, CreditPolicy, Currency, Listing, PaymentRequest
 
 TIME_BANK = {
     "code": "HOURS",
@@ -18,6 +18,7 @@ TIME_BANK = {
     "exponent": 0,
     "default_credit_limit": 600,
     "starting_grant": 120,
+    "credit_policy": CreditPolicy.ADMITTED_MEMBERS_GET_DEFAULT,
 }
 COMMUNITY = {
     "code": "SOL",
@@ -29,6 +30,7 @@ COMMUNITY = {
     "soft_credit_limit": 8_000,
     "levy_basis_points": 100,
     "authorisation_threshold": 20_000,
+    "credit_policy": CreditPolicy.ADMITTED_MEMBERS_GET_DEFAULT,
 }
 # (key, currency, payer, payee, amount in minor units, memo, category)
 PAYMENTS = [

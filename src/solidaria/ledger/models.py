@@ -28,6 +28,17 @@ GENESIS_HASH = "0" * 64
 HASH_VERSION = 2
 
 
+class CreditPolicy(models.TextChoices):
+    """How a new account in a currency gets its credit line and starting grant: the one
+    standing decision a currency steward makes instead of deciding account by account."""
+
+    STEWARD_DECIDES = "steward_decides", _("A currency steward decides every credit line.")
+    ADMITTED_MEMBERS_GET_DEFAULT = (
+        "admitted_members_get_default",
+        _("Admitted members get the default credit line and the starting grant."),
+    )
+
+
 class Currency(models.Model):
     class UnitKind(models.TextChoices):
         MONEY = "money", _("money")
@@ -78,6 +89,24 @@ class Currency(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The credit policy is data: which policy, its version (raised whenever the policy, the
+    # default credit limit or the starting grant changes) and when that version took
+    # effect. Every account opening records the version that gave its line and grant.
+    credit_policy = models.CharField(
+        _("credit policy"),
+        max_length=32,
+        choices=CreditPolicy,
+        default=CreditPolicy.STEWARD_DECIDES,
+    )
+    credit_policy_version = models.PositiveIntegerField(default=1, editable=False)
+    credit_policy_since = models.DateTimeField(null=True, blank=True, editable=False)
+    stewards = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="CurrencySteward",
+        through_fields=("currency", "user"),
+        related_name="stewarded_currencies",
+        blank=True,
+    )
 
     class Meta:
         ordering = ["code"]
@@ -120,6 +149,15 @@ class Account(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.MEMBER)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_accounts",
+    )
+    # Member accounts are named after their holder, organisation accounts after their
+    # organisation (of the directory), system accounts by the network: never free text.
+    organisation = models.ForeignKey(
+        "directory.Organisation",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -170,6 +208,15 @@ class Account(models.Model):
                 condition=Q(kind="system"),
                 name="ledger_system_account_name_unique",
             ),
+            models.CheckConstraint(
+                condition=Q(kind="organisation") | Q(organisation__isnull=True),
+                name="ledger_account_organisation_only_for_organisations",
+            ),
+            models.UniqueConstraint(
+                fields=["currency", "organisation"],
+                condition=Q(kind="organisation"),
+                name="ledger_one_organisation_account_per_currency",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -178,6 +225,80 @@ class Account(models.Model):
     @property
     def available(self) -> int:
         return self.balance - self.reserved
+
+
+class CurrencySteward(models.Model):
+    """A person who stewards one currency: sets its accounts' limits and its credit policy
+    and decides account requests. Granted and withdrawn by network stewards (services)."""
+
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="steward_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="currency_stewardships"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["currency__code", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "user"], name="ledger_currency_steward_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.currency.code}"
+
+
+class AccountRequest(models.Model):
+    """An organisation's operator asks for an account in a currency; a steward of that
+    currency approves it (the account opens at limit 0, no grant) or declines it."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        DECLINED = "declined", _("declined")
+
+    currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, related_name="account_requests"
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="ledger_account_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    note = models.CharField(_("why this account is needed"), max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.REQUESTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    account = models.OneToOneField(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "organisation"],
+                condition=Q(status="requested"),
+                name="ledger_one_open_account_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="approved", account__isnull=False)
+                | (~Q(status="approved") & Q(account__isnull=True)),
+                name="ledger_account_request_account_iff_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"request #{self.pk}: {self.organisation} · {self.currency.code}"
 
 
 class TransferBatch(models.Model):

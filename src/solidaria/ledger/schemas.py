@@ -20,6 +20,9 @@ class CurrencyOut(Schema):
     levy_basis_points: int
     authorisation_threshold: int | None
     is_active: bool
+    credit_policy: str
+    credit_policy_version: int
+    credit_policy_since: dt.datetime | None
 
 
 class CurrencyIn(Schema):
@@ -34,6 +37,12 @@ class CurrencyIn(Schema):
     starting_grant: int = 0
     levy_basis_points: int = 0
     authorisation_threshold: int | None = None
+    credit_policy: str = "steward_decides"
+
+
+class CreditPolicyIn(Schema):
+    credit_policy: str
+    reason: str
 
 
 class CurrencyPatch(Schema):
@@ -62,12 +71,34 @@ class AccountOut(Schema):
     credit_limit: int | None
     upper_limit: int | None
     is_active: bool
+    organisation: int | None = None
 
 
 class AccountOpenIn(Schema):
+    """`kind` member opens the caller's own account; `kind` organisation asks for the
+    account of `organisation` (a directory id), which a steward of the currency decides.
+    Accounts are named after their holder: `name` is refused unless empty."""
+
     currency: str
     kind: str = "member"
+    organisation: int | None = None
+    note: str = ""
     name: str = ""
+
+
+class AccountRequestOut(Schema):
+    id: int
+    currency: str
+    organisation: int
+    organisation_name: str
+    requested_by: str
+    requested_at: dt.datetime
+    note: str
+    status: str
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str
+    account: int | None
 
 
 class LimitsIn(Schema):

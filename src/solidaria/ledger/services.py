@@ -16,17 +16,20 @@ from django.utils.translation import gettext as _
 
 from solidaria.core import audit
 from solidaria.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from solidaria.core.permissions import is_member, is_steward
-from solidaria.ledger import fastpay
-from solidaria.ledger.journal import Leg, check_payee_room, check_payer_room, post
-from solidaria.ledger.locks import (
-    NETWORK_ACCOUNT,
-    lock_accounts,
-    lock_network,
-    network_account,
+from solidaria.core.permissions import SYSTEM, is_member, is_steward, require
+from solidaria.ledger import credit, fastpay
+from solidaria.ledger.credit import (
+    as_actor,
+    bump_policy,
+    check_member_name,
+    member_terms,
+    policy_snapshot,
 )
+from solidaria.ledger.journal import Leg, check_payee_room, check_payer_room, post
+from solidaria.ledger.locks import NETWORK_ACCOUNT as NETWORK_ACCOUNT  # public: the CLI
+from solidaria.ledger.locks import lock_accounts, lock_network, network_account
 from solidaria.ledger.locks import system_account as system_account  # public: other apps
-from solidaria.ledger.models import Account, Currency, Transfer
+from solidaria.ledger.models import Account, CreditPolicy, Currency, Transfer
 from solidaria.ledger.rules import (
     account_pk,
     check_amount,
@@ -40,6 +43,15 @@ from solidaria.ledger.rules import (
 )
 from solidaria.ledger.rules import parse_amount as parse_amount  # public: pages, API, CLI
 from solidaria.ledger.writes import Writes
+
+# Who issues credit (stewards, policies, organisation account requests): `credit`,
+# public here too so that pages, API, admin and other apps find every ledger service here.
+currency_steward_add = credit.currency_steward_add
+currency_steward_remove = credit.currency_steward_remove
+currency_credit_policy_set = credit.currency_credit_policy_set
+account_request_create = credit.account_request_create
+account_request_approve = credit.account_request_approve
+account_request_decline = credit.account_request_decline
 
 # --- currencies and accounts ---------------------------------------------------------
 
@@ -59,8 +71,19 @@ CURRENCY_FIELDS = [
 
 
 @transaction.atomic
-def currency_create(*, actor: Any, code: str, name: str, **settings: Any) -> Currency:
-    require_steward(actor)
+def currency_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    credit_policy: str = CreditPolicy.STEWARD_DECIDES,
+    **settings: Any,
+) -> Currency:
+    """A network steward creates a currency. Its credit policy says whether admitted
+    members' new accounts get the default credit line and the starting grant; by default
+    they do not (`steward_decides`): every line is then a currency steward's decision."""
+    actor = as_actor(actor)
+    require(actor, "ledger.currency.create")
     code = code.strip().upper()
     if not code or not code.replace("-", "").replace("_", "").isalnum():
         raise ValidationFailed(_("a currency code is letters and digits"), field="code")
@@ -69,11 +92,24 @@ def currency_create(*, actor: Any, code: str, name: str, **settings: Any) -> Cur
     unknown = set(settings) - set(CURRENCY_FIELDS)
     if unknown:
         raise ValidationFailed(_("unknown setting %(name)s") % {"name": sorted(unknown)[0]})
-    currency = Currency(code=code, name=name, **settings)
+    if credit_policy not in CreditPolicy.values:
+        raise ValidationFailed(_("Choose one of the credit policies."), field="credit_policy")
+    currency = Currency(
+        code=code,
+        name=name,
+        credit_policy=credit_policy,
+        credit_policy_since=timezone.now(),
+        **settings,
+    )
     _validate_currency(currency)
     currency.save()
     network_account(currency)
-    audit.record(actor=actor, verb="ledger.currency.create", obj=currency, data={"code": code})
+    audit.record(
+        actor=actor,
+        verb="ledger.currency.create",
+        obj=currency,
+        data={"code": code, "policy": policy_snapshot(currency)},
+    )
     return currency
 
 
@@ -91,8 +127,11 @@ def _validate_currency(currency: Currency) -> None:
 
 @transaction.atomic
 def currency_update(*, actor: Any, currency: Currency, reason: str, **changes: Any) -> Currency:
-    """Change a currency's settings. Defaults apply to accounts opened afterwards."""
-    require_steward(actor)
+    """A steward of the currency changes its settings. Defaults apply to accounts opened
+    afterwards; a change of the default credit limit or the starting grant is a new
+    version of the credit policy."""
+    actor = as_actor(actor)
+    require(actor, "ledger.currency.steward", currency)
     if not reason.strip():
         raise ValidationFailed(_("say why the settings change"), field="reason")
     currency = Currency.objects.select_for_update().get(pk=currency.pk)
@@ -110,16 +149,18 @@ def currency_update(*, actor: Any, currency: Currency, reason: str, **changes: A
             _("the decimal places cannot change once payments were made"), field="exponent"
         )
     before = {k: getattr(currency, k) for k in changes}
+    policy_before = policy_snapshot(currency)
     for k, v in changes.items():
         setattr(currency, k, v)
     _validate_currency(currency)
+    bump_policy(currency, policy_before)
     currency.save()
     audit.record(
         actor=actor,
         verb="ledger.currency.update",
         obj=currency,
         reason=reason,
-        data={"before": before, "after": changes},
+        data={"before": before, "after": changes, "policy": policy_snapshot(currency)},
     )
     return currency
 
@@ -130,36 +171,64 @@ def account_open(
     currency: Currency,
     owner: Any = None,
     kind: str = Account.Kind.MEMBER,
-    name: str = "",
 ) -> Account:
-    """Open an account (a member joins a currency). A member account is unique per
-    currency: opening it again returns it. New member accounts get the starting grant."""
-    if actor is not None and not is_member(actor):
-        raise PermissionDenied(_("log in to open an account"))
+    """Open a member account (an admitted member joins a currency; a steward or the
+    platform may open one for a member). It is named after its holder and unique per
+    currency: opening it again returns it. Its credit line and starting grant follow the
+    currency's credit policy, and its audit event says which version gave them.
+
+    Organisation accounts are not opened here: their operators ask for one
+    (`account_request_create`) and a steward of the currency decides."""
+    actor = as_actor(actor)
+    require(actor, "ledger.account.open", currency)
     owner = owner or actor
     if kind == Account.Kind.SYSTEM:
         raise ValidationFailed(_("system accounts are made by the network itself"), field="kind")
-    if actor is not None and owner.pk != actor.pk:
+    if kind == Account.Kind.ORGANISATION:
+        raise ValidationFailed(
+            _(
+                "An organisation account is asked for by the people who run the organisation "
+                "and approved by a steward of the currency."
+            ),
+            field="kind",
+        )
+    if kind != Account.Kind.MEMBER:
+        raise ValidationFailed(_("Choose a kind of account."), field="kind")
+    if owner is SYSTEM or owner.pk != getattr(actor, "pk", None):
         require_steward(actor)
+    if owner is SYSTEM or not is_member_person(owner):
+        raise PermissionDenied(
+            _("Only admitted members of the network may hold an account."), field="owner"
+        )
     if not currency.is_active:
         raise ValidationFailed(_("%(code)s is closed") % {"code": currency.code}, field="currency")
     with transaction.atomic():
-        if kind == Account.Kind.MEMBER:
-            existing = Account.objects.filter(currency=currency, owner=owner, kind=kind).first()
-            if existing is not None:
-                return existing
-        if kind == Account.Kind.ORGANISATION and not name.strip():
-            raise ValidationFailed(_("an organisation account needs a name"), field="name")
+        existing = Account.objects.filter(currency=currency, owner=owner, kind=kind).first()
+        if existing is not None:
+            return existing
+        currency = Currency.objects.select_for_update().get(pk=currency.pk)
+        check_member_name(owner)
+        terms = member_terms(currency, owner)
         account = Account.objects.create(
             currency=currency,
-            owner=owner if kind != Account.Kind.SYSTEM else None,
+            owner=owner,
             kind=kind,
-            name=name.strip() or getattr(owner, "username", NETWORK_ACCOUNT),
-            credit_limit=currency.default_credit_limit if kind != Account.Kind.SYSTEM else None,
-            upper_limit=currency.default_upper_limit if kind != Account.Kind.SYSTEM else None,
+            name=owner.username,
+            credit_limit=terms.credit_limit,
+            upper_limit=currency.default_upper_limit,
         )
-        audit.record(actor=actor, verb="ledger.account.open", obj=account)
-        if kind == Account.Kind.MEMBER and currency.starting_grant > 0:
+        audit.record(
+            actor=actor,
+            verb="ledger.account.open",
+            obj=account,
+            data={
+                "kind": kind,
+                "credit_limit": terms.credit_limit,
+                "grant": terms.grant,
+                "basis": terms.basis,
+            },
+        )
+        if terms.grant > 0:
             source = network_account(currency)
             locked = lock_accounts([source.pk, account.pk])
             post(
@@ -167,7 +236,7 @@ def account_open(
                     Leg(
                         payer=locked[source.pk],
                         payee=locked[account.pk],
-                        amount=currency.starting_grant,
+                        amount=terms.grant,
                         memo=_("starting grant"),
                         category="grant",
                         kind=Transfer.Kind.GRANT,
@@ -181,6 +250,11 @@ def account_open(
     return account
 
 
+def is_member_person(user: Any) -> bool:
+    """An admitted member (a person, not the platform)."""
+    return user is not SYSTEM and is_member(user)
+
+
 @transaction.atomic
 def account_limits_set(
     *,
@@ -190,8 +264,11 @@ def account_limits_set(
     upper_limit: int | None,
     reason: str,
 ) -> Account:
-    """A steward changes one account's limits; the audit journal keeps who, why, before."""
-    require_steward(actor)
+    """A steward of the account's currency changes its limits: the only way a credit line
+    is set by hand. The audit journal keeps who, why, before and after."""
+    actor = as_actor(actor)
+    account = Account.objects.select_related("currency").get(pk=account.pk)
+    require(actor, "ledger.currency.steward", account)
     if not reason.strip():
         raise ValidationFailed(_("say why the limits change"), field="reason")
     account = lock_accounts([account.pk])[account.pk]

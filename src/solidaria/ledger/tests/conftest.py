@@ -1,37 +1,43 @@
-"""Ledger fixtures: a cents currency with a 100.00 credit limit, a minutes time bank,
-and accounts for ada (member) and bo (other_member)."""
+"""Ledger fixtures: a cents currency with a 100.00 credit limit, a minutes time bank
+(both with the policy that admitted members get the default line and grant), and
+accounts for ada (member) and bo (other_member)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from solidaria.accounts.models import User
+from solidaria.core.permissions import SYSTEM
 from solidaria.ledger import services
-from solidaria.ledger.models import Account, Currency
+from solidaria.ledger.models import Account, CreditPolicy, Currency
 
 
 @pytest.fixture
 def credits(db: None) -> Currency:
     return services.currency_create(
-        actor=None,
+        actor=SYSTEM,
         code="CRED",
         name="Community credits",
         exponent=2,
         default_credit_limit=10_000,
         default_upper_limit=50_000,
+        credit_policy=CreditPolicy.ADMITTED_MEMBERS_GET_DEFAULT,
     )
 
 
 @pytest.fixture
 def hours(db: None) -> Currency:
     return services.currency_create(
-        actor=None,
+        actor=SYSTEM,
         code="HOURS",
         name="Time bank",
         unit_kind=Currency.UnitKind.TIME,
         exponent=0,
         default_credit_limit=600,
         starting_grant=120,
+        credit_policy=CreditPolicy.ADMITTED_MEMBERS_GET_DEFAULT,
     )
 
 
@@ -43,3 +49,19 @@ def ada_acc(member: User, credits: Currency) -> Account:
 @pytest.fixture
 def bo_acc(other_member: User, credits: Currency) -> Account:
     return services.account_open(actor=other_member, currency=credits)
+
+
+@pytest.fixture
+def make_org(db: None) -> Any:
+    """A directory organisation, confirmed unless told otherwise."""
+    from solidaria.directory.importers.cleaning import name_key
+    from solidaria.directory.models import Organisation
+
+    def make(name: str, *, created_by: User | None = None, **fields: Any) -> Organisation:
+        fields.setdefault("status", Organisation.Status.CONFIRMED)
+        org = Organisation(name=name, created_by=created_by, **fields)
+        org.name_key = name_key(name)
+        org.save()
+        return org
+
+    return make

@@ -8,6 +8,7 @@ import pytest
 import referencing
 from django.test import Client
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.core.paths import shared_data_dir
 from solidaria.ledger import listings, services
@@ -175,7 +176,7 @@ def test_steward_sets_limits_and_the_threshold_queue(
 def test_bulk_one_to_many_through_the_api(
     member_token: str, ada_acc: Account, bo_acc: Account, credits: Currency
 ) -> None:
-    cy = services.account_open(actor=User.objects.create_user(username="cy"), currency=credits)
+    cy = services.account_open(actor=make_member(username="cy"), currency=credits)
     body = {
         "kind": "one_to_many",
         "counterparty": ada_acc.pk,

@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solidaria.accounts.factories import make_member
-from solidaria.accounts.models import User
 from solidaria.core.errors import ValidationFailed
 from solidaria.ledger import services
 from solidaria.ledger.journal import verify

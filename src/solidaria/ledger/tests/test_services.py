@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from solidaria.core.models import AuditEvent, IdempotencyRecord
@@ -146,7 +149,7 @@ def test_payer_equal_to_payee_wrong_currency_and_unknown_account(
         )
     assert same.value.field == "payee"
     ada_hours = services.account_open(actor=member, currency=hours)
-    other = User.objects.create_user(username="cy", password="x")
+    other = make_member(username="cy", password="x")
     cy_hours = services.account_open(actor=other, currency=hours)
     with pytest.raises(ValidationFailed) as wrong:
         services.transfer_create(
@@ -249,7 +252,7 @@ def test_a_levy_goes_to_the_network_account(
 def test_bulk_one_to_many_is_all_or_nothing(
     member: User, ada_acc: Account, bo_acc: Account, credits: Currency
 ) -> None:
-    cy = services.account_open(actor=User.objects.create_user(username="cy"), currency=credits)
+    cy = services.account_open(actor=make_member(username="cy"), currency=credits)
     before = _state()
     with pytest.raises(ValidationFailed) as exc:
         batches.bulk_transfer(
@@ -277,11 +280,18 @@ def test_bulk_one_to_many_is_all_or_nothing(
 
 
 def test_many_to_one_is_for_stewards(
-    member: User, steward: User, ada_acc: Account, bo_acc: Account, credits: Currency
+    member: User,
+    steward: User,
+    ada_acc: Account,
+    bo_acc: Account,
+    credits: Currency,
+    make_org: Any,
 ) -> None:
-    pot = services.account_open(
-        actor=steward, currency=credits, kind="organisation", name="Common pot"
+    asked = services.account_request_create(
+        actor=steward, currency=credits, organisation=make_org("Common pot", created_by=steward)
     )
+    pot = services.account_request_approve(actor=steward, request=asked, reason="ok").account
+    assert pot is not None
     lines = [(ada_acc.pk, 100, "fee", ""), (bo_acc.pk, 100, "fee", "")]
     with pytest.raises(PermissionDenied):
         batches.bulk_transfer(
