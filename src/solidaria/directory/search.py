@@ -22,13 +22,14 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection
 
 from solidaria.core.errors import ValidationFailed
 from solidaria.directory.clustering import BBox
+from solidaria.directory.importers.cleaning import normalise_country
 from solidaria.directory.models import Organisation
 from solidaria.directory.taxonomy import labels as concept_labels
 
@@ -100,6 +101,19 @@ def parse_bbox(text: str | None) -> BBox | None:
             field="bbox",
         )
     return BBox(min_lon, min_lat, max_lon, max_lat)
+
+
+def country_code(text: str) -> str:
+    """The country filter as an ISO code: codes and names in any language pycountry or
+    the importers know (`de`, `Germany`, `Deutschland` -> `DE`); ValidationFailed
+    (field='country') for text that names no country."""
+    text = text.strip()
+    if not text:
+        return ""
+    code = normalise_country(text)
+    if not code:
+        raise ValidationFailed(f"unknown country '{text[:60]}'", field="country")
+    return code
 
 
 def words_of(q: str) -> list[str]:
@@ -286,6 +300,7 @@ def search(
     if params.page < 1:
         raise ValidationFailed("page must be 1 or more", field="page")
     size = max(1, min(MAX_PAGE_SIZE, params.page_size))
+    params = replace(params, country=country_code(params.country))
     query = _Query(params, words_of(params.q))
     facets: dict[str, list[FacetValue]] = {}
     if not query.words and params.bbox is None and _has_facet_table():

@@ -8,6 +8,9 @@ Per the ESSGlobal application profile (DSP.xml) an initiative is an
 Organisational structure and base membership type are not in vocabulary v1.1; we use
 `essglobal:organisationalStructure` / `essglobal:baseMembershipType` as the later
 ESSGlobal maps (Mykomap) do. Concept URIs use SOLIDARIA["ESSGLOBAL_BASE_URI"].
+Further web addresses of an entry are `foaf:page`. A value that should be an IRI but is
+not a valid one (an address with a space, from older imports) is written as a literal:
+one bad cell never stops an export.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.conf import settings
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
+from solidaria.directory.importers.cleaning import is_iri
 from solidaria.directory.taxonomy import concept_uri
 
 ESSGLOBAL = Namespace("http://purl.org/essglobal/vocab/")
@@ -37,6 +41,10 @@ CONCEPT_PROPERTIES = [
     ("qualifiers", "qualifiers", ESSGLOBAL.qualifier),
     ("themes", "themes", DCTERMS.type),
 ]
+
+
+def iri_or_literal(value: str) -> URIRef | Literal:
+    return URIRef(value) if is_iri(value) else Literal(value)
 
 
 def organisation_uri(org_id: int) -> URIRef:
@@ -66,14 +74,16 @@ def add_organisation(graph: Graph, org: Any, sources: list[str] | None = None) -
     if org.description:
         graph.add((node, DCTERMS.description, Literal(org.description)))
     if org.website:
-        graph.add((node, GR.homepage, URIRef(org.website)))
+        graph.add((node, GR.homepage, iri_or_literal(org.website)))
+    for url in getattr(org, "other_websites", None) or []:
+        graph.add((node, FOAF.page, iri_or_literal(url)))
     for field_name, scheme, predicate in CONCEPT_PROPERTIES:
         value = getattr(org, field_name)
         for code in value if isinstance(value, list) else [value]:
             if code:
-                graph.add((node, predicate, URIRef(concept_uri(scheme, code))))
+                graph.add((node, predicate, iri_or_literal(concept_uri(scheme, code))))
     if org.email:
-        graph.add((node, FOAF.mbox, URIRef(f"mailto:{org.email}")))
+        graph.add((node, FOAF.mbox, iri_or_literal(f"mailto:{org.email}")))
     if org.phone:
         graph.add((node, SCHEMA.telephone, Literal(org.phone)))
     if org.licence:

@@ -1,7 +1,13 @@
-"""Dispatch an export to its format module."""
+"""Dispatch an export to its format module.
+
+Every format is written to a temporary file next to the target and renamed over it at
+the end (os.replace, atomic on one file system): a failed export leaves no partial file
+and an earlier export at the same path intact."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from solidaria.directory.exporters import essglobal, murmurations, tabular
@@ -21,6 +27,32 @@ def sources_by_org() -> dict[int, list[str]]:
 
 
 def export(*, fmt: str, out: Path, everything: bool = False) -> int:
+    """Write the directory in `fmt` to `out`; returns how many organisations."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt}")
+    handle, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    os.close(handle)
+    partial = Path(name)
+    try:
+        count = _write(fmt=fmt, out=partial, everything=everything)
+        os.chmod(partial, _file_mode(out))
+        os.replace(partial, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _file_mode(out: Path) -> int:
+    """The mode the file would get if written directly (mkstemp makes it owner-only)."""
+    if out.exists():
+        return out.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _write(*, fmt: str, out: Path, everything: bool) -> int:
     qs = Organisation.objects.order_by("id")
     if not everything:
         qs = qs.filter(status=Organisation.Status.CONFIRMED)

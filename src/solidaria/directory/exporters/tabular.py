@@ -10,13 +10,13 @@ from typing import Any
 
 from solidaria.directory.models import DESCRIPTIVE_FIELDS
 
-COLUMNS = ["id", *DESCRIPTIVE_FIELDS, "tags", "licence", "status", "sources"]
+COLUMNS = ["id", *DESCRIPTIVE_FIELDS, "other_websites", "tags", "licence", "status", "sources"]
 
 
 def _row(org: Any, sources: dict[int, list[str]]) -> dict[str, Any]:
     row = {c: getattr(org, c, "") for c in COLUMNS if c not in ("id", "sources")}
     row["id"] = org.pk
-    for key in ("qualifiers", "themes", "tags"):
+    for key in ("qualifiers", "themes", "other_websites", "tags"):
         row[key] = ";".join(row[key])
     row["sources"] = ";".join(sources.get(org.pk, []))
     return row

@@ -155,16 +155,67 @@ def dedupe_domain(url: str | None) -> str:
     return "" if domain in SHARED_HOSTS else domain
 
 
+# Characters an IRI may not hold (RFC 3987): whitespace, controls and <>"{}|\\^`.
+_NOT_IN_IRI = re.compile(r'[\s<>"{}|\\^`\x00-\x1f\x7f]')
+_HOST = re.compile(r"^[\w.-]+$", re.UNICODE)
+
+
+def is_iri(value: str) -> bool:
+    """A scheme followed by characters an IRI may hold (what RDF serialisers accept)."""
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value)) and not _NOT_IN_IRI.search(value)
+
+
 def normalise_website(url: str | None) -> str:
-    """A usable http(s) URL, or '' for placeholders like `update6`."""
+    """A usable http(s) URL, or '' for placeholders like `update6` and for text that is
+    not one address (`a.org; b.org`: see split_websites)."""
     if not url:
         return ""
     url = url.strip()
-    if not web_domain(url):
+    domain = web_domain(url)
+    if not domain or not _HOST.match(domain):
         return ""
     if "://" not in url:
         url = "http://" + url
-    return url if url.lower().startswith(("http://", "https://")) else ""
+    if not url.lower().startswith(("http://", "https://")) or not is_iri(url):
+        return ""
+    return url
+
+
+_WEBSITE_SEPARATORS = re.compile(r"[\s;|]+|,(?=\s|$)")
+
+
+def split_websites(raw: str | None) -> list[str]:
+    """Every web address in a cell that may list several (`a.org; https://b.org/x`),
+    normalised, in order, without repeats. Handles (`@name`), e-mail addresses and words
+    that are not addresses are left out."""
+    found: list[str] = []
+    for token in _WEBSITE_SEPARATORS.split(raw or ""):
+        token = token.strip(",")
+        if not token or ("@" in token and "://" not in token):
+            continue
+        url = normalise_website(token)
+        if url and url not in found:
+            found.append(url)
+    return found
+
+
+# Spreadsheet error values that replace a cell's content (#NAME?, #REF!, #N/A...) and
+# placeholders that are no name at all.
+_SPREADSHEET_ERROR = re.compile(
+    r"^#(NAME\?|REF!|VALUE!|N/?A|DIV/0!|NULL!|NUM!|SPILL!|CALC!|FIELD!|BLOCKED!|"
+    r"CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA|ERROR!?)$",
+    re.IGNORECASE,
+)
+_PLACEHOLDER_NAMES = {"n/a", "na", "null", "none", "nan", "undefined", "unknown", "tbc", "tbd"}
+
+
+def is_junk_name(name: str | None) -> bool:
+    """True for a name that names nothing: a spreadsheet error, a placeholder, or text
+    without a single letter or digit once stripped (`-`, `??`, a zero-width space)."""
+    text = (name or "").strip()
+    if _SPREADSHEET_ERROR.match(text) or text.casefold() in _PLACEHOLDER_NAMES:
+        return True
+    return not any(ch.isalnum() for ch in text)
 
 
 _LEGAL_SUFFIXES = re.compile(

@@ -33,11 +33,12 @@ from solidaria.directory.importers.base import Record, Rejected
 from solidaria.directory.importers.cleaning import (
     distance_m,
     has_lost_characters,
+    is_junk_name,
     normalise_country,
-    normalise_website,
     parse_coordinate,
     repair_from_evidence,
     repair_text,
+    split_websites,
 )
 from solidaria.directory.models import DESCRIPTIVE_FIELDS, Organisation, Provenance
 from solidaria.directory.taxonomy import FIELD_SCHEMES, MULTI_VALUED, known_codes
@@ -52,7 +53,14 @@ GRID_DEG = 0.01  # ~1.1 km of latitude: a 3x3 neighbourhood always covers 100 m
 
 TEXT_FIELDS = ["name", "description", "email", "phone", "street_address", "locality", "region"]
 CHECK_LOST = ["name", "street_address", "locality", "region"]
-IMPORTED_FIELDS = [*DESCRIPTIVE_FIELDS, "legal_form_text", "tags", "licence", "data_issues"]
+IMPORTED_FIELDS = [
+    *DESCRIPTIVE_FIELDS,
+    "other_websites",
+    "legal_form_text",
+    "tags",
+    "licence",
+    "data_issues",
+]
 UPDATE_FIELDS = [*IMPORTED_FIELDS, "name_key", "web_domain", "updated_at"]
 
 
@@ -102,7 +110,8 @@ def clean(record: Record, fmt: ModuleType, codes: dict[str, set[str]]) -> dict[s
     issues: list[str] = []
     for name in TEXT_FIELDS:
         text = repair_text(getattr(record, name))
-        if name in CHECK_LOST and has_lost_characters(text):
+        lost = has_lost_characters(text) and not (name == "name" and is_junk_name(text))
+        if name in CHECK_LOST and lost:
             fixed = repair_from_evidence(text, repair_text(record.evidence.get(name, "")))
             if fixed:
                 text = fixed
@@ -111,8 +120,13 @@ def clean(record: Record, fmt: ModuleType, codes: dict[str, set[str]]) -> dict[s
         values[name] = text
     if not values["name"]:
         raise RowRejected("missing name")
+    if is_junk_name(values["name"]):
+        # kept for a steward to fix: the entry is imported as proposed (see _status)
+        issues.append(f"the name '{values['name']}' is a spreadsheet error or no name")
     values["postcode"] = repair_text(record.postcode)
-    values["website"] = normalise_website(record.website)
+    websites = split_websites(record.website)
+    values["website"] = websites[0] if websites else ""
+    values["other_websites"] = websites[1:]
     country = normalise_country(record.country_raw, fmt.COUNTRY_ALIASES)
     if record.country_raw.strip() and not country:
         issues.append(f"unrecognised country '{record.country_raw.strip()}'")
@@ -384,17 +398,27 @@ class Importer:
                 org.updated_at = self.now
                 changed.append(org)
             fast_update(changed, UPDATE_FIELDS)
+            demoted = [o for o in changed if o.status != self._status(o.name, o.status)]
+            for org in demoted:
+                org.status = Organisation.Status.PROPOSED
+            fast_update(demoted, ["status"])
         for prov in self.pending_prov:
             prov.organisation_id = prov._solidaria_target.org_id  # type: ignore[attr-defined]
         fast_insert(self.pending_prov)
         fast_update(self.pending_prov_updates, ["fingerprint", "imported_at"])
         self.pending_new, self.pending_prov, self.pending_prov_updates = [], [], []
 
+    @staticmethod
+    def _status(name: str, status: str) -> str:
+        """A junk name (`#NAME?`) sends a public entry back to review."""
+        public = status in (Organisation.Status.CONFIRMED, Organisation.Status.ARCHIVED)
+        return Organisation.Status.PROPOSED if public and is_junk_name(name) else status
+
     def _organisation_row(self, values: dict[str, Any]) -> dict[str, Any]:
         """Column values of a new organisation (no model instance: the insert is bulk)."""
         return {
             **values,
-            "status": self.status,
+            "status": self._status(values["name"], self.status),
             "name_key": name_key(values["name"]),
             "web_domain": dedupe_domain(values["website"]),
             "created_by_id": self.actor_id,
