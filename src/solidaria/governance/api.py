@@ -11,7 +11,8 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Header, Router, Schema, Status
 
 from solidaria.core.errors import NotFound, PermissionDenied, ValidationFailed
 from solidaria.governance import queries, services
@@ -283,10 +284,13 @@ class PollOut(Schema):
     closed_at: dt.datetime | None
     electorate_count: int
     electorate_weight: int
-    turnout: int
+    turnout: int | None = Field(
+        description="how many took part; null while a secret ballot is open"
+    )
+    has_voted: bool = Field(description="whether you have voted in this poll")
 
 
-def _poll_out(p: Poll) -> PollOut:
+def _poll_out(p: Poll, user: Any) -> PollOut:
     return PollOut(
         id=p.pk,
         coop=p.coop.slug,
@@ -303,7 +307,8 @@ def _poll_out(p: Poll) -> PollOut:
         closed_at=p.closed_at,
         electorate_count=p.electorate_count,
         electorate_weight=p.electorate_weight,
-        turnout=p.participations.count(),
+        turnout=queries.turnout(p),
+        has_voted=queries.has_voted(p, user),
     )
 
 
@@ -322,7 +327,7 @@ def polls(request: HttpRequest, slug: str) -> list[PollOut]:
     coop = _coop(slug)
     _inside(request, coop)
     services.close_due_polls()
-    return [_poll_out(p) for p in coop.polls.select_related("coop")[:500]]
+    return [_poll_out(p, request.user) for p in coop.polls.select_related("coop")[:500]]
 
 
 class PollIn(Schema):
@@ -340,12 +345,12 @@ class PollIn(Schema):
 @router.post("/coops/{slug}/polls", response={201: PollOut}, summary="Open a poll (stewards)")
 def poll_create(request: HttpRequest, slug: str, payload: PollIn) -> Status:
     poll = services.poll_create(actor=request.user, coop=_coop(slug), **payload.dict())
-    return Status(201, _poll_out(poll))
+    return Status(201, _poll_out(poll, request.user))
 
 
 @router.get("/polls/{poll_id}", response=PollOut, summary="One poll")
 def poll(request: HttpRequest, poll_id: int) -> PollOut:
-    return _poll_out(_poll(request, poll_id))
+    return _poll_out(_poll(request, poll_id), request.user)
 
 
 class VoteIn(Schema):
@@ -383,7 +388,9 @@ class ResultOut(Schema):
 def results(request: HttpRequest, poll_id: int) -> ResultOut:
     p = _poll(request, poll_id)
     if not queries.results_visible(p, request.user):
-        raise PermissionDenied("results are hidden until the poll closes")
+        if p.is_anonymous:
+            raise PermissionDenied(_("the results of a secret ballot are shown once it closes"))
+        raise PermissionDenied(_("results are hidden until the poll closes"))
     outcomes = [
         OutcomeOut(
             version=o.version,
@@ -416,7 +423,7 @@ def results(request: HttpRequest, poll_id: int) -> ResultOut:
 
 @router.post("/polls/{poll_id}/close", response=PollOut, summary="Close now (stewards)")
 def close(request: HttpRequest, poll_id: int) -> PollOut:
-    return _poll_out(services.poll_close(actor=request.user, poll=poll_id))
+    return _poll_out(services.poll_close(actor=request.user, poll=poll_id), request.user)
 
 
 class OutcomeIn(Schema):

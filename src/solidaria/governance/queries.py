@@ -449,12 +449,26 @@ def _ranked_tally(poll: Poll, ballots: Sequence[Ballot]) -> Tally:
 
 
 def results_visible(poll: Poll, user: Any) -> bool:
-    """Results of a poll that hides them appear only once it is closed."""
-    return poll.is_closed or not poll.is_results_hidden
+    """Results of a poll that hides them, or of a secret ballot, appear only once it is
+    closed: a running count read before and after someone votes would tell their vote."""
+    return poll.is_closed or not (poll.is_results_hidden or poll.is_anonymous)
+
+
+def participation_visible(poll: Poll) -> bool:
+    """Who took part, and how many, in a secret ballot is shown only once it is closed."""
+    return poll.is_closed or not poll.is_anonymous
 
 
 def voters(poll: Poll) -> QuerySet[Any]:
+    """Who took part, by name; empty while a secret ballot is open."""
+    if not participation_visible(poll):
+        return poll.participations.none()
     return poll.participations.select_related("user").order_by("user__username")
+
+
+def turnout(poll: Poll) -> int | None:
+    """How many took part; None while a secret ballot is open."""
+    return poll.participations.count() if participation_visible(poll) else None
 
 
 def has_voted(poll: Poll, user: Any) -> bool:

@@ -336,6 +336,7 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "live": live,
             "outcomes": poll.outcomes.select_related("author"),
             "voters": queries.voters(poll),
+            "is_participation_visible": queries.participation_visible(poll),
             "is_steward": queries.is_coop_steward(request.user, poll.coop),
             "outcome_form": forms.OutcomeForm(),
             "score_range": range(

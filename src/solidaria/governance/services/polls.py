@@ -1,9 +1,39 @@
 """Polls: opening them, casting ballots, closing them (by a steward or when due)
-and stating their outcome."""
+and stating their outcome.
+
+Secret ballots (`Poll.is_anonymous`). What is stored never links a ballot to its voter:
+
+* `Participation` (who took part) and `Ballot` (what was chosen) share no key, no
+  timestamp and no order: a ballot's key is a random UUID.
+* A ballot carries the weight of the voter's member *class* (the same number for every
+  member of the class), never anything about the person.
+* The audit journal records `governance.ballot.cast` for the poll with no actor and only
+  the day (`audit.record(anonymous=True)`).
+* Closing the poll *seals* its ballots: they are deleted and re-inserted in one
+  transaction under fresh random keys, in key order, so insertion-order traces (SQLite's
+  rowid, PostgreSQL's ctid and xmin) no longer follow the voting order.
+* While the poll is open nobody (stewards included) sees a running count, the turnout or
+  who took part, on pages or through the API; a voter sees only that they have voted.
+  After it closes the result, the turnout and the list of participants are shown.
+
+A ballot cannot be changed, in any poll: a second vote is refused with a reason that
+says so. For a secret ballot, changing would need a way to find the voter's ballot again
+(a receipt the voter keeps), and a receipt lets a voter prove their vote to whoever
+pressures them; co-op polls are short and the form says before voting that the choice
+is final. (Participatory budgeting, with weeks-long voting, takes the other path: see
+`solidaria.budgeting.models`.)
+
+Not covered, as in budgeting: an operator watching the live database while the poll is
+open can see rows arrive (the physical traces are reset only at close), and backups
+taken during voting keep the order.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+import secrets
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +56,9 @@ from solidaria.governance.models import (
 )
 from solidaria.governance.services.membership import apply_decision
 from solidaria.governance.services.permissions import acting_user, require_coop_steward
+
+# The source of the keys drawn when ballots are sealed; tests put a seeded Random here.
+_rng: random.Random = secrets.SystemRandom()
 
 
 @transaction.atomic
@@ -96,8 +129,9 @@ def poll_create(
 
 
 def vote_cast(*, actor: Any, poll: Poll | int, choice: Mapping[str, Any]) -> Participation:
-    """Cast a ballot. Refused with a reason, storing nothing: after close, a second time,
-    by someone who was not a member when the poll opened, or an invalid ballot."""
+    """Cast a ballot. Refused with a reason, storing nothing: after close, a second time
+    (a ballot is final, see the module docstring), by someone who was not a member when
+    the poll opened, or an invalid ballot."""
     poll_id = poll.pk if isinstance(poll, Poll) else poll
     close_if_due(poll_id)
     with transaction.atomic():
@@ -118,7 +152,7 @@ def vote_cast(*, actor: Any, poll: Poll | int, choice: Mapping[str, Any]) -> Par
         if now < poll.opens_at:
             raise ValidationFailed(_("this poll is not open yet"), field="poll")
         if Participation.objects.filter(poll=poll, user=actor).exists():
-            raise Conflict(_("you have already voted in this poll"))
+            raise Conflict(_already_voted(poll))
         clean = queries.clean_choice(poll, choice)
         try:
             with transaction.atomic():
@@ -126,13 +160,38 @@ def vote_cast(*, actor: Any, poll: Poll | int, choice: Mapping[str, Any]) -> Par
                     poll=poll, user=actor, choice=None if poll.is_anonymous else clean
                 )
         except IntegrityError:
-            raise Conflict(_("you have already voted in this poll")) from None
-        # Consent, consensus, advice and time polls: one person, one voice.
+            raise Conflict(_already_voted(poll)) from None
+        # Consent, consensus, advice and time polls: one person, one voice. Weighted
+        # kinds carry the class's weight, shared by everyone in the class.
         is_weighted = poll.kind in queries.WEIGHTED_KINDS
         weight = membership.member_class.vote_weight if is_weighted else 1
-        Ballot.objects.create(poll=poll, weight=weight, choice=clean)
-        # No audit event: it would carry a timestamp next to the voter's name.
+        Ballot.objects.create(id=_new_key(), poll=poll, weight=weight, choice=clean)
+        # No actor and only the day: the journal cannot be lined up with participations.
+        audit.record(actor=None, verb="governance.ballot.cast", obj=poll, anonymous=True)
         return participation
+
+
+def _already_voted(poll: Poll) -> str:
+    if poll.is_anonymous:
+        return _("you have already voted in this poll; a secret ballot cannot be changed")
+    return _("you have already voted in this poll")
+
+
+def _new_key() -> uuid.UUID:
+    return uuid.UUID(int=_rng.getrandbits(128), version=4)
+
+
+def _seal_ballots(poll: Poll) -> int:
+    """Rewrite the poll's ballots in this transaction under fresh random keys, inserted
+    in key order: no insertion-order trace (rowid, ctid, xmin) follows the voting order."""
+    rows = list(Ballot.objects.filter(poll=poll).values_list("weight", "choice"))
+    Ballot.objects.filter(poll=poll).delete()  # the one exception to append-only, by design
+    fresh = sorted(
+        (Ballot(id=_new_key(), poll=poll, weight=w, choice=c) for w, c in rows),
+        key=lambda b: b.id,
+    )
+    Ballot.objects.bulk_create(fresh, batch_size=2000)
+    return len(fresh)
 
 
 def _close(poll_id: int, actor: Any) -> Poll:
@@ -147,6 +206,7 @@ def _close(poll_id: int, actor: Any) -> Poll:
         data["turnout"] = poll.participations.count()
         poll.closed_at = now
         poll.save(update_fields=["closed_at"])
+        sealed = _seal_ballots(poll) if poll.is_anonymous else None
         PollResult.objects.create(
             poll=poll,
             outcome=result.outcome,
@@ -162,7 +222,10 @@ def _close(poll_id: int, actor: Any) -> Poll:
             if membership.status == Membership.Status.APPLIED:
                 apply_decision(None, membership, result.outcome == "passed", result.statement)
         audit.record(
-            actor=actor, verb="governance.poll.close", obj=poll, data={"outcome": result.outcome}
+            actor=actor,
+            verb="governance.poll.close",
+            obj=poll,
+            data={"outcome": result.outcome, "sealed_ballots": sealed},
         )
         return poll
 
