@@ -87,11 +87,12 @@ def _prepare(accounts: int) -> dict[str, Any]:
     for app in ("accounts", "core", "ledger"):
         call_command("migrate", app, verbosity=0, interactive=False)
     from solidaria.accounts.models import ApiToken, User
+    from solidaria.core.permissions import SYSTEM
     from solidaria.ledger.models import Account
     from solidaria.ledger.services import currency_create, network_account
 
     currency = currency_create(
-        actor=None, code="BENCH", name="Bench", exponent=2, default_credit_limit=10**12
+        actor=SYSTEM, code="BENCH", name="Bench", exponent=2, default_credit_limit=10**12
     )
     network_account(currency)
     users = User.objects.bulk_create(

@@ -18,17 +18,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def accounts() -> dict[str, Any]:
     from solidaria.accounts.factories import make_member
+    from solidaria.core.permissions import SYSTEM
     from solidaria.ledger import services
 
     ada = make_member(username="ada", email="ada@example.org", password="x")
     bo = make_member(username="bo", email="bo@example.org", password="x")
     credits = services.currency_create(
-        actor=None,
+        actor=SYSTEM,
         code="CRED",
         name="Community credits",
         exponent=2,
         default_credit_limit=10_000,
         default_upper_limit=50_000,
+        credit_policy="admitted_members_get_default",
     )
     return {
         "ada": ada,

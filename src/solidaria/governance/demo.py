@@ -25,11 +25,14 @@ BYLAWS = Path(__file__).parent / "engine" / "example_bylaws.json"
 def _currency() -> Any:
     """The co-op keeps its accounts in euros, not in the network's mutual credit (whose
     member accounts have an upper limit a surplus payout could break)."""
+    from solidaria.core.permissions import SYSTEM
     from solidaria.ledger import services as ledger
     from solidaria.ledger.models import Currency
 
     found = Currency.objects.filter(code=CURRENCY).first()
-    return found or ledger.currency_create(actor=None, code=CURRENCY, name="Euro (co-op accounts)")
+    return found or ledger.currency_create(
+        actor=SYSTEM, code=CURRENCY, name="Euro (co-op accounts)"
+    )
 
 
 def load(*, stdout: Any) -> None:

@@ -202,6 +202,7 @@ def allocation_accept(*, actor: Any, run: AllocationRun | int) -> AllocationAcce
     """Apply a run: cash parts and fund parts as one ledger batch from the co-op's system
     account, capital credits as register entries; all in one transaction. Accepting again
     returns the first acceptance and moves nothing."""
+    from solidaria.core.permissions import SYSTEM
     from solidaria.ledger import services as ledger
     from solidaria.ledger.models import TransferBatch
 
@@ -232,7 +233,7 @@ def allocation_accept(*, actor: Any, run: AllocationRun | int) -> AllocationAcce
             if line.membership is not None:
                 if line.cash_cents > 0:
                     account = ledger.account_open(
-                        actor=None, currency=currency, owner=line.membership.user
+                        actor=SYSTEM, currency=currency, owner=line.membership.user
                     )
                     lines.append((account.pk, line.cash_cents, memo, "surplus-cash"))
                 if line.capital_cents > 0:

@@ -58,12 +58,13 @@ class World:
 
 
 def currency() -> Any:
+    from solidaria.core.permissions import SYSTEM
     from solidaria.ledger import services as ledger
     from solidaria.ledger.models import Currency
 
     found = Currency.objects.filter(code="TST").first()
     return found or ledger.currency_create(
-        actor=None, code="TST", name="Test euro", default_credit_limit=0
+        actor=SYSTEM, code="TST", name="Test euro", default_credit_limit=0
     )
 
 
