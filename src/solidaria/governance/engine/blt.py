@@ -11,11 +11,14 @@ Layout of a BLT file::
 
 Quirks accepted because real files have them: no trailing newline; unquoted names and
 titles (`Tim EAGLE (C)`); quoted strings with CSV-style doubled quotes
-(a name `"A ""B"" C"` reads as `A "B" C`); several quoted names on one line; blank lines and `#`
+(a name `"A ""B"" C"` reads as `A "B" C`); several quoted names on one line; a name and an
+affiliation as two quoted strings on each candidate's line (`"Jane DOE" "Some Party"`, as some
+published council data sets have), kept in `Election.affiliations`; blank lines and `#`
 comment lines; an optional ballot id in brackets before the weight (`(b7) 1 2 3 0`).
 Refused, with the line number: equal or skipped rankings (`=`, `-`), a missing `0`
 terminator, preferences out of range or repeated, non-integer or negative weights, a
-missing name or title, and anything after the title.
+missing name or title, a candidate line with more than a name and an affiliation, unquoted
+text after a quoted string, and anything after the title.
 """
 
 from __future__ import annotations
@@ -151,27 +154,61 @@ def parse_blt(text: str) -> Election:
             break
         ballots.append(_parse_ballot(line, n_candidates))
 
-    strings: list[tuple[int, str]] = []
-    for line in lines[index:]:
-        if line.text.startswith('"'):
-            strings.extend((line.number, s) for s in _quoted_strings(line))
-        else:
-            strings.append((line.number, line.text))
-    if len(strings) < n_candidates:
-        last = lines[-1].number
-        raise BltError(last, "name", f"expected {n_candidates} names, found {len(strings)}")
-    names = tuple(s for _, s in strings[:n_candidates])
-    rest = strings[n_candidates:]
-    if len(rest) > 1:
-        raise BltError(rest[1][0], "title", "unexpected content after the title")
-    title = rest[0][1] if rest else ""
+    names, affiliations, title = _names_and_title(lines[index:], n_candidates, lines[-1].number)
     return Election(
         candidates=names,
         seats=seats,
         ballots=tuple(ballots),
         title=title,
         withdrawn=frozenset(withdrawn),
+        affiliations=affiliations,
     )
+
+
+def _line_strings(line: _Line) -> list[str]:
+    return _quoted_strings(line) if line.text.startswith('"') else [line.text]
+
+
+def _names_and_title(
+    lines: list[_Line], n: int, last: int
+) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """Names (and affiliations) and the title from the lines after the ballots.
+
+    Two layouts: one candidate a line, each a name or a name and an affiliation, then at
+    most a title line; or a stream of names (several may share a line) and a title."""
+    per_line = [_line_strings(line) for line in lines]
+    candidate_lines = per_line[:n]
+    looks_paired = len(candidate_lines) == n and any(len(s) == 2 for s in candidate_lines)
+    fits_paired = (
+        looks_paired
+        and len(lines) <= n + 1
+        and all(len(s) <= 2 for s in candidate_lines)
+        and (len(lines) == n or len(per_line[n]) == 1)
+    )
+    fits_stream = n <= sum(len(s) for s in per_line) <= n + 1
+    if fits_paired or (looks_paired and not fits_stream):
+        for line, strings in zip(lines[:n], candidate_lines, strict=True):
+            if len(strings) > 2:
+                raise BltError(
+                    line.number,
+                    "name",
+                    f"expected a name and at most an affiliation, found {len(strings)} strings",
+                )
+        rest = list(zip(lines[n:], per_line[n:], strict=True))
+        if rest and len(rest[0][1]) > 1:
+            raise BltError(rest[0][0].number, "title", "unexpected content after the title")
+        if len(rest) > 1:
+            raise BltError(rest[1][0].number, "title", "unexpected content after the title")
+        names = tuple(s[0] for s in candidate_lines)
+        affiliations = tuple(s[1] if len(s) == 2 else "" for s in candidate_lines)
+        return names, affiliations, rest[0][1][0] if rest else ""
+    stream = [(line.number, s) for line, ss in zip(lines, per_line, strict=True) for s in ss]
+    if len(stream) < n:
+        raise BltError(last, "name", f"expected {n} names, found {len(stream)}")
+    extra = stream[n:]
+    if len(extra) > 1:
+        raise BltError(extra[1][0], "title", "unexpected content after the title")
+    return tuple(s for _, s in stream[:n]), (), extra[0][1] if extra else ""
 
 
 def read_blt(path: str) -> Election:
@@ -198,6 +235,12 @@ def write_blt(election: Election) -> str:
         prefs = " ".join(str(c + 1) for c in ballot.ranking)
         out.append(f"{ballot.weight} {prefs} 0" if prefs else f"{ballot.weight} 0")
     out.append("0")
-    out.extend(_quote(name) for name in election.candidates)
+    if any(election.affiliations):
+        out.extend(
+            f"{_quote(name)} {_quote(party)}" if party else _quote(name)
+            for name, party in zip(election.candidates, election.affiliations, strict=True)
+        )
+    else:
+        out.extend(_quote(name) for name in election.candidates)
     out.append(_quote(election.title))
     return "\n".join(out) + "\n"

@@ -31,9 +31,13 @@ class Election:
     ballots: tuple[Ballot, ...]
     title: str = ""
     withdrawn: frozenset[int] = field(default_factory=frozenset)
+    affiliations: tuple[str, ...] = ()
+    """Party or group of each candidate ("" for none), or () when the source names none."""
 
     def __post_init__(self) -> None:
         n = len(self.candidates)
+        if self.affiliations and len(self.affiliations) != n:
+            raise ValueError(f"{len(self.affiliations)} affiliations for {n} candidates")
         if self.seats < 1:
             raise ValueError(f"seats must be at least 1, got {self.seats}")
         for c in self.withdrawn:

@@ -85,3 +85,51 @@ def test_console_script_exit_code_is_2(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "line 2: preference: candidate 1 is ranked twice" in proc.stderr
+
+
+def test_affiliations_in_text_and_as_an_added_json_field(tmp_path: Path) -> None:
+    # given a file whose candidate lines carry a name and a party
+    blt = tmp_path / "paired.blt"
+    blt.write_text('2 1\n3 1 0\n1 2 0\n0\n"Jane DOE" "Some Party"\n"John ROE" "Other"\n"W"\n')
+    # when tallied, then the text shows the party and the JSON adds one field
+    assert _tally(str(blt)).splitlines() == ["Jane DOE (Some Party)"]
+    data = json.loads(_tally(str(blt), "--json"))
+    assert set(data) == {"elected", "rounds", "elected_affiliations"}
+    assert data["elected"] == ["Jane DOE"]
+    assert data["elected_affiliations"] == ["Some Party"]
+
+
+def test_three_strings_on_a_candidate_line_exit_2(tmp_path: Path) -> None:
+    blt = tmp_path / "bad.blt"
+    blt.write_text('2 1\n3 1 0\n0\n"Jane DOE" "P" "X"\n"John ROE" "Q"\n"W"\n')
+    with pytest.raises(CommandError) as info:
+        _tally(str(blt))
+    assert info.value.returncode == 2
+    assert "line 4: name: expected a name and at most an affiliation" in str(info.value)
+
+
+def test_pure_front_end_and_django_command_print_the_same(tmp_path: Path) -> None:
+    # given the console script (no Django) and the management command
+    args = [str(STV / "SC.blt"), "--method", "meek"]
+    script = subprocess.run(
+        [sys.executable, "-m", "solidaria", "tally", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # then they print the same, and the console script did not import Django
+    assert script.stdout == _tally(*args)
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom solidaria.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\nprint('django' in sys.modules)",
+            "tally",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.splitlines()[-1] == "False"

@@ -1,119 +1,33 @@
 """`solidaria allocate --surplus AMOUNT --bylaws BYLAWS.json PATRONAGE.csv [--json]`.
 
-Splits a surplus (a decimal amount, read exactly to cents) by the bylaws (format in
-`governance/engine/bylaws.py`, example in `engine/example_bylaws.json`) and the
-patronage CSV (`member,hours,purchases`). Prints each fund's and each member's share;
---json prints {"surplus_cents", "bylaws_version", "funds", "members", "residue_cents"}.
-Pure: no database. Bad input exits 2 naming the line and field.
+The verb lives in `solidaria.clifront.allocate` (pure, also run without Django by
+`solidaria allocate`); this command calls the same front-end for `manage.py allocate`.
 """
 
 from __future__ import annotations
 
-import json
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from solidaria.governance.engine.allocation import Allocation, AllocationError, allocate_surplus
-from solidaria.governance.engine.bylaws import BylawsError, bylaws_from_dict
-from solidaria.governance.engine.patronage_csv import InputError, parse_cents, parse_patronage_csv
+from solidaria.clifront import CliError
+from solidaria.clifront import allocate as front
+from solidaria.clifront.allocate import as_json
 
-
-def _money(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise CommandError(f"{path}: {exc.strerror}", returncode=2) from None
-    except UnicodeDecodeError:
-        raise CommandError(f"{path}: not UTF-8 text", returncode=2) from None
+__all__ = ["Command", "as_json"]
 
 
 class Command(BaseCommand):
-    help = "Allocate a year's surplus to funds and members by bylaws and patronage."
+    help = front.HELP
     requires_system_checks: list[str] = []  # type: ignore[assignment]
     requires_migrations_checks = False
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("patronage", metavar="PATRONAGE.csv")
-        parser.add_argument("--surplus", required=True, metavar="AMOUNT")
-        parser.add_argument("--bylaws", required=True, metavar="BYLAWS.json")
-        parser.add_argument("--json", action="store_true")
+        front.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            surplus = parse_cents(options["surplus"])
-        except ValueError as exc:
-            raise CommandError(f"--surplus: {exc}", returncode=2) from None
-        if surplus < 0:
-            raise CommandError("--surplus: negative; losses are not allocated", returncode=2)
-        bylaws_path = options["bylaws"]
-        try:
-            data = json.loads(_read(bylaws_path))
-        except json.JSONDecodeError as exc:
-            raise CommandError(
-                f"{bylaws_path}: line {exc.lineno}: invalid JSON: {exc.msg}", returncode=2
-            ) from None
-        try:
-            bylaws = bylaws_from_dict(data)
-        except BylawsError as exc:
-            raise CommandError(f"{bylaws_path}: {exc}", returncode=2) from None
-        csv_path = options["patronage"]
-        try:
-            rows = parse_patronage_csv(_read(csv_path))
-            allocation = allocate_surplus(surplus, bylaws, rows)
-        except InputError as exc:
-            raise CommandError(f"{csv_path}: {exc}", returncode=2) from None
-        except AllocationError as exc:
-            raise CommandError(f"{csv_path}: {exc}", returncode=2) from None
-        if options["json"]:
-            self.stdout.write(json.dumps(as_json(allocation), ensure_ascii=False))
-        else:
-            self.stdout.write(self.as_text(allocation))
-
-    @staticmethod
-    def as_text(a: Allocation) -> str:
-        lines = [
-            f"surplus {_money(a.surplus_cents)} (bylaws {a.bylaws.version})",
-            "funds:",
-        ]
-        lines += [f"  {f.account:<24} {_money(f.cents):>14}" for f in a.funds]
-        lines.append("members:                        total           cash        capital")
-        lines += [
-            f"  {m.member:<24} {_money(m.cents):>14} {_money(m.cash_cents):>14}"
-            f" {_money(m.capital_cents):>14}"
-            for m in a.members
-        ]
-        if a.residue_cents:
-            lines.append(
-                f"rounding residue to {a.bylaws.collective_account}: {a.residue_cents} cents"
-            )
-        return "\n".join(lines)
-
-
-def as_json(a: Allocation) -> dict[str, Any]:
-    """Cents as integers, with the bylaws version and settings used."""
-    return {
-        "surplus_cents": a.surplus_cents,
-        "bylaws_version": a.bylaws.version,
-        "bylaws": a.bylaws.as_dict(),
-        "funds": [{"account": f.account, "cents": f.cents} for f in a.funds],
-        "members": [
-            {
-                "member": m.member,
-                "cents": m.cents,
-                "cash_cents": m.cash_cents,
-                "capital_cents": m.capital_cents,
-                "patronage_share": str(m.patronage_share),
-            }
-            for m in a.members
-        ],
-        "residue_cents": a.residue_cents,
-        "engine_version": a.engine_version,
-    }
+            front.run(options, self.stdout, self.stderr)
+        except CliError as exc:
+            raise CommandError(str(exc), returncode=exc.returncode) from None
