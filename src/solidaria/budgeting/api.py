@@ -17,6 +17,7 @@ from ninja.security import django_auth
 
 from solidaria.budgeting import queries, services
 from solidaria.budgeting.models import Process, Project, Result
+from solidaria.core import throttle
 from solidaria.core.api import TokenAuth
 from solidaria.core.errors import NotFound
 
@@ -106,7 +107,11 @@ class BallotIn(Schema):
     projects: list[str]
     points: list[int] | None = None
     code: str = ""
-    secret: str = Field("", description="the ballot secret of a first vote, to change it")
+    secret: str = Field(
+        "",
+        description="the ballot secret of a first vote, to change it; it works only for the "
+        "same member (token or session) or together with the same voting code",
+    )
 
 
 class BallotOut(Schema):
@@ -247,6 +252,7 @@ def ballot_cast(request: HttpRequest, slug: str, payload: BallotIn) -> BallotOut
         points=payload.points,
         code=payload.code,
         secret=payload.secret,
+        client=throttle.client_address(request),
     )
     return BallotOut(secret=outcome.secret, changed=outcome.is_change)
 

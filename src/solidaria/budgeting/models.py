@@ -4,8 +4,8 @@ Secret ballot by design
 =======================
 Two tables record a vote and nothing joins them:
 
-* `VoterReceipt` says *who* voted (a member, or the hash of a one-time voting code) in a
-  process. It holds no ballot id, no tag and no time.
+* `VoterReceipt` says *who* voted (a member, or a one-time voting code, stored as its
+  keyed hash) in a process. It holds no ballot id, no tag and no time.
 * `Ballot` says *what* was chosen. Its primary key is a random UUID; it has no foreign
   key to a user or code, no timestamp and no autoincrement column, so neither its columns
   nor an ``ORDER BY`` on them say who cast it or when.
@@ -13,10 +13,12 @@ Two tables record a vote and nothing joins them:
 Changing a ballot. When a ballot is cast the server draws a random *ballot secret* and
 gives it to the voter only: it is shown once and kept in a signed, HttpOnly cookie in the
 voter's browser (the API returns it once in the response). The ballot row stores only
-``change_tag = HMAC(SECRET_KEY, process, secret)``. Presenting the secret again lets
-the voter (who must still be an eligible voter holding a receipt) replace the choices of
-that ballot in place; without it a second vote is refused. The server never stores the
-secret, so it cannot go from a receipt to a ballot.
+``change_tag = HMAC(SECRET_KEY, process, voter, secret)``, where *voter* is the member or
+the voting code. Presenting the secret again *as the same voter* (logged in as that
+member, or together with the same code; the voter must still be eligible and hold a
+receipt) replaces the choices of that ballot in place; without it a second vote is
+refused, and a secret shown to someone else is of no use to them. The server never
+stores the secret, so it cannot go from a receipt to a ballot.
 
 Trade-offs, stated plainly:
 
@@ -32,7 +34,10 @@ Trade-offs, stated plainly:
   Backups and database logs taken while voting was open still hold the order; an
   operator who can watch the live database during voting is outside this design's
   threat model (they could equally log requests).
-* Audit events say that *a* ballot was cast in a process, never which one.
+* Audit events say that *a* ballot was cast in a process on a day: `budgeting.ballot.cast`
+  with no actor, no ballot, and the time cut to the day (a change is recorded the same
+  way), so the journal cannot be lined up with receipts or ballots.
+* Projects cannot be withdrawn once voting opened: the ballot is fixed while people vote.
 """
 
 from __future__ import annotations
@@ -208,7 +213,9 @@ class Project(models.Model):
 
 
 class VotingCode(models.Model):
-    """A one-time code for a resident; only its SHA-256 is stored, the code is shown once."""
+    """A one-time code for a resident, shown once; only its keyed hash is stored
+    (HMAC-SHA256, see `services.hash_code`). Codes drawn before that were stored as a bare
+    SHA-256; `services.find_code` still finds them and re-hashes them on first use."""
 
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="codes")
     code_hash = models.CharField(max_length=64, unique=True, editable=False)

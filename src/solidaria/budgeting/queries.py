@@ -369,12 +369,17 @@ def ballot_rules_text(process: Process) -> list[str]:
     return lines
 
 
-def ballot_by_secret(process: Process, secret: str) -> tuple[list[str], list[int]] | None:
-    """The voter's own current ballot, found with the secret only they hold."""
+def ballot_by_secret(
+    process: Process, secret: str, voter: str | None
+) -> tuple[list[str], list[int]] | None:
+    """The voter's own current ballot, found with the secret only they hold, from their
+    own session or code (`services.voter_identity`)."""
     from solidaria.budgeting.services import ballot_tag
 
+    if not secret or not voter:
+        return None
     row = (
-        Ballot.objects.filter(process=process, change_tag=ballot_tag(process.pk, secret))
+        Ballot.objects.filter(process=process, change_tag=ballot_tag(process.pk, secret, voter))
         .values_list("projects", "points")
         .first()
     )

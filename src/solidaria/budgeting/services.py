@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -38,7 +39,7 @@ from solidaria.budgeting.models import (
     VoterReceipt,
     VotingCode,
 )
-from solidaria.core import audit
+from solidaria.core import audit, throttle
 from solidaria.core.errors import (
     Conflict,
     NotFound,
@@ -66,16 +67,53 @@ def _locked(process: Process) -> Process:
     return Process.objects.select_for_update().get(pk=process.pk)
 
 
-def hash_code(raw: str) -> str:
+def _normal_code(raw: str) -> str:
     """Voting codes are compared case-insensitively and without spaces or dashes."""
-    normal = "".join(ch for ch in raw.upper() if ch.isalnum())
-    return hashlib.sha256(normal.encode()).hexdigest()
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
-def ballot_tag(process_id: int, secret: str) -> str:
-    """HMAC of the voter's ballot secret; the only thing stored on the ballot."""
+def hash_code(raw: str) -> str:
+    """The stored form of a voting code: HMAC-SHA256 under a server key, so a copy of the
+    database alone does not let anyone try codes offline. The key is
+    `SOLIDARIA_VOTING_CODE_KEY` if set, else derived from SECRET_KEY with its own salt."""
+    key = getattr(django_settings, "SOLIDARIA_VOTING_CODE_KEY", None) or None
     return salted_hmac(
-        "solidaria.budgeting.ballot", f"{process_id}:{secret}", algorithm="sha256"
+        "solidaria.budgeting.voting_code", _normal_code(raw), secret=key, algorithm="sha256"
+    ).hexdigest()
+
+
+def legacy_hash_code(raw: str) -> str:
+    """How codes drawn before the keyed hash were stored (a bare SHA-256)."""
+    return hashlib.sha256(_normal_code(raw).encode()).hexdigest()
+
+
+def find_code(process: Process, raw: str) -> VotingCode | None:
+    """The voting code `raw` of this process, or None. A code stored the old way is found
+    too and its hash is replaced by the keyed one on the spot (call inside a transaction)."""
+    if not raw.strip():
+        return None
+    found = VotingCode.objects.filter(process=process, code_hash=hash_code(raw)).first()
+    if found is None:
+        found = VotingCode.objects.filter(process=process, code_hash=legacy_hash_code(raw)).first()
+        if found is not None:
+            found.code_hash = hash_code(raw)
+            found.save(update_fields=["code_hash"])
+    return found
+
+
+def voter_identity(process: Process, actor: Any, code: str = "") -> str | None:
+    """Who votes, as bound into the ballot tag: the member, or the (hashed) voting code."""
+    if process.electorate == Electorate.MEMBERS:
+        return f"m{actor.pk}" if getattr(actor, "pk", None) else None
+    return f"c{hash_code(code)}" if code.strip() else None
+
+
+def ballot_tag(process_id: int, secret: str, voter: str) -> str:
+    """HMAC of the voter's ballot secret and who they are; the only thing stored on the
+    ballot. Without the voter's own session (member) or code (resident) the secret alone
+    finds nothing, so a leaked secret cannot be used by anyone else."""
+    return salted_hmac(
+        "solidaria.budgeting.ballot", f"{process_id}:{voter}:{secret}", algorithm="sha256"
     ).hexdigest()
 
 
@@ -378,12 +416,16 @@ def project_review(
 
 @transaction.atomic
 def project_withdraw(*, actor: Any, project: Project, reason: str = "") -> Project:
-    """The proposer or a steward withdraws a project: it stays visible and cannot win."""
+    """The proposer or a steward withdraws a project before voting opens: it stays visible
+    and cannot win. Once voting opened the ballot is fixed (ballots already cast name it)."""
+    process = _locked(project.process)
     project = Project.objects.select_for_update().select_related("process").get(pk=project.pk)
     if not (is_steward(actor) or (is_member(actor) and project.proposer_id == actor.pk)):
         raise PermissionDenied(_("Only the proposer or a steward may withdraw a project."))
-    if project.process.results.filter(published_at__isnull=False).exists():
-        raise Conflict(_("Results are published."))
+    if PHASE_ORDER.index(process.phase) >= PHASE_ORDER.index(Phase.VOTING):
+        raise Conflict(_("A project cannot be withdrawn once voting has opened."))
+    if project.status == ProjectStatus.WITHDRAWN:
+        raise Conflict(_("The project was already withdrawn."))
     project.status = ProjectStatus.WITHDRAWN
     project.save(update_fields=["status"])
     audit.record(actor=actor, verb="budgeting.project_withdraw", obj=project, reason=reason)
@@ -437,16 +479,29 @@ def ballot_cast(
     points: list[int] | None = None,
     code: str = "",
     secret: str = "",
+    client: str = "",
 ) -> CastOutcome:
     """Cast or change a ballot. Refused (and nothing stored) outside open voting, for a
     non-member or an unknown code, for an invalid ballot, and for a second vote that does
-    not present the secret of the first."""
+    not present the secret of the first from the same voter (member session or code).
+
+    `client` (the caller's address) throttles voting codes: wrong codes from one address
+    count in the "voting_code" scope and, past the limit, every code from it is refused
+    with TooManyAttempts for a while. Pages and API pass it; without it there is no limit.
+    """
+    throttled = bool(client) and process.electorate == Electorate.CODES
+    if throttled:
+        throttle.check("voting_code", client)
     try:
         return _ballot_cast(
             actor=actor, process=process, projects=projects, points=points, code=code, secret=secret
         )
     except IntegrityError as exc:  # two first votes by one voter raced; the loser is refused
         raise Conflict(_("You have already voted.")) from exc
+    except PermissionDenied as exc:
+        if throttled and exc.field == "code":
+            throttle.fail("voting_code", client)
+        raise
 
 
 @transaction.atomic
@@ -474,18 +529,19 @@ def _ballot_cast(
             )
         receipt_filter = {"process": process, "voter": actor}
     else:
-        voting_code = VotingCode.objects.filter(
-            process=process, code_hash=hash_code(code or "")
-        ).first()
-        if not code or voting_code is None:
-            raise PermissionDenied(_("This voting code is not valid for this process."))
+        voting_code = find_code(process, code or "")
+        if voting_code is None:
+            raise PermissionDenied(
+                _("This voting code is not valid for this process."), field="code"
+            )
         receipt_filter = {"process": process, "code": voting_code}
+    voter = voter_identity(process, actor, code) or ""  # a member or a valid code by now
     choice = engine_io.validate_ballot(process, projects=projects, points=points)
     receipt = VoterReceipt.objects.filter(**receipt_filter).first()
     if receipt is not None:
         ballot = (
             Ballot.objects.filter(
-                process=process, change_tag=ballot_tag(process.pk, secret)
+                process=process, change_tag=ballot_tag(process.pk, secret, voter)
             ).first()
             if secret
             else None
@@ -500,7 +556,9 @@ def _ballot_cast(
             )
         ballot.projects, ballot.points = choice.projects, choice.points
         ballot.save(update_fields=["projects", "points"])
-        audit.record(actor=actor, verb="budgeting.ballot_change", obj=process)
+        # The same anonymous event as a first vote: the journal says a ballot was cast in
+        # the process that day; not by whom, not when exactly, not which, not if changed.
+        audit.record(actor=None, verb="budgeting.ballot.cast", obj=process, anonymous=True)
         return CastOutcome(secret=secret, is_change=True)
     VoterReceipt.objects.create(**receipt_filter)
     new_secret = secrets.token_urlsafe(24)
@@ -508,9 +566,9 @@ def _ballot_cast(
         process=process,
         projects=choice.projects,
         points=choice.points,
-        change_tag=ballot_tag(process.pk, new_secret),
+        change_tag=ballot_tag(process.pk, new_secret, voter),
     )
-    audit.record(actor=actor, verb="budgeting.ballot_cast", obj=process)
+    audit.record(actor=None, verb="budgeting.ballot.cast", obj=process, anonymous=True)
     return CastOutcome(secret=new_secret, is_change=False)
 
 

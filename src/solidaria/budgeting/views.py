@@ -24,7 +24,8 @@ from solidaria.budgeting.forms import (
     ballot_from_post,
 )
 from solidaria.budgeting.models import BallotType, Electorate, Phase, Process, Result
-from solidaria.core.errors import DomainError, NotFound
+from solidaria.core import throttle
+from solidaria.core.errors import DomainError, NotFound, TooManyAttempts
 from solidaria.core.permissions import is_member, is_steward, steward_required
 
 SECRET_COOKIE_MAX_AGE = 180 * 24 * 3600
@@ -293,10 +294,12 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     if process.electorate == Electorate.MEMBERS and not is_member(request.user):
         return redirect(f"{_login_url()}?next={request.path}")
     projects = list(queries.ballot_projects(process))
-    voter = _voter_tag(request, process, request.POST.get("code", ""))
+    code = request.POST.get("code", "")
+    voter = _voter_tag(request, process, code)
     secret = _read_secret(request, process, voter)
-    current = queries.ballot_by_secret(process, secret) if secret else None
-    error = ""
+    identity = services.voter_identity(process, request.user, code)
+    current = queries.ballot_by_secret(process, secret, identity)
+    error, status = "", 422
     if request.method == "POST":
         try:
             chosen, points = ballot_from_post(process, request.POST, projects)
@@ -305,11 +308,14 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
                 process=process,
                 projects=chosen,
                 points=points,
-                code=request.POST.get("code", ""),
+                code=code,
                 secret=request.POST.get("secret", "").strip() or secret,
+                client=throttle.client_address(request),
             )
         except django_forms.ValidationError as exc:
             error = " ".join(exc.messages)
+        except TooManyAttempts as exc:
+            error, status = exc.message, 429
         except DomainError as exc:
             error = exc.message
         else:
@@ -343,7 +349,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
                 "rank": position + 1 if position >= 0 else "",
             }
         )
-    status = 422 if error else 200
+    status = status if error else 200
     response = render(
         request,
         "budgeting/vote.html",

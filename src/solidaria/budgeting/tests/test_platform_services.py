@@ -402,8 +402,16 @@ def test_codes_are_refused_for_a_members_process_and_for_members(steward, member
 
 
 def test_withdrawn_projects_stay_visible_and_ballots_for_them_are_refused(steward, member):
-    process, projects = make_voting(steward, member)
-    services.project_withdraw(actor=member, project=projects[0])
+    process = make_process(steward)
+    projects = [
+        services.project_submit(actor=member, process=process, title=t, cost_minor=30)
+        for t in ("Swings", "Pond", "Bench")
+    ]
+    services.project_withdraw(actor=member, project=projects[0])  # before voting opens
+    services.phase_advance(actor=steward, process=process)
+    for project in projects[1:]:
+        services.project_review(actor=steward, project=project, status=ProjectStatus.FEASIBLE)
+    services.phase_advance(actor=steward, process=process)
     assert process.projects.filter(status=ProjectStatus.WITHDRAWN).count() == 1
     with pytest.raises(ValidationFailed):
         services.ballot_cast(actor=member, process=process, projects=["p1"])
