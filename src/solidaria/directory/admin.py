@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from solidaria.directory.models import Concept, Organisation, Provenance
+from solidaria.directory.models import Concept, Organisation, PendingEdit, Provenance
 
 
 class ProvenanceInline(admin.TabularInline):
@@ -25,3 +25,18 @@ class ConceptAdmin(admin.ModelAdmin):
     list_display = ("scheme", "code", "label")
     list_filter = ("scheme",)
     search_fields = ("code",)
+
+
+@admin.register(PendingEdit)
+class PendingEditAdmin(admin.ModelAdmin):
+    """Read-only: edits are decided on the review page, which applies and audits them."""
+
+    list_display = ("organisation", "proposed_by", "status", "created_at", "decided_at")
+    list_filter = ("status",)
+    raw_id_fields = ("organisation",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

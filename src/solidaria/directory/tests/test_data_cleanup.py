@@ -13,6 +13,8 @@ from django.test import Client
 from django.utils import translation
 from rdflib import Graph, Literal, URIRef
 
+from solidaria.core.errors import ValidationFailed
+from solidaria.directory import services
 from solidaria.directory.exporters import essglobal, murmurations, run, tabular
 from solidaria.directory.exporters.essglobal import GR
 from solidaria.directory.forms import OrganisationForm
@@ -62,9 +64,7 @@ def test_import_keeps_the_first_address_as_website_and_the_others(
 
 
 def test_member_cannot_enter_two_addresses_as_one_website(member: Any) -> None:
-    from solidaria.directory import services
-
-    with pytest.raises(services.ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         services.organisation_create(
             actor=member, data={"name": "X", "website": "http://a.coop; http://b.coop"}
         )

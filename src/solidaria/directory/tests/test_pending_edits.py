@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from solidaria.core.errors import ValidationFailed
 from solidaria.core.models import AuditEvent
 from solidaria.directory import clustering, services
 from solidaria.directory.exporters.run import export
@@ -220,9 +221,7 @@ def test_another_member_cannot_propose_an_edit(
     assert client.get(f"/directory/organisations/{own.pk}/edit/").status_code == 403
 
 
-def test_steward_edit_of_a_confirmed_entry_applies_at_once(
-    own: Organisation, steward: Any
-) -> None:
+def test_steward_edit_of_a_confirmed_entry_applies_at_once(own: Organisation, steward: Any) -> None:
     # when a steward edits a confirmed entry
     services.organisation_update(actor=steward, org_id=own.pk, data={"name": "Riverside Bread"})
     # then it is changed without a pending edit
@@ -254,7 +253,7 @@ def test_further_edits_merge_and_reverting_every_change_withdraws_the_edit(
 
 def test_an_edit_leaving_one_coordinate_is_refused(own: Organisation, member: Any) -> None:
     # when the proposer removes only the latitude
-    with pytest.raises(services.ValidationFailed):
+    with pytest.raises(ValidationFailed):
         services.organisation_update(actor=member, org_id=own.pk, data={"latitude": None})
     # then no edit waits
     assert not PendingEdit.objects.exists()
