@@ -281,6 +281,8 @@ class ImportedElection:
     ballot_type: str
     projects: list[ImportedProject]
     ballots: list[ImportedBallot]
+    decimals: int = 0
+    """Amounts are in units of 10 ** -decimals of the currency (a file with cents: 2)."""
 
     def settings(self, *, title: str = "", slug: str = "") -> Any:
         from solidaria.budgeting.services import ProcessSettings
@@ -307,7 +309,7 @@ class ImportedElection:
             slug=slug,
             description=meta.get("description", ""),
             currency=meta.get("currency", "")[:8] or "EUR",
-            currency_exponent=0,
+            currency_exponent=self.decimals,
             budget_minor=self.budget,
             electorate=Electorate.MEMBERS,
             ballot_type=self.ballot_type,
@@ -359,6 +361,7 @@ def read_pabulib(text: str) -> ImportedElection:
         ballot_type=profile.ballot_type.value,
         projects=projects,
         ballots=ballots,
+        decimals=instance.decimals,
     )
 
 

@@ -63,11 +63,17 @@ def _exhaustive(instance: Instance, chosen: Sequence[int], candidates: Sequence[
 
 
 def add1(
-    prepared: Prepared, *, increment: int = 1, tie_breaking: TieBreaking = TieBreaking.EQUALSHARES
+    prepared: Prepared,
+    *,
+    increment: int = 1,
+    tie_breaking: TieBreaking = TieBreaking.EQUALSHARES,
+    unit: int = 1,
 ) -> tuple[MesRun, Add1Trace]:
     """Pabulib's ``equalshares/add1``: MES at ``budget / voters``, then per-voter budgets
     ``floor(budget / voters) + k * increment`` for k = 1, 2, ... as long as the outcome does not
-    overspend the real budget; the last outcome that did not overspend wins."""
+    overspend the real budget; the last outcome that did not overspend wins. ``unit`` is one
+    currency unit in the instance's amounts (100 for a file with cents): the floor is taken
+    in currency units."""
     instance = prepared.instance
     n = prepared.num_voters
     eligible = [pd.index for pd in prepared.projects]
@@ -76,7 +82,7 @@ def add1(
         b = Fraction(instance.budget)
         return run_mes(prepared, b, tie_breaking=tie_breaking, explain=True), Add1Trace(b, 1)
     chosen_b = Fraction(instance.budget, n)
-    b = Fraction(instance.budget // n)
+    b = Fraction(instance.budget // (n * unit) * unit)
     runs = 1
     while True:
         nxt = run_mes(prepared, b + increment, tie_breaking=tie_breaking)
@@ -90,7 +96,11 @@ def add1(
 
 
 def add1_exhaustive(
-    prepared: Prepared, *, increment: int = 1, tie_breaking: TieBreaking = TieBreaking.EQUALSHARES
+    prepared: Prepared,
+    *,
+    increment: int = 1,
+    tie_breaking: TieBreaking = TieBreaking.EQUALSHARES,
+    unit: int = 1,
 ) -> tuple[MesRun, Add1Trace]:
     """equalshares.net's tool with its default options ``integral`` and ``exhaustive``: start at
     ``floor(budget / voters)`` and stop as soon as the outcome is exhaustive."""
@@ -102,7 +112,7 @@ def add1_exhaustive(
     if sum(p.cost for p in instance.projects) <= instance.budget:
         b = Fraction(instance.budget, n)
         return run_mes(prepared, b, tie_breaking=tie_breaking, explain=True), Add1Trace(b, 1)
-    b = Fraction(instance.budget // n)
+    b = Fraction(instance.budget // (n * unit) * unit)
     current = run_mes(prepared, b, tie_breaking=tie_breaking)
     runs = 1
     while not _exhaustive(instance, current.selected, eligible):
@@ -205,16 +215,18 @@ def method_of_equal_shares(
         return Outcome(rule, (), 0, instance.budget, {}, params)
     prepared = Prepared(instance, profile, utility)
     notes: list[str] = []
+    unit = 10**instance.decimals  # increments are in currency units, amounts in minor units
+    step = increment * unit
     if completion is Completion.NONE:
         b = Fraction(instance.budget, profile.num_voters)
         run = run_mes(prepared, b, tie_breaking=tie_breaking, explain=True)
         trace = Add1Trace(b, 1)
     elif completion is Completion.ADD1:
-        run, trace = add1(prepared, increment=increment, tie_breaking=tie_breaking)
+        run, trace = add1(prepared, increment=step, tie_breaking=tie_breaking, unit=unit)
     elif completion is Completion.ADD1_EXHAUSTIVE:
-        run, trace = add1_exhaustive(prepared, increment=increment, tie_breaking=tie_breaking)
+        run, trace = add1_exhaustive(prepared, increment=step, tie_breaking=tie_breaking, unit=unit)
     else:
-        run, trace = add1_pabutools(prepared, increment=increment, tie_breaking=tie_breaking)
+        run, trace = add1_pabutools(prepared, increment=step, tie_breaking=tie_breaking)
     params["per_voter_budget"] = str(trace.per_voter_budget)
     params["mes_runs"] = trace.runs
     chosen = list(run.selected)

@@ -84,7 +84,8 @@ def greedy(
                 p.id, "funded", f"rank {rank} by score, cost fits", rank, s
             )
         else:
-            reason = f"cost {p.cost} exceeds remaining budget {remaining}"
+            cost, left = instance.amount_text(p.cost), instance.amount_text(remaining)
+            reason = f"cost {cost} exceeds remaining budget {left}"
             details[p.id] = ProjectDetail(p.id, "skipped", reason, rank, s)
             if not skip:
                 stopped_at = p.id

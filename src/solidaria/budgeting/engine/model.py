@@ -25,7 +25,8 @@ class BallotType(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Project:
-    """A project on the ballot. ``cost`` is an integer in the election's currency units."""
+    """A project on the ballot. ``cost`` is an integer in the election's units (see
+    ``Instance.decimals``); the withdrawn sentinel stays ``WITHDRAWN_COST`` at any scale."""
 
     id: str
     cost: int
@@ -44,11 +45,24 @@ class Project:
 
 @dataclass(frozen=True, slots=True)
 class Instance:
-    """Projects in file order, the budget limit, and the META key/values verbatim."""
+    """Projects in file order, the budget limit, and the META key/values verbatim.
+
+    Budget and costs are integers in units of ``10 ** -decimals`` of the file's currency:
+    a file with ``budget;1925834.77`` has ``decimals == 2`` and ``budget == 192583477``.
+    """
 
     projects: tuple[Project, ...]
     budget: int
     meta: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    decimals: int = 0
+
+    def amount_text(self, amount: int) -> str:
+        """An amount in the file's own units: ``192583477`` -> ``"1925834.77"``."""
+        if self.decimals == 0:
+            return str(amount)
+        sign = "-" if amount < 0 else ""
+        whole, frac = divmod(abs(amount), 10**self.decimals)
+        return f"{sign}{whole}.{frac:0{self.decimals}d}"
 
     def index_of(self) -> dict[str, int]:
         return {p.id: i for i, p in enumerate(self.projects)}

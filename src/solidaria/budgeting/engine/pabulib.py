@@ -3,6 +3,10 @@
 Three sections, each a semicolon CSV introduced by a line holding only its name:
 META (key;value), PROJECTS (project_id;cost;...), VOTES (voter_id;vote;...).
 Errors raise :class:`PabulibError` naming the section and the 1-based line.
+
+Budget and costs may have decimals (``budget;1925834.77``, as recent Polish city files do):
+they are read exactly, scaled to integers by the largest number of decimals used in the
+budget and cost fields (``Instance.decimals``), and written back in the file's own units.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
 
-from .model import BallotType, Instance, Profile, Project
+from .model import WITHDRAWN_COST, BallotType, Instance, Profile, Project
 
 SECTIONS = ("meta", "projects", "votes")
 _PROJECT_KNOWN = {"project_id", "cost", "name", "category", "target", "beneficiaries", "selected"}
@@ -46,6 +51,33 @@ def _whole_number(raw: str, *, what: str, section: str, line: int) -> int:
     return int(value)
 
 
+def _amount(raw: str, *, what: str, section: str, line: int) -> Decimal:
+    """A non-negative decimal number, exactly (``1925834.77``; a comma works as the point)."""
+    text = raw.strip()
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise PabulibError(f"{what} {raw!r} is not a number", section=section, line=line) from None
+    if not value.is_finite() or value < 0:
+        raise PabulibError(
+            f"{what} {raw!r} is not a non-negative number", section=section, line=line
+        )
+    return value
+
+
+def _places(value: Decimal) -> int:
+    """Decimals the value needs (``100000.0`` needs none, ``1925834.70`` one)."""
+    if value == value.to_integral_value():
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    return max(0, -exponent)
+
+
+def _scaled(value: Decimal, decimals: int) -> int:
+    return int(value.scaleb(decimals))
+
+
 def _split_list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
@@ -65,6 +97,8 @@ def parse(text: str) -> tuple[Instance, Profile]:
     header_line = 0
     seen: list[str] = []
     meta: dict[str, str] = {}
+    meta_lines: dict[str, int] = {}
+    costs: list[Decimal] = []
     projects: list[Project] = []
     index: dict[str, int] = {}
     voter_ids: list[str] = []
@@ -123,7 +157,10 @@ def parse(text: str) -> tuple[Instance, Profile]:
             )
         if section == "meta":
             meta[row[0].strip()] = row[1].strip()
+            meta_lines[row[0].strip()] = line
         elif section == "projects":
+            raw_cost = row[project_cols["cost"]]
+            costs.append(_amount(raw_cost, what="cost", section=section, line=line))
             projects.append(_project(row, project_cols, header, line))
             pid = projects[-1].id
             if pid in index:
@@ -158,7 +195,13 @@ def parse(text: str) -> tuple[Instance, Profile]:
                 section=name,
                 line=last_line + 1,
             )
-    budget = _whole_number(meta["budget"], what="budget", section="meta", line=1)
+    budget_value = _amount(meta["budget"], what="budget", section="meta", line=meta_lines["budget"])
+    decimals = max([_places(budget_value), *(_places(c) for c in costs)])
+    budget = _scaled(budget_value, decimals)
+    projects = [
+        replace(p, cost=WITHDRAWN_COST if c == WITHDRAWN_COST else _scaled(c, decimals))
+        for p, c in zip(projects, costs, strict=True)
+    ]
     try:
         ballot_type = BallotType(meta.get("vote_type", "approval").strip().lower())
     except ValueError:
@@ -170,7 +213,7 @@ def parse(text: str) -> tuple[Instance, Profile]:
         raise PabulibError(
             f"{ballot_type.value} ballots need a points column", section="votes", line=header_line
         )
-    instance = Instance(tuple(projects), budget, MappingProxyType(meta))
+    instance = Instance(tuple(projects), budget, MappingProxyType(meta), decimals)
     profile = Profile(
         ballot_type,
         tuple(ballots),
@@ -193,7 +236,7 @@ def _project(row: list[str], cols: dict[str, int], header: list[str], line: int)
         extra["__beneficiaries_column"] = "target"
     return Project(
         id=col("project_id"),
-        cost=_whole_number(col("cost"), what="cost", section="projects", line=line),
+        cost=0,  # set once every cost is read (the scale depends on all of them)
         name=col("name"),
         categories=_split_list(col("category")),
         beneficiaries=_split_list(beneficiaries),
@@ -234,7 +277,7 @@ def write(
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\n")
     meta = dict(instance.meta)
-    meta["budget"] = str(instance.budget)
+    meta["budget"] = instance.amount_text(instance.budget)
     meta["vote_type"] = profile.ballot_type.value
     meta["num_projects"] = str(len(instance.projects))
     meta["num_votes"] = str(profile.num_voters)
@@ -246,7 +289,7 @@ def write(
     header = _project_header(instance)
     w.writerow(header)
     for p in instance.projects:
-        w.writerow([_project_value(p, h) for h in header])
+        w.writerow([_project_value(instance, p, h) for h in header])
     w.writerow(["VOTES"])
     vheader = ["voter_id", "vote"]
     if profile.points is not None:
@@ -267,11 +310,11 @@ def write(
     return text
 
 
-def _project_value(p: Project, column: str) -> str:
+def _project_value(instance: Instance, p: Project, column: str) -> str:
     if column == "project_id":
         return p.id
     if column == "cost":
-        return str(p.cost)
+        return str(p.cost) if p.is_withdrawn else instance.amount_text(p.cost)
     if column == "name":
         return p.name
     if column == "category":

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .completion import Comparison, Completion, method_of_equal_shares
 from .greedy import greedy
@@ -65,14 +65,32 @@ RULES: dict[str, RuleFunction] = {
     "phragmen": sequential_phragmen,
 }
 """Every rule we count. ``greedy-exclusive`` needs exclusion groups that Pabulib files do not
-carry; from a file it counts as plain greedy (call ``greedy(exclusive_groups=...)`` directly)."""
+carry (they are described in the file's comment at best): pass them to ``count`` as
+``exclusive_groups``; without them it counts as plain greedy."""
 
 
-def count(instance: Instance, profile: Profile, rule: str | None = None) -> Outcome:
+def count(
+    instance: Instance,
+    profile: Profile,
+    rule: str | None = None,
+    *,
+    exclusive_groups: Sequence[Sequence[str]] = (),
+) -> Outcome:
+    """Count by the named rule (default: the META rule). ``exclusive_groups`` (groups of
+    mutually exclusive project ids) are only for ``greedy-exclusive``."""
     name = (rule or instance.rule or "").strip()
     try:
         fn = RULES[name]
     except KeyError:
         known = ", ".join(sorted(RULES))
         raise UnknownRuleError(f"unknown rule {name!r}; known rules: {known}") from None
+    if exclusive_groups:
+        if name != "greedy-exclusive":
+            raise ValueError(f"exclusion groups apply to greedy-exclusive, not to {name!r}")
+        known_ids = instance.index_of()
+        for group in exclusive_groups:
+            unknown = [pid for pid in group if pid not in known_ids]
+            if unknown:
+                raise ValueError(f"exclusion group names unknown project {unknown[0]!r}")
+        return greedy(instance, profile, exclusive_groups=exclusive_groups, rule="greedy-exclusive")
     return fn(instance, profile)
