@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib import admin
 
-from solidaria.budgeting.models import PhaseSchedule, Process, Project, Result
+from solidaria.budgeting.models import Ballot, PhaseSchedule, Process, Project, Result
+from solidaria.core.admin import ReadOnlyAdminMixin
 
 
 class PhaseInline(admin.TabularInline):
@@ -44,3 +45,12 @@ class ResultAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: Any) -> bool:
         return False
+
+
+@admin.register(Ballot)
+class BallotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The choices only: a ballot says neither who nor when (see models.py)."""
+
+    list_display = ["id", "process", "is_imported"]
+    list_filter = ["process"]
+    fields = ["process", "projects", "points", "is_imported"]

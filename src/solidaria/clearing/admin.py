@@ -1,10 +1,14 @@
+"""Admin: obligations, clearing runs, their items and set-offs carry value; they are shown
+read-only (`ReadOnlyAdminMixin`) and change only through the clearing services."""
+
 from django.contrib import admin
 
 from solidaria.clearing.models import ClearingRun, Obligation, RunItem, SetOff
+from solidaria.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Obligation)
-class ObligationAdmin(admin.ModelAdmin):
+class ObligationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "pk",
         "debtor",
@@ -16,15 +20,19 @@ class ObligationAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "currency")
     search_fields = ("reference", "debtor__username", "creditor__username")
-    readonly_fields = ("remaining_minor", "version")
 
 
 @admin.register(ClearingRun)
-class ClearingRunAdmin(admin.ModelAdmin):
+class ClearingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "currency", "status", "obligation_count", "started_at", "decided_at")
     list_filter = ("status", "currency")
-    readonly_fields = tuple(f.name for f in ClearingRun._meta.fields)
 
 
-admin.site.register(RunItem)
-admin.site.register(SetOff)
+@admin.register(RunItem)
+class RunItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
+
+
+@admin.register(SetOff)
+class SetOffAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass

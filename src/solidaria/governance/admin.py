@@ -1,25 +1,18 @@
-"""Admin for stewards' data fixes. Append-only records are shown read-only: a correction
-is a new row made through the services (pages, API), never an edit here."""
+"""Admin for stewards' data fixes. Memberships and the records that carry value or a
+vote (capital register, ballots, results, outcomes, bylaws, allocations) are shown
+read-only (`ReadOnlyAdminMixin`): a change or a correction is made through the services
+(pages, API), never an edit here."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from solidaria.core.admin import ReadOnlyAdminMixin
 from solidaria.governance import models
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(models.Cooperative)
@@ -35,7 +28,7 @@ class MemberClassAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     list_display = [
         "user",
         "coop",
@@ -46,10 +39,6 @@ class MembershipAdmin(admin.ModelAdmin):
         "ended_at",
     ]
     list_filter = ["coop", "status"]
-    readonly_fields = ["applied_at", "started_at", "ended_at", "decided_by"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(models.ShareType)
@@ -70,6 +59,14 @@ class PollAdmin(admin.ModelAdmin):
     readonly_fields = ["electorate_count", "electorate_weight", "closed_at"]
 
 
+@admin.register(models.Ballot)
+class BallotAdmin(ReadOnlyAdmin):
+    """What was chosen and its weight; nothing here says who (see models.py)."""
+
+    list_display = ["id", "poll", "weight"]
+    list_filter = ["poll"]
+
+
 @admin.register(models.PollResult)
 class PollResultAdmin(ReadOnlyAdmin):
     list_display = ["poll", "outcome", "engine_version", "computed_at"]
@@ -88,3 +85,18 @@ class BylawsVersionAdmin(ReadOnlyAdmin):
 @admin.register(models.AllocationRun)
 class AllocationRunAdmin(ReadOnlyAdmin):
     list_display = ["coop", "year", "surplus_minor", "bylaws", "created_at"]
+
+
+@admin.register(models.PatronageInput)
+class PatronageInputAdmin(ReadOnlyAdmin):
+    list_display = ["run", "membership", "hours_minutes", "purchases_minor"]
+
+
+@admin.register(models.AllocationLine)
+class AllocationLineAdmin(ReadOnlyAdmin):
+    list_display = ["run", "membership", "account", "cents", "cash_cents", "capital_cents"]
+
+
+@admin.register(models.AllocationAcceptance)
+class AllocationAcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ["coop", "year", "accepted_by", "accepted_at", "ledger_batch"]

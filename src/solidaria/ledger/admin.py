@@ -1,24 +1,25 @@
-"""Admin: stewards read the ledger here. Balances, entries and transfers are read-only:
-every change of value goes through services (limits through the steward pages)."""
+"""Admin: stewards read the ledger here. Currencies, balances, transfers, entries,
+requests and checkpoints are read-only (`ReadOnlyAdminMixin`): every change of value goes
+through services (limits through the steward pages)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 
-from solidaria.ledger.models import Account, Currency, Entry, Listing, PaymentRequest, Transfer
+from solidaria.core.admin import ReadOnlyAdminMixin
+from solidaria.ledger.models import (
+    Account,
+    Checkpoint,
+    Currency,
+    Entry,
+    Listing,
+    PaymentRequest,
+    Transfer,
+)
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+class ReadOnly(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(Currency)
@@ -61,6 +62,11 @@ class TransferAdmin(ReadOnly):
 class EntryAdmin(ReadOnly):
     list_display = ["pk", "account", "seq", "amount", "balance_after", "created_at"]
     list_filter = ["account__currency"]
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ReadOnly):
+    list_display = ["pk", "last_entry_id", "entry_count", "head_hash", "created_at", "key_id"]
 
 
 @admin.register(PaymentRequest)

@@ -210,3 +210,11 @@ def test_the_canonical_form_tells_any_two_texts_apart(
         return transfer_canonical(**_FIXED, memo=memo, category=category, decision_reason=reason)
 
     assert (form(a) == form(b)) == (a == b)
+
+
+def test_the_hash_covers_every_column_of_a_transfer() -> None:
+    # a new Transfer field must be added to transfer_canonical, verify and ledger_pay
+    from solidaria.ledger.journal import _TRANSFER_HASHED
+
+    columns = {f.attname for f in Transfer._meta.concrete_fields} - {"id"}
+    assert {name.removeprefix("transfer__") for name in _TRANSFER_HASHED} == columns
