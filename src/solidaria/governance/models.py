@@ -6,7 +6,8 @@ Memberships change status, but are never deleted: leaving sets an end date.
 
 Anonymity: for every poll, `Ballot` (what was chosen) and `Participation` (who took part)
 are separate tables with no key linking them and no timestamp; a ballot's primary key is
-a random UUID, so not even insertion order links a ballot to a voter.
+a random UUID, and closing a secret poll re-keys and re-inserts its ballots so that no
+physical insertion order is left either (see `services.polls` for the whole design).
 """
 
 from __future__ import annotations
@@ -295,7 +296,9 @@ class Participation(models.Model):
 
 
 class Ballot(AppendOnly):
-    """What was chosen, with the voter's weight. No voter, no timestamp, random key."""
+    """What was chosen, with the weight of the voter's member class (shared by the whole
+    class, nothing about the person). No voter, no timestamp, random key; a secret poll's
+    ballots are re-keyed when it closes, the one exception to append-only."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     poll = models.ForeignKey(Poll, on_delete=models.PROTECT, related_name="ballots")
