@@ -58,6 +58,19 @@ def is_operator(user: Any, organisation: Any) -> bool:
     )
 
 
+def operated_organisations(user: Any) -> Any:
+    """The confirmed organisations `user` may ask accounts for, as the pages list them:
+    the ones they put in the directory (`is_operator`'s rule as a query; a network steward
+    may also name any other organisation through the API)."""
+    from solidaria.directory.models import Organisation
+
+    if user is SYSTEM or not is_member(user):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        created_by_id=user.pk, status=Organisation.Status.CONFIRMED
+    ).order_by("name")
+
+
 def _currency_of(obj: Any) -> Currency | None:
     if isinstance(obj, Currency):
         return obj

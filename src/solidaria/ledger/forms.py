@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from solidaria.ledger.models import Account, Currency, Listing
+from solidaria.ledger.models import Account, CreditPolicy, Currency, Listing
 from solidaria.ledger.services import CURRENCY_FIELDS
 
 
@@ -53,6 +53,39 @@ class JoinForm(forms.Form):
         self.fields["currency"].queryset = currencies
 
 
+class AccountRequestForm(forms.Form):
+    currency = forms.ModelChoiceField(queryset=Currency.objects.none(), label=_("Currency"))
+    organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"))
+    note = forms.CharField(
+        label=_("Why does the organisation need this account?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, currencies: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].queryset = currencies
+        self.fields["organisation"].queryset = organisations
+
+
+class AccountRequestDecisionForm(forms.Form):
+    request = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("decline", _("Decline"))], widget=forms.HiddenInput
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class CreditPolicyForm(forms.Form):
+    credit_policy = forms.ChoiceField(
+        label=_("How do new accounts get credit?"),
+        choices=CreditPolicy.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Why (for the audit journal)"), max_length=500)
+
+
 class StatementFilterForm(forms.Form):
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -93,7 +126,7 @@ class CurrencyForm(forms.ModelForm):
 
     class Meta:
         model = Currency
-        fields = ["code", *CURRENCY_FIELDS]
+        fields = ["code", *CURRENCY_FIELDS, "credit_policy"]
 
 
 class ListingForm(forms.Form):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("checkpoints.json", checkpoint_views.checkpoints_json, name="checkpoints"),
     path("join/", views.join, name="join"),
     path("accounts/<int:account_id>/", views.account_detail, name="account"),
+    path("accounts/request/", views.account_request_new, name="account_request"),
     path("pay/", views.pay, name="pay"),
     path("request/", views.request_new, name="request"),
     path(
@@ -25,4 +26,14 @@ urlpatterns = [
     path("steward/accounts/", views.steward_accounts, name="steward_accounts"),
     path("steward/accounts/<int:account_id>/limits/", views.steward_limits, name="steward_limits"),
     path("steward/authorisations/", views.steward_queue, name="steward_queue"),
+    path(
+        "steward/account-requests/",
+        views.steward_account_requests,
+        name="steward_account_requests",
+    ),
+    path(
+        "steward/currencies/<str:code>/credit-policy/",
+        views.steward_credit_policy,
+        name="steward_credit_policy",
+    ),
 ]

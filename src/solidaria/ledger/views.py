@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import DomainError, NotFound
-from solidaria.core.permissions import is_steward, steward_required
-from solidaria.ledger import forms, listings, payment_requests, queries, services
+from solidaria.core.permissions import allowed, is_steward, member_required, steward_required
+from solidaria.ledger import credit, forms, listings, payment_requests, queries, services
 from solidaria.ledger.models import Account, Currency, Transfer
 
 
@@ -48,7 +48,42 @@ def home(request: HttpRequest) -> HttpResponse:
             "to_pay": queries.requests_to_pay(request.user),
             "made": queries.requests_made(request.user)[:20],
             "is_steward": is_steward(request.user),
+            "account_requests": credit.requests_of(request.user)[:20],
+            "may_ask": credit.operated_organisations(request.user).exists(),
         },
+    )
+
+
+@member_required
+def account_request_new(request: HttpRequest) -> HttpResponse:
+    """An organisation's operator asks for its account; a steward of the currency decides."""
+    form = forms.AccountRequestForm(
+        request.POST or None,
+        currencies=Currency.objects.filter(is_active=True),
+        organisations=credit.operated_organisations(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.account_request_create(
+                actor=request.user,
+                currency=data["currency"],
+                organisation=data["organisation"],
+                note=data["note"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("You asked for an account for %(name)s; a steward of %(code)s will decide.")
+                % {"name": data["organisation"].name, "code": data["currency"].code},
+            )
+            return redirect("ledger:home")
+    return render(
+        request,
+        "ledger/account_request.html",
+        {"form": form, "has_organisations": form.fields["organisation"].queryset.exists()},
     )
 
 
@@ -358,6 +393,7 @@ def steward_currency_edit(request: HttpRequest, code: str) -> HttpResponse:
     currency = _get_or_404(queries.currency_by_code, code)
     form = forms.CurrencyForm(request.POST or None, instance=Currency.objects.get(pk=currency.pk))
     form.fields["code"].disabled = True
+    del form.fields["credit_policy"]  # its own page, steward_credit_policy
     form.fields["reason"].required = True
     if request.method == "POST" and form.is_valid():
         changes = {
@@ -402,9 +438,18 @@ def _limit(currency: Currency, text: str, field: str) -> int | None:
     return services.parse_amount(currency, text, field=field)
 
 
-@steward_required
+def _stewarded_account(user: Any, account_id: int) -> Account:
+    account = Account.objects.select_related("currency", "owner").filter(pk=account_id).first()
+    if account is None:
+        raise Http404
+    if not allowed(user, "ledger.currency.steward", account):
+        raise DjangoPermissionDenied(_("Only a steward of this currency may do this."))
+    return account
+
+
+@login_required
 def steward_limits(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = _get_or_404(queries.visible_account, request.user, account_id)
+    account = _stewarded_account(request.user, account_id)
     cur = account.currency
     initial = {
         "credit_limit": cur.format(account.credit_limit)
@@ -452,4 +497,70 @@ def steward_queue(request: HttpRequest) -> HttpResponse:
         request,
         "ledger/steward_queue.html",
         {"pending": queries.pending_authorisations(), "form": forms.ReasonForm()},
+    )
+
+
+@login_required
+def steward_account_requests(request: HttpRequest) -> HttpResponse:
+    """Open account requests for the currencies this person stewards; each is approved
+    (the account opens at credit limit 0) or declined with a reason."""
+    if not credit.stewarded_currencies(request.user).exists():
+        raise DjangoPermissionDenied(_("Only a steward of a currency may do this."))
+    if request.method == "POST":
+        form = forms.AccountRequestDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a request and a decision."))
+            return redirect("ledger:steward_account_requests")
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "approve":
+                decided = services.account_request_approve(
+                    actor=request.user, request=data["request"], reason=data["reason"]
+                )
+                messages.success(
+                    request,
+                    _("Approved: %(name)s has a %(code)s account with credit limit 0.")
+                    % {"name": decided.organisation.name, "code": decided.currency.code},
+                )
+            else:
+                services.account_request_decline(
+                    actor=request.user, request=data["request"], reason=data["reason"]
+                )
+                messages.success(request, _("Declined; the person who asked sees your reason."))
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("ledger:steward_account_requests")
+    return render(
+        request,
+        "ledger/steward_account_requests.html",
+        {"pending": credit.pending_requests(request.user)},
+    )
+
+
+@login_required
+def steward_credit_policy(request: HttpRequest, code: str) -> HttpResponse:
+    """A steward of the currency chooses how new accounts get credit."""
+    currency = _get_or_404(queries.currency_by_code, code)
+    if not allowed(request.user, "ledger.currency.steward", currency):
+        raise DjangoPermissionDenied(_("Only a steward of this currency may do this."))
+    form = forms.CreditPolicyForm(
+        request.POST or None, initial={"credit_policy": currency.credit_policy}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.currency_credit_policy_set(
+                actor=request.user,
+                currency=currency,
+                policy=form.cleaned_data["credit_policy"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The credit policy was saved."))
+            return redirect("ledger:steward_credit_policy", code=currency.code)
+    return render(
+        request, "ledger/steward_credit_policy.html", {"currency": currency, "form": form}
     )

@@ -101,10 +101,12 @@ def test_steward_creates_a_currency_from_the_page(steward_client: Client) -> Non
             "starting_grant": 120,
             "levy_basis_points": 0,
             "is_active": "on",
+            "credit_policy": "admitted_members_get_default",
         },
     )
     assert response.status_code == 302, response.content.decode()
-    assert Currency.objects.get(code="TB").starting_grant == 120
+    created = Currency.objects.get(code="TB")
+    assert (created.starting_grant, created.credit_policy) == (120, "admitted_members_get_default")
 
 
 def test_offers_and_wants_pages(
