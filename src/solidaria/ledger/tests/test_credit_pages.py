@@ -127,3 +127,26 @@ def test_a_currency_steward_sets_the_policy_and_limits_on_the_pages(
         ("ledger.currency.policy.set", "new members start at 0"),
         ("ledger.account.limits", "long-standing member"),
     }
+
+
+def test_a_network_steward_grants_the_currency_role_in_the_admin(
+    member: User, applicant: User, credits: Currency
+) -> None:
+    # given a network steward with admin access
+    from django.urls import reverse
+
+    root = User.objects.create_superuser("root", "root@example.org", "a long password 1")
+    client = _client(root)
+    url = reverse("admin:ledger_currencysteward_add")
+    # when they make an applicant, then ada, a steward of CRED
+    refused = client.post(url, {"currency": credits.pk, "user": applicant.pk})
+    granted = client.post(url, {"currency": credits.pk, "user": member.pk})
+    # then only ada holds the role, granted through the service and audited
+    assert refused.status_code == 200 and "Only an admitted member" in refused.content.decode()
+    assert granted.status_code == 302
+    assert list(credits.stewards.all()) == [member]
+    event = AuditEvent.objects.get(verb="ledger.currency.steward.add")
+    assert (event.actor, event.data["user"]) == (root, member.pk)
+    # and a member with admin access but no network role cannot add one
+    staff = _client(User.objects.create_user("clerk", password="x", is_staff=True))
+    assert staff.get(url).status_code == 403
