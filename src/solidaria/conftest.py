@@ -85,3 +85,57 @@ def _clear_caches() -> None:
 
     for cache in caches.all(initialized_only=False):
         cache.clear()
+
+
+# --- Real data: the bundled data/ folder always; the full shared sets when present. ---
+# Tests over the full sets carry `@pytest.mark.shared_data` (or take the `shared_data`
+# fixture). Without ../shared/data (or $SOLIDARIA_SHARED_DATA) they are skipped with the
+# reason; with SOLIDARIA_REQUIRE_SHARED_DATA=1 (CI) that skip is a failure instead.
+
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+
+def _missing_shared_data() -> str:
+    from solidaria.core.paths import shared_data_dir
+
+    if shared_data_dir() is not None:
+        return ""
+    reason = (
+        "needs the full shared data sets: put them in ../shared/data beside the clone "
+        "or set SOLIDARIA_SHARED_DATA"
+    )
+    if os.environ.get("SOLIDARIA_REQUIRE_SHARED_DATA") == "1":
+        pytest.fail(f"SOLIDARIA_REQUIRE_SHARED_DATA=1 but the test {reason}", pytrace=False)
+    return reason
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("shared_data") and (reason := _missing_shared_data()):
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The full shared data folder; skips (or fails, when required) without it."""
+    from solidaria.core.paths import shared_data_dir
+
+    if reason := _missing_shared_data():
+        pytest.skip(reason)
+    folder = shared_data_dir()
+    assert folder is not None
+    return folder
+
+
+def shared_files(folder: str, pattern: str) -> list[Any]:
+    """Parameters for a test over every file of a full shared set, marked `shared_data`.
+
+    Without the shared data there is one placeholder parameter, so the test shows as
+    skipped (or fails when SOLIDARIA_REQUIRE_SHARED_DATA=1) instead of vanishing."""
+    from solidaria.core.paths import shared_data_dir
+
+    mark = pytest.mark.shared_data
+    root = shared_data_dir()
+    if root is None:
+        return [pytest.param("shared-data-missing", marks=mark)]
+    return [pytest.param(p.name, marks=mark) for p in sorted((root / folder).glob(pattern))]

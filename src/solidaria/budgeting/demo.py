@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 from solidaria.budgeting import services
 from solidaria.budgeting.models import BallotType, Completion, Electorate, Process, Rule
 from solidaria.core.demo import STEWARD, demo_users
+from solidaria.core.paths import bundled_data_dir
 
 PABULIB_FILE = "Netherlands_Assen_2024.pb"
 FINISHED_SLUG = "assen-2024"
@@ -36,7 +35,7 @@ def _finished(steward: Any, stdout: Any) -> None:
     if Process.objects.filter(slug=FINISHED_SLUG).exists():
         stdout.write(f"  budgeting: {FINISHED_SLUG} exists")
         return
-    path = settings.SHARED_DATA_DIR / "pabulib" / PABULIB_FILE
+    path = bundled_data_dir() / "pabulib" / PABULIB_FILE
     if not path.is_file():
         stdout.write(f"  budgeting: {path} not found; finished process skipped")
         return

@@ -1,15 +1,15 @@
 """Demo data for the directory: ESSGlobal taxonomies and the real Co-ops UK, DotCoop and
-SUSY files (about 18,700 rows, 13,400 organisations after deduplication). Called by
-`solidaria demo`; running it again changes nothing."""
+SUSY files. With the full shared data sets (../shared/data) that is about 18,700 rows,
+13,400 organisations after deduplication; without them, the samples bundled in data/
+(2,000 Co-ops UK rows, the worker co-ops, a DotCoop sample and every SUSY initiative).
+Called by `solidaria demo`; running it again changes nothing."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
+from solidaria.core.paths import data_file
 from solidaria.directory import clustering
 from solidaria.directory.importers.pipeline import run_import
 from solidaria.directory.taxonomy import load_taxonomies
@@ -26,16 +26,15 @@ def load(*, stdout: Any) -> None:
     started = time.perf_counter()
     counts = load_taxonomies()
     stdout.write(f"directory: {counts['concepts']} ESSGlobal concepts\n")
-    folder = Path(settings.SHARED_DATA_DIR) / "directories"
     changed = False
     for fmt, name in DEMO_FILES:
-        path = folder / name
+        path = data_file(f"directories/{name}")
         if not path.exists():
             stdout.write(f"directory: {path} is missing, skipped\n")
             continue
         report = run_import(path=path, fmt=fmt, rebuild_clusters=False)
         changed = changed or bool(report.created or report.updated or report.merged)
-        stdout.write(f"directory: {report.summary()}\n")
+        stdout.write(f"directory: {path}: {report.summary()}\n")
     if changed:
         clustering.rebuild()
     stdout.write(f"directory: loaded in {time.perf_counter() - started:.1f} s\n")

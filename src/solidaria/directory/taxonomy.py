@@ -15,6 +15,7 @@ from django.db import transaction
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
+from solidaria.core.paths import bundled_data_dir
 from solidaria.directory.models import Concept
 
 # Organisation field -> ESSGlobal scheme (file stem).
@@ -97,7 +98,7 @@ def _parse_all(root: Path) -> dict[tuple[str, str], ParsedConcept]:
 @transaction.atomic
 def load_taxonomies(root: Path | None = None) -> dict[str, int]:
     """Create or update every concept; returns counts. Running it twice changes nothing."""
-    root = root or Path(settings.SHARED_DATA_DIR) / "essglobal"
+    root = root or bundled_data_dir() / "essglobal"
     parsed = parse_all(root)
     existing = {(c.scheme, c.code): c for c in Concept.objects.all()}
     to_create, to_update = [], []

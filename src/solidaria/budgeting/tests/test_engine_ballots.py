@@ -8,7 +8,7 @@ from solidaria.budgeting.engine.ballots import BallotRules, validate_ballot
 from solidaria.budgeting.engine.model import BallotType
 from solidaria.budgeting.engine.pabulib import read
 
-from .test_engine_pabulib import DATA
+from .test_engine_pabulib import FULL
 
 COSTS = {"a": 30, "b": 50, "c": 40, "w": 999999999}
 APPROVAL = BallotRules(BallotType.APPROVAL, min_length=1, max_length=2, max_sum_cost=80)
@@ -46,8 +46,9 @@ def test_validate_ballot(
     assert validate_ballot(rules, COSTS, projects, points, frozenset({"w"})) == reason
 
 
+@pytest.mark.shared_data
 def test_rules_from_file_accept_every_real_ballot() -> None:
-    instance, profile = read(DATA / "Poland_Katowice_2020.pb")
+    instance, profile = read(FULL / "Poland_Katowice_2020.pb")
     rules = BallotRules.from_instance(instance)
     assert rules == BallotRules(BallotType.CUMULATIVE, min_sum_points=1, max_sum_points=3)
     costs = {p.id: p.cost for p in instance.projects}

@@ -7,15 +7,16 @@ import pytest
 from solidaria.budgeting.engine.model import Instance
 from solidaria.budgeting.engine.pabulib import official_selected, read
 from solidaria.budgeting.engine.rules import RULES, count
+from solidaria.conftest import shared_files
 
-from .test_engine_pabulib import DATA, MANIFEST
+from .test_engine_pabulib import DATA, FULL, FULL_MANIFEST, MANIFEST
 
 
-def _skip_reason(name: str) -> str | None:
-    rule = MANIFEST[name]["rule"]
+def _skip_reason(name: str, manifest: dict[str, dict[str, str]] = MANIFEST) -> str | None:
+    rule = manifest[name]["rule"]
     if rule not in RULES:
         return f"META rule {rule!r} is not an official rule we can check"
-    instance, _ = read(DATA / name)
+    instance, _ = read((DATA if manifest is MANIFEST else FULL) / name)
     if official_selected(instance) is None:
         return "no `selected` column: the file carries no official result"
     return None
@@ -29,9 +30,28 @@ def test_report_skipped_files() -> None:
     # prints which files are not compared and why (run with -s to see it)
     for name, reason in sorted(SKIPPED.items()):
         print(f"skipped {name}: {reason}")
-    assert len(CHECKED) == 9  # 4 files say rule 'unknown', 2 have no `selected` column
+    assert len(CHECKED) == 3  # of the 8 bundled: 4 say rule 'unknown', 1 has no `selected`
     assert {"Poland_Wieliczka_2023_Green_Budget.pb", "Poland_Swiecie_2023.pb"} <= set(CHECKED)
     assert "Netherlands_Assen_2024.pb" in CHECKED
+
+
+@pytest.mark.shared_data
+def test_report_skipped_files_of_the_full_set() -> None:
+    skipped = {name for name in FULL_MANIFEST if _skip_reason(name, FULL_MANIFEST)}
+    checked = set(FULL_MANIFEST) - skipped
+    assert len(checked) == 9  # 4 files say rule 'unknown', 2 have no `selected` column
+    assert {"Poland_Wieliczka_2023_Green_Budget.pb", "Poland_Swiecie_2023.pb"} <= checked
+
+
+@pytest.mark.parametrize("name", shared_files("pabulib", "*.pb"))
+def test_count_equals_official_selected_on_the_full_set(name: str) -> None:
+    # given any file of the full set with an official result / when counted / then same set
+    if reason := _skip_reason(name, FULL_MANIFEST):
+        pytest.skip(f"{name}: {reason}")
+    instance, profile = read(FULL / name)
+    outcome = count(instance, profile)
+    assert sorted(outcome.selected) == sorted(official_selected(instance) or ())
+    assert outcome.cost <= instance.budget
 
 
 @pytest.mark.parametrize("name", CHECKED)

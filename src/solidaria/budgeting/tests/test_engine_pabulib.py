@@ -1,25 +1,33 @@
-"""Pabulib reader/writer: every shared file parses, round-trips, and bad input names section+line."""
+"""Pabulib reader/writer: every real file parses, round-trips, and bad input names section+line.
+
+DATA is the handful of files bundled in data/pabulib; FULL the whole shared set, when present
+(tests over it are marked `shared_data`)."""
 
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
 
 from solidaria.budgeting.engine.model import WITHDRAWN_COST, BallotType
 from solidaria.budgeting.engine.pabulib import PabulibError, parse, read, write
+from solidaria.conftest import shared_files
+from solidaria.core.paths import bundled_data_dir, shared_data_dir
 
-try:
-    from solidaria.core.paths import shared_data_dir
+DATA = bundled_data_dir() / "pabulib"
+FULL = (shared_data_dir() or Path("shared-data-missing")) / "pabulib"
 
-    DATA = shared_data_dir() / "pabulib"
-except ImportError:  # pragma: no cover
-    DATA = Path(os.environ.get("SOLIDARIA_SHARED_DATA", "/work/shared/data")) / "pabulib"
 
-with open(DATA / "MANIFEST.tsv", encoding="utf-8") as _fh:
-    MANIFEST = {row["file"]: row for row in csv.DictReader(_fh, delimiter="\t")}
+def _manifest(folder: Path) -> dict[str, dict[str, str]]:
+    if not (folder / "MANIFEST.tsv").is_file():
+        return {}
+    with open(folder / "MANIFEST.tsv", encoding="utf-8") as handle:
+        return {row["file"]: row for row in csv.DictReader(handle, delimiter="\t")}
+
+
+MANIFEST = _manifest(DATA)
+FULL_MANIFEST = _manifest(FULL)
 SMALL = """META
 key;value
 budget;100
@@ -38,10 +46,21 @@ voter_id;vote
 
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))
-def test_every_shared_file_parses_with_manifest_counts(name: str) -> None:
+def test_every_bundled_file_parses_with_manifest_counts(name: str) -> None:
     # given a real Pabulib file / when read / then projects and voters match the manifest
     instance, profile = read(DATA / name)
     row = MANIFEST[name]
+    assert len(instance.projects) == int(row["num_projects"])
+    assert profile.num_voters == int(row["num_votes"])
+    assert profile.ballot_type == BallotType(row["vote_type"])
+    assert instance.rule == row["rule"]
+
+
+@pytest.mark.parametrize("name", shared_files("pabulib", "*.pb"))
+def test_every_shared_file_parses_with_manifest_counts(name: str) -> None:
+    # given a real Pabulib file of the full set / when read / then it matches the manifest
+    instance, profile = read(FULL / name)
+    row = FULL_MANIFEST[name]
     assert len(instance.projects) == int(row["num_projects"])
     assert profile.num_voters == int(row["num_votes"])
     assert profile.ballot_type == BallotType(row["vote_type"])
@@ -68,11 +87,15 @@ def test_roundtrip_small_and_cumulative() -> None:
     assert back_i.projects == inst2.projects and back_i.budget == inst2.budget
 
 
+@pytest.mark.shared_data
 def test_roundtrip_keeps_target_and_decimal_costs() -> None:
-    inst, prof = read(DATA / "Poland_Warszawa_2021_Mokotow.pb")
+    inst, prof = read(FULL / "Poland_Warszawa_2021_Mokotow.pb")
     assert inst.projects[0].beneficiaries[0] == "people with disabilities"
     back, _ = parse(write(inst, prof))
     assert back.projects == inst.projects
+
+
+def test_toulouse_costs_are_read_as_whole_numbers() -> None:
     toulouse, _ = read(DATA / "France_Toulouse_2024.pb")
     assert toulouse.projects[0].cost == 100000
 

@@ -30,7 +30,7 @@ from solidaria.budgeting.engine.mes import TieBreaking, Utility  # noqa: E402
 from solidaria.budgeting.engine.model import BallotType, Instance, Profile, Project  # noqa: E402
 from solidaria.budgeting.engine.pabulib import read  # noqa: E402
 
-from .test_engine_pabulib import DATA  # noqa: E402
+from .test_engine_pabulib import DATA, FULL  # noqa: E402
 
 SAT = {Utility.COST: Cost_Sat, Utility.APPROVAL: Cardinality_Sat}
 FAST_FILES = [
@@ -39,7 +39,10 @@ FAST_FILES = [
     "Poland_Wieliczka_2023_Green_Budget.pb",
     "US_Stanford_Dataset_PB_Cambridge_2015_vote_knapsacks.pb",
 ]
-SLOW_FILES = ["France_Toulouse_2024.pb", "Poland_Katowice_2020.pb"]
+SLOW_FILES = [
+    "France_Toulouse_2024.pb",
+    pytest.param("Poland_Katowice_2020.pb", marks=pytest.mark.shared_data),
+]
 
 
 def _ours(
@@ -56,8 +59,9 @@ def _ours(
 
 
 def _file_case(name: str, utility: Utility, increment: int | None) -> None:
-    instance, profile = read(DATA / name)
-    p_instance, p_profile = parse_pabulib(str(DATA / name))
+    folder = DATA if (DATA / name).is_file() else FULL
+    instance, profile = read(folder / name)
+    p_instance, p_profile = parse_pabulib(str(folder / name))
     theirs = method_of_equal_shares(
         p_instance, p_profile, sat_class=SAT[utility], voter_budget_increment=increment
     )

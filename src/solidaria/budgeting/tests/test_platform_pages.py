@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -26,11 +24,12 @@ from solidaria.budgeting.models import (
     VoterReceipt,
 )
 from solidaria.budgeting.tests.test_platform_services import make_voting
+from solidaria.core.paths import bundled_data_dir
 
 pytestmark = pytest.mark.django_db
 
 
-PABULIB_DIR = Path(settings.SHARED_DATA_DIR) / "pabulib"
+PABULIB_DIR = bundled_data_dir() / "pabulib"
 
 
 def _counted(steward: User, member: User, other_member: User, **settings_: object) -> Process:
@@ -271,8 +270,9 @@ def test_the_results_page_explains_mes_decisions(member_client, steward):
     assert "Funded in round 1: each supporter paid at most 167.44 EUR" in html
 
 
-def test_an_imported_greedy_file_counts_to_the_official_selection(steward):
-    text = (PABULIB_DIR / "Poland_Warszawa_2021_Mokotow.pb").read_text(encoding="utf-8")
+@pytest.mark.shared_data
+def test_an_imported_greedy_file_counts_to_the_official_selection(steward, shared_data):
+    text = (shared_data / "pabulib" / "Poland_Warszawa_2021_Mokotow.pb").read_text(encoding="utf-8")
     official, _ = pabulib.parse(text)
     process = services.process_import_pabulib(actor=steward, text=text)
     assert (process.ballot_type, process.rule, process.max_length) == (

@@ -1,8 +1,7 @@
-"""The jerboa test vectors in shared/data/clearing, and seeded synthetic networks."""
+"""The jerboa test vectors in data/clearing, and seeded synthetic networks."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import networkx as nx
@@ -10,15 +9,11 @@ import pytest
 
 from solidaria.clearing.engine import clear
 from solidaria.clearing.engine.synthetic import synthetic_network
+from solidaria.core.paths import bundled_data_dir
 
 
 def _data_dir() -> Path:
-    try:
-        from solidaria.core.paths import shared_data_dir
-
-        return shared_data_dir() / "clearing"
-    except ImportError:  # pragma: no cover
-        return Path(os.environ.get("SOLIDARIA_SHARED_DATA", "/work/shared/data")) / "clearing"
+    return bundled_data_dir() / "clearing"
 
 
 VECTORS = sorted(p.stem for p in _data_dir().glob("*.problem"))

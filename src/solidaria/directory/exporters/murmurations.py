@@ -2,7 +2,7 @@
 
 The schema's properties say `{"$ref": "../fields/name.json"}`, relative to its `$id`
 (https://test-library.murmurations.network/v2/schemas/...). We resolve every
-`.../fields/<name>.json` to the copy in SHARED_DATA_DIR/murmurations/fields with a local
+`.../fields/<name>.json` to the copy in the bundled data/murmurations/fields with a local
 `referencing` registry, so validation never touches the network.
 """
 
@@ -19,13 +19,13 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT7
 
+from solidaria.core.paths import bundled_data_dir
+
 SCHEMA_NAME = "organizations_schema-v1.0.0"
 
 
 def _murmurations_dir() -> Path:
-    from django.conf import settings
-
-    return Path(settings.SHARED_DATA_DIR) / "murmurations"
+    return bundled_data_dir() / "murmurations"
 
 
 @lru_cache(maxsize=2)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +28,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from solidaria.directory.bulk import fast_insert, fast_update, insert_values
 from solidaria.directory.importers import FORMATS, cleaning
@@ -91,6 +95,56 @@ class ImportReport:
             f"{self.source}: read {self.read}, created {self.created}, updated {self.updated}, "
             f"merged {self.merged}, unchanged {self.unchanged}, rejected {len(self.rejected)}"
         )
+
+    def dominant_rejection(self) -> tuple[str, int] | None:
+        """The reason (without the row's values) shared by most of the rows read, with its
+        count, when one reason rejected more than half of them; else None."""
+        counts = Counter(reason_kind(r.reason) for r in self.rejected)
+        if not counts:
+            return None
+        kind, count = counts.most_common(1)[0]
+        return (kind, count) if 2 * count > self.read else None
+
+    def rejection_lines(self, limit: int = 50) -> list[str]:
+        """What a person reads about the rejected rows: one line with the fix when one
+        reason rejected most rows, else each row with its line (at most `limit` of them)."""
+        lines: list[str] = []
+        rows = self.rejected
+        dominant = self.dominant_rejection()
+        if dominant is not None:
+            kind, count = dominant
+            hint = REJECTION_HINTS.get(kind, "")
+            lines.append(
+                _("%(count)s of %(read)s rows were rejected: %(reason)s.%(hint)s")
+                % {
+                    "count": f"{count:,}",
+                    "read": f"{self.read:,}",
+                    "reason": kind,
+                    "hint": f" {hint}" if hint else "",
+                }
+            )
+            rows = [r for r in rows if reason_kind(r.reason) != kind]
+        lines += [f"  line {r.line}: {r.reason}" for r in rows[:limit]]
+        if len(rows) > limit:
+            lines.append(
+                _("%(more)s more rejected rows are not shown; --json lists every one.")
+                % {"more": f"{len(rows) - limit:,}"}
+            )
+        return lines
+
+
+def reason_kind(reason: str) -> str:
+    """A rejection reason without the row's own values, so that rows can be grouped:
+    "unknown ica_activity code 'X9' (ESSGlobal activities-ica)" -> "unknown ica_activity code"."""
+    return re.sub(r"\s*'[^']*'|\s*\([^)]*\)", "", reason).strip()
+
+
+REJECTION_HINTS: dict[str, Any] = {
+    f"unknown {name} code": gettext_lazy(
+        "The ESSGlobal codes are missing: run `solidaria load_taxonomies` and import again."
+    )
+    for name in FIELD_SCHEMES
+}
 
 
 class RowRejected(Exception):

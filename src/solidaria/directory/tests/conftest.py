@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from solidaria.core.paths import shared_data_dir
+from solidaria.core.paths import bundled_data_dir
 from solidaria.directory.models import Organisation
 from solidaria.directory.taxonomy import load_taxonomies
 
-DIRECTORIES = shared_data_dir() / "directories"
+DIRECTORIES = bundled_data_dir() / "directories"  # samples: slices below fit in them
 COOPSUK = DIRECTORIES / "coopsuk_2023-03-02_standard.csv"
 DOTCOOP = DIRECTORIES / "dotcoop_ActiveDomainsLonLat-utf8_2019-10-03.csv"
 SUSY = DIRECTORIES / "susy_transformap_SSEDAS_PARTNER.geojson"

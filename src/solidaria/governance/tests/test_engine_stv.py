@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from solidaria.core.paths import bundled_data_dir
 from solidaria.governance.engine.blt import parse_blt, read_blt
 from solidaria.governance.engine.election import Ballot, Election
 from solidaria.governance.engine.stv import TieBreak, count, irv, meek_stv, scottish_stv
 
-
-def _stv_dir() -> Path:
-    try:
-        from solidaria.core.paths import shared_data_dir
-
-        return shared_data_dir() / "stv"
-    except ImportError:  # pragma: no cover
-        return Path(os.environ.get("SOLIDARIA_SHARED_DATA", "/work/shared/data")) / "stv"
-
-
-STV = _stv_dir()
+STV = bundled_data_dir() / "stv"  # every shared BLT file and its expected result
 OFFICIAL = sorted(
     p.stem for p in (STV / "expected").glob("*.json") if p.stem not in ("SC", "Calton-2007")
 )

@@ -29,13 +29,13 @@ from importlib.metadata import version
 import pyrankvote
 import pytest
 
-from solidaria.core.paths import shared_data_dir
+from solidaria.core.paths import bundled_data_dir
 from solidaria.governance.engine.blt import read_blt
 from solidaria.governance.engine.count_result import CountResult
 from solidaria.governance.engine.election import Ballot, Election
 from solidaria.governance.engine.stv import irv
 
-STV = shared_data_dir() / "stv"
+STV = bundled_data_dir() / "stv"
 FILES = sorted(p.stem for p in STV.glob("*.blt"))
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -10,7 +9,7 @@ from django.test import Client
 
 from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
-from solidaria.core.paths import shared_data_dir
+from solidaria.core.paths import bundled_data_dir
 from solidaria.ledger import listings, services
 from solidaria.ledger.models import Account, Currency, Entry, Transfer
 
@@ -220,7 +219,7 @@ def test_request_accept_and_reverse_through_the_api(
 
 
 def _murmurations_validator() -> jsonschema.Draft7Validator:
-    base = Path(shared_data_dir()) / "murmurations"
+    base = bundled_data_dir() / "murmurations"
     schema = json.loads((base / "schemas/offers_wants_schema-v0.1.0.json").read_text())
     root = "https://test-library.murmurations.network/v2/"
     resources = [

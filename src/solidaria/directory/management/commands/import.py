@@ -1,7 +1,8 @@
 """`solidaria import directory --format coopsuk|dotcoop|susy|murmurations FILE`
 
 Prints the report (read / created / updated / merged / unchanged / rejected, then each
-rejected row with its line and reason) and exits 0; `--json` prints it as JSON. A
+rejected row with its line and reason, at most 50; when one reason rejected most rows,
+one line says so with the fix) and exits 0; `--json` prints it as JSON. A
 progress bar goes to stderr."""
 
 from __future__ import annotations
@@ -43,5 +44,5 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
             return
         self.stdout.write(report.summary())
-        for rejected in report.rejected:
-            self.stdout.write(f"  line {rejected.line}: {rejected.reason}")
+        for line in report.rejection_lines():
+            self.stdout.write(line)

@@ -12,7 +12,7 @@ from solidaria.directory.taxonomy import load_taxonomies
 
 
 class Command(BaseCommand):
-    help = "Load ESSGlobal taxonomies from SHARED_DATA_DIR/essglobal (or DIR)."
+    help = "Load the ESSGlobal taxonomies shipped in data/essglobal (or those in DIR)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", nargs="?", type=Path)
