@@ -14,9 +14,10 @@ Each entry's hash covers its transfer and its account's previous hash, so the di
 covers every field of every completed transfer.
 
 The key: the environment variable `SOLIDARIA_LEDGER_CHECKPOINT_KEY` (or a setting of that
-name). Without it (development) the key is derived from `SECRET_KEY` with the salt
-`solidaria.ledger.checkpoint-key`, so it is still not in the database; a deployment sets
-its own, kept apart from the database and its backups. The `key_id` published with each
+name). Without it, in development, the key is HMAC-SHA256(SECRET_KEY, the salt
+`solidaria.ledger.checkpoint-key`), so it is still not in the database; production
+(`SOLIDARIA_ENV=production`) refuses to checkpoint or check without a key of its own,
+kept apart from the database and its backups. The `key_id` published with each
 checkpoint names the key (a hash of it), not the key itself.
 
 Taking a checkpoint (`solidaria ledger checkpoint`, the task `take_checkpoint`, and the
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -52,6 +54,11 @@ def checkpoint_key() -> bytes:
     configured = getattr(settings, KEY_VARIABLE, "") or os.environ.get(KEY_VARIABLE, "")
     if configured:
         return str(configured).encode()
+    if getattr(settings, "PRODUCTION", False):
+        raise ImproperlyConfigured(
+            "SOLIDARIA_ENV=production needs a ledger checkpoint key of its own: set "
+            f"{KEY_VARIABLE} (e.g. 64 random hex characters), kept apart from the database."
+        )
     return hmac.new(settings.SECRET_KEY.encode(), _DERIVATION_SALT, hashlib.sha256).digest()
 
 

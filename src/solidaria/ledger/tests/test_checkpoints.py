@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -258,6 +259,18 @@ def test_the_key_defaults_to_one_derived_from_the_secret_key(
     assert derived not in (settings.SECRET_KEY.encode(), b"")
     monkeypatch.setenv("SOLIDARIA_LEDGER_CHECKPOINT_KEY", "from the environment")
     assert checkpoints.checkpoint_key() == b"from the environment"
+
+
+def test_production_needs_a_checkpoint_key_of_its_own(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.SOLIDARIA_LEDGER_CHECKPOINT_KEY = ""
+    settings.PRODUCTION = True
+    monkeypatch.delenv("SOLIDARIA_LEDGER_CHECKPOINT_KEY", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="needs a ledger checkpoint key of its own"):
+        checkpoints.checkpoint_key()
+    monkeypatch.setenv("SOLIDARIA_LEDGER_CHECKPOINT_KEY", "kept elsewhere")
+    assert checkpoints.checkpoint_key() == b"kept elsewhere"
 
 
 def test_the_cli_and_the_task_take_checkpoints(
