@@ -216,7 +216,7 @@ def count_outcome(process: Process) -> CountOutcome:
             "selected": p.code in selected,
             "detail": outcome.details[p.code].as_json() if p.code in outcome.details else {},
             "price_each": _payment_each(
-                process, outcome.details.get(p.code), p.cost_minor, utility
+                process, rule, outcome.details.get(p.code), p.cost_minor, utility
             ),
         }
         for i, p in enumerate(projects)
@@ -237,11 +237,16 @@ def count_outcome(process: Process) -> CountOutcome:
     )
 
 
-def _payment_each(process: Process, detail: Any, cost: int, utility: str) -> str | None:
+def _payment_each(process: Process, rule: str, detail: Any, cost: int, utility: str) -> str | None:
     """What MES's price means per supporter: price x utility (cost utilities: x cost).
-    None for points ballots, where each supporter pays in proportion to their points."""
+    None for points ballots, where each supporter pays in proportion to their points, and
+    for rules other than MES (they have no price per unit of utility)."""
+    from solidaria.budgeting.engine.rules import rule_family
+
     price = getattr(detail, "price", None)
-    if price is None or process.ballot_type not in (BallotType.APPROVAL, BallotType.CHOOSE_1):
+    if rule_family(rule) != "mes" or price is None:
+        return None
+    if process.ballot_type not in (BallotType.APPROVAL, BallotType.CHOOSE_1):
         return None
     each = Fraction(price) * (cost if utility == "cost" else 1)
     return str(each)

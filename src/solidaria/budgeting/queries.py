@@ -114,18 +114,42 @@ def _money_fraction(process: Process, value: Any) -> str:
     return f"{_fraction_text(major)} {process.currency}"
 
 
-def explain(row: dict[str, Any], process: Process, titles: dict[str, str]) -> str:
+def _rule_family(rule: str) -> str:
+    from solidaria.budgeting.engine.rules import rule_family
+
+    return rule_family(rule)
+
+
+def explain(row: dict[str, Any], process: Process, titles: dict[str, str], rule: str = "") -> str:
     """One translated sentence: why this project was funded or not, from the engine's
-    `ProjectDetail` (status, round, price, supporters' money, the project that beat it)."""
+    `ProjectDetail` (status, round, price or load, supporters' money, the project that beat
+    it), worded for the rule that ran (`rule`: the result's engine rule; MES speaks of equal
+    shares and prices, sequential Phragmén of loads, greedy of ranks by support)."""
     detail = row.get("detail", {})
     status = detail.get("status", "")
     cost = money(process, int(row["cost"]))
     beaten_by = detail.get("beaten_by")
     beaten_title = titles.get(beaten_by, beaten_by) if beaten_by else ""
+    family = _rule_family(rule) if rule else ("mes" if row.get("price_each") else "")
+    reason = str(detail.get("reason", ""))
     if row.get("status") == ProjectStatus.WITHDRAWN or status == "withdrawn":
         return _("Withdrawn: it stayed visible but could not win.")
+    if reason.startswith("greedy outcome preferred"):
+        if status == "funded":
+            return _(
+                "Funded: more voters preferred the greedy outcome, which includes it, to the "
+                "Method of Equal Shares outcome."
+            )
+        return _(
+            "Not funded: more voters preferred the greedy outcome, which leaves it out, to the "
+            "Method of Equal Shares outcome."
+        )
+    if status == "funded" and int(row["cost"]) == 0:
+        return _("Funded: it costs nothing.")
+    if family == "phragmen":
+        return _explain_phragmen(row, detail, process)
     if status == "funded":
-        if row.get("price_each") is not None:
+        if family == "mes" and row.get("price_each") is not None:
             return _(
                 "Funded in round %(round)s: each supporter paid at most %(price)s, within "
                 "their equal share."
@@ -133,13 +157,16 @@ def explain(row: dict[str, Any], process: Process, titles: dict[str, str]) -> st
                 "round": detail.get("round", "?"),
                 "price": _money_fraction(process, row["price_each"]),
             }
-        if detail.get("price") is not None:
+        if family == "mes" and detail.get("price") is not None:
             return _(
                 "Funded in round %(round)s: each supporter paid at most %(price)s per point, "
                 "within their equal share."
-            ) % {"round": detail.get("round", "?"), "price": _fraction_text(detail["price"])}
-        if "completion" in str(detail.get("reason", "")) or "add1" in str(detail.get("reason", "")):
-            return _("Funded by the completion step with the money left over.")
+            ) % {
+                "round": detail.get("round", "?"),
+                "price": _money_fraction(process, detail["price"]),
+            }
+        if family == "mes":
+            return _("Funded by the Method of Equal Shares.")
         return _("Funded: ranked %(rank)s by support and its cost fit in what was left.") % {
             "rank": detail.get("round", "?")
         }
@@ -175,11 +202,39 @@ def explain(row: dict[str, Any], process: Process, titles: dict[str, str]) -> st
         return _("Not funded: it excludes '%(other)s', which was funded first.") % {
             "other": beaten_title
         }
+    return _explain_common(status, row)
+
+
+def _explain_common(status: str, row: dict[str, Any]) -> str:
     if status == "no_support":
         return _("Not funded: nobody supported it.")
+    if status == "over_budget":
+        return _("Not funded: it costs more than the whole budget.")
     if row.get("selected"):
         return _("Funded.")
     return _("Not funded.")
+
+
+def _explain_phragmen(row: dict[str, Any], detail: dict[str, Any], process: Process) -> str:
+    """Sequential Phragmén: supporters earn money at the same pace and a project is bought
+    when its supporters together hold its cost; the load is what each then spent in total.
+    (Results counted before loads were named carry the load as `price`.)"""
+    status = detail.get("status", "")
+    load = detail.get("load", detail.get("price"))
+    if status == "funded":
+        return _(
+            "Funded in round %(round)s: its supporters shared its cost so that each of them "
+            "had then spent %(load)s in total on the funded projects they support, the lowest "
+            "such load of any project."
+        ) % {"round": detail.get("round", "?"), "load": _money_fraction(process, load)}
+    if status == "skipped":
+        return _(
+            "Not funded: it came next in round %(round)s but no longer fit the budget, and "
+            "sequential Phragmén stops there."
+        ) % {"round": detail.get("round", "?")}
+    if status == "not_reached":
+        return _("Not funded: sequential Phragmén stopped before its supporters could buy it.")
+    return _explain_common(status, row)
 
 
 def result_rows(result: Result) -> list[dict[str, Any]]:
@@ -189,7 +244,7 @@ def result_rows(result: Result) -> list[dict[str, Any]]:
         {
             **row,
             "cost_text": money(process, int(row["cost"])),
-            "explanation": explain(row, process, titles),
+            "explanation": explain(row, process, titles, result.engine_rule),
             "engine_reason": row.get("detail", {}).get("reason", ""),
         }
         for row in result.projects

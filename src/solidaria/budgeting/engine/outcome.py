@@ -15,11 +15,14 @@ class ProjectDetail:
     ``status`` is ``funded`` or one of ``skipped`` (did not fit the remaining budget),
     ``below_threshold``, ``withdrawn``, ``not_reached`` (greedy-no-skip stopped before it),
     ``excluded`` (greedy-exclusive conflict), ``unaffordable`` (MES: its supporters ran out of
-    money), ``no_support``.
+    money), ``over_budget`` (costs more than the whole budget), ``no_support``.
     For MES: ``price`` is what each supporter paid per unit of utility (rho), ``effective_votes``
     the effective vote count (cost / payment per supporter with cost utilities), ``supporters_money``
     the supporters' remaining money when it dropped out, ``beaten_by`` the project chosen in the round
     where it was last still affordable.
+    For sequential Phragmén: ``load`` is the load every supporter carried once it was bought (the
+    money each of them had then spent in total on funded projects they support); ``price`` is
+    not set (Phragmén has no per-voter budget).
     """
 
     project: str
@@ -31,6 +34,7 @@ class ProjectDetail:
     effective_votes: Fraction | None = None
     supporters_money: Fraction | None = None
     beaten_by: str | None = None
+    load: Fraction | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

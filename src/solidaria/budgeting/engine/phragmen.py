@@ -60,11 +60,12 @@ def sequential_phragmen(instance: Instance, profile: Profile) -> Outcome:
                     details[projects[i].id] = ProjectDetail(
                         projects[i].id,
                         "skipped",
-                        f"next by load but cost {projects[i].cost} exceeds remaining "
-                        f"{instance.budget - spent}: the rule stops",
+                        f"next by load but cost {instance.amount_text(projects[i].cost)} "
+                        f"exceeds remaining {instance.amount_text(instance.budget - spent)}: "
+                        "the rule stops",
                         rnd,
                         support[i],
-                        price=to_fraction(best),
+                        load=to_fraction(best),
                     )
             break
         winner = min(tied, key=lambda i: projects[i].id)
@@ -79,12 +80,21 @@ def sequential_phragmen(instance: Instance, profile: Profile) -> Outcome:
             f"round {rnd}: smallest new maximal load {float(best):.6g}",
             rnd,
             support[winner],
-            price=to_fraction(best),
+            load=to_fraction(best),
         )
-    for project in projects:
-        if project.id not in details:
-            status = "withdrawn" if project.is_withdrawn else "not_reached"
+    for i, project in enumerate(projects):
+        if project.id in details:
+            continue
+        if project.is_withdrawn:
+            details[project.id] = ProjectDetail(project.id, "withdrawn", "withdrawn")
+        elif i not in members:
+            details[project.id] = ProjectDetail(project.id, "no_support", "no supporters")
+        elif project.cost > instance.budget:
             details[project.id] = ProjectDetail(
-                project.id, status, "not bought before the rule stopped"
+                project.id, "over_budget", "costs more than the whole budget"
+            )
+        else:
+            details[project.id] = ProjectDetail(
+                project.id, "not_reached", "not bought before the rule stopped", score=support[i]
             )
     return Outcome("phragmen", tuple(selected), spent, instance.budget, details, {})

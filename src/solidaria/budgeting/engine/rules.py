@@ -69,6 +69,16 @@ carry (they are described in the file's comment at best): pass them to ``count``
 ``exclusive_groups``; without them it counts as plain greedy."""
 
 
+def rule_family(name: str) -> str:
+    """``greedy``, ``mes`` or ``phragmen``: which kind of explanation a rule's details support
+    (MES: prices and equal shares; Phragmén: loads; greedy: ranks by score)."""
+    if name == "phragmen":
+        return "phragmen"
+    if name.startswith(("mes", "equalshares")):
+        return "mes"
+    return "greedy"
+
+
 def count(
     instance: Instance,
     profile: Profile,
