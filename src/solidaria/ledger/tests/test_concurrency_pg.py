@@ -18,9 +18,10 @@ from django.db.models import Sum
 from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.core.errors import DomainError
+from solidaria.core.permissions import SYSTEM
 from solidaria.ledger import services
 from solidaria.ledger.journal import verify
-from solidaria.ledger.models import Account, Entry, Transfer
+from solidaria.ledger.models import Account, CreditPolicy, Entry, Transfer
 
 TRANSFERS = 10_000
 WORKERS = 16
@@ -35,22 +36,24 @@ def test_ten_thousand_concurrent_payments_keep_every_invariant() -> None:
     # given two currencies with a few hot accounts each, tight limits so many payments fail
     currencies = [
         services.currency_create(
-            actor=None,
+            actor=SYSTEM,
             code="HOT",
             name="Hot",
             exponent=2,
             default_credit_limit=3000,
             default_upper_limit=6000,
             levy_basis_points=100,
+            credit_policy=CreditPolicy.ADMITTED_MEMBERS_GET_DEFAULT,
         ),
         services.currency_create(
-            actor=None,
+            actor=SYSTEM,
             code="MIN",
             name="Minutes",
             exponent=0,
             unit_kind="time",
             default_credit_limit=300,
             starting_grant=60,
+            credit_policy=CreditPolicy.ADMITTED_MEMBERS_GET_DEFAULT,
         ),
     ]
     users = [make_member(username=f"hot{i}") for i in range(HOT_ACCOUNTS)]
