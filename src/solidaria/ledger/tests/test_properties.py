@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from solidaria.accounts.factories import make_member
 from solidaria.core.errors import ValidationFailed
+from solidaria.core.permissions import SYSTEM
 from solidaria.ledger import services
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, Entry
@@ -55,7 +56,7 @@ def test_random_payments_keep_the_invariants(
 
 
 def _run(sequence: list[tuple[int, int, int, int]]) -> None:
-    currency = services.currency_create(actor=None, code="PROP", name="Property", exponent=2)
+    currency = services.currency_create(actor=SYSTEM, code="PROP", name="Property", exponent=2)
     users = [make_member(username=f"p{i}") for i in range(len(LIMITS))]
     accounts = []
     for user, (credit, upper) in zip(users, LIMITS, strict=True):
