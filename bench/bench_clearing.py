@@ -141,10 +141,10 @@ def _cases(
     """(case name, input CSV, index arrays in input order) for each case."""
     from solidaria.clearing.engine import ObligationTable
     from solidaria.clearing.engine.synthetic import synthetic_network
-    from solidaria.core.paths import shared_data_dir
+    from solidaria.core.paths import bundled_data_dir
 
     cases: list[tuple[str, Path, Any]] = []
-    vectors = sorted((shared_data_dir() / "clearing").glob("*.problem"))
+    vectors = sorted((bundled_data_dir() / "clearing").glob("*.problem"))
     if vectors and not sizes:
         rows = []
         for problem in vectors:  # all four vectors as one CSV, members kept apart per file

@@ -121,19 +121,17 @@ def load_average() -> str:
 
 
 def import_real(rows: list[dict[str, Any]]) -> int:
-    from django.conf import settings
-
+    from solidaria.core.paths import data_file
     from solidaria.directory import clustering
     from solidaria.directory.demo import DEMO_FILES
     from solidaria.directory.importers.pipeline import run_import
     from solidaria.directory.taxonomy import load_taxonomies
 
     load_taxonomies()
-    folder = Path(settings.SHARED_DATA_DIR) / "directories"
     total_rows, total_s = 0, 0.0
     for fmt, name in DEMO_FILES:
         started, cpu_started = time.perf_counter(), time.process_time()
-        report = run_import(path=folder / name, fmt=fmt, rebuild_clusters=False)
+        report = run_import(path=data_file(f"directories/{name}"), fmt=fmt, rebuild_clusters=False)
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
         total_rows += report.read
@@ -166,7 +164,7 @@ def import_real(rows: list[dict[str, Any]]) -> int:
     )
     started = time.perf_counter()
     again = sum(
-        run_import(path=folder / name, fmt=fmt, rebuild_clusters=False).unchanged
+        run_import(path=data_file(f"directories/{name}"), fmt=fmt, rebuild_clusters=False).unchanged
         for fmt, name in DEMO_FILES
     )
     elapsed = time.perf_counter() - started

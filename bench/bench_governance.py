@@ -47,7 +47,7 @@ from typing import Any
 
 import pyrankvote
 
-from solidaria.core.paths import shared_data_dir
+from solidaria.core.paths import bundled_data_dir
 from solidaria.governance.engine.allocation import Patronage, allocate_surplus
 from solidaria.governance.engine.blt import read_blt
 from solidaria.governance.engine.bylaws import Bylaws, PatronageBasis
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     rows: list[dict[str, Any]] = []
-    stv_dir = shared_data_dir() / "stv"
+    stv_dir = bundled_data_dir() / "stv"
     files = sorted(stv_dir.glob("*.blt"))[: 3 if args.quick else None]
     n = len(files)
     elections = [read_blt(str(f)) for f in files]

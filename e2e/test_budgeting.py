@@ -18,11 +18,11 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.session import log_in
-from solidaria.core.paths import shared_data_dir
+from solidaria.core.paths import bundled_data_dir
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ASSEN = shared_data_dir() / "pabulib" / "Netherlands_Assen_2024.pb"
+ASSEN = bundled_data_dir() / "pabulib" / "Netherlands_Assen_2024.pb"
 
 
 @pytest.fixture

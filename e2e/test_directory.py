@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from solidaria.core.paths import shared_data_dir
+from solidaria.core.paths import bundled_data_dir
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +21,7 @@ def organisations(tmp_path: Path) -> list[str]:
 
     load_taxonomies()
 
-    source = shared_data_dir() / "directories" / "coopsuk_2023-03-02_standard.csv"
+    source = bundled_data_dir() / "directories" / "coopsuk_2023-03-02_standard.csv"
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)[:41]
     sample = tmp_path / source.name
     sample.write_text("".join(lines), encoding="utf-8")
