@@ -1,7 +1,9 @@
 """Posting transfers into the hash-chained journal, and verifying it.
 
 The chain is kept per account: an account's entries are numbered 1, 2, … (`seq`) and
-each entry's hash is sha256(previous hash in that account + canonical form of the entry).
+each entry's hash is sha256(previous hash in that account + canonical form of the entry),
+which (hash version 2) includes every field of its transfer: memo, category, kind,
+creator, times, parties, currency, amount and the decision (`transfer_canonical`).
 The account row is the chain head (`head_hash`, `entry_count`); every posting locks it
 (`select_for_update`, in primary-key order) before appending, so two concurrent transfers
 touching the same account are serialised by that lock and the chain stays linear — and
