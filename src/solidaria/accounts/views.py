@@ -22,8 +22,8 @@ from solidaria.accounts.forms import (
 )
 from solidaria.accounts.models import Admission, User
 from solidaria.core import throttle
-from solidaria.core.errors import DomainError, TooManyAttempts
-from solidaria.core.permissions import is_member, steward_required
+from solidaria.core.errors import CORRECTABLE, TooManyAttempts
+from solidaria.core.permissions import is_member, member_required, steward_required
 
 
 def sign_up(request: HttpRequest, code: str | None = None) -> HttpResponse:
@@ -46,7 +46,7 @@ def sign_up(request: HttpRequest, code: str | None = None) -> HttpResponse:
         except TooManyAttempts as exc:
             form.add_error(None, exc.message)
             status = 429
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
         else:
@@ -83,7 +83,7 @@ def sign_up(request: HttpRequest, code: str | None = None) -> HttpResponse:
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user = services.email_verify(token=token)
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         return render(request, "accounts/verify_failed.html", {"reason": exc.message}, status=400)
     messages.success(
         request, _("Thank you, %(name)s: your email address is confirmed.") % {"name": user}
@@ -109,7 +109,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             _token, new_token = services.token_issue(actor=user, name=form.cleaned_data["name"])
             form = TokenForm()
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error(None, exc.message)
     context = {
         "form": form if is_member(user) else None,
@@ -126,7 +126,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", context)
 
 
-@login_required
+@member_required
 @require_POST
 def invitation_create(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST, prefix="inv")
@@ -135,7 +135,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
             _inv, raw = services.invitation_create(
                 actor=request.user, note=form.cleaned_data["note"]
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             messages.error(request, exc.message)
         else:
             request.session["new_invitation_link"] = request.build_absolute_uri(
@@ -153,12 +153,12 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     try:
         services.invitation_revoke(actor=request.user, invitation_id=invitation_id)
         messages.success(request, _("The invitation was withdrawn."))
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         messages.error(request, exc.message)
     return redirect("profile")
 
 
-@login_required
+@member_required
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
     form = LeaveForm(request.POST, prefix="leave")
@@ -166,7 +166,7 @@ def leave(request: HttpRequest) -> HttpResponse:
         try:
             services.member_leave(actor=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("You have left the network. Your records are kept."))
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             messages.error(request, exc.message)
     else:
         messages.error(request, _("Tick the box to confirm that you want to leave."))
@@ -179,7 +179,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
         services.token_revoke(actor=request.user, token_id=token_id)
         messages.success(request, _("The token was revoked."))
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         messages.error(request, exc.message)
     return redirect("profile")
 
@@ -235,7 +235,7 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
                 )
                 messages.success(request, _("The invitation quota was changed."))
                 return redirect("person", user_id=someone.pk)
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             messages.error(request, exc.message)
     return render(
         request,

@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,8 +24,8 @@ from solidaria.budgeting.forms import (
 )
 from solidaria.budgeting.models import BallotType, Electorate, Phase, Process, Result
 from solidaria.core import throttle
-from solidaria.core.errors import DomainError, NotFound, TooManyAttempts
-from solidaria.core.permissions import is_member, is_steward, steward_required
+from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
+from solidaria.core.permissions import is_member, is_steward, member_required, steward_required
 
 SECRET_COOKIE_MAX_AGE = 180 * 24 * 3600
 
@@ -69,7 +68,7 @@ def _act(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
     """Run a service; show its refusal as a message. True when it succeeded."""
     try:
         action()
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         messages.error(request, exc.message)
         return False
     messages.success(request, success)
@@ -116,7 +115,7 @@ def process_new(request: HttpRequest) -> HttpResponse:
             process = services.process_create(
                 actor=request.user, settings=settings, schedule=schedule
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("The process was created."))
@@ -140,7 +139,7 @@ def process_import(request: HttpRequest) -> HttpResponse:
             )
         except UnicodeDecodeError:
             form.add_error("file", _("The file is not UTF-8 text."))
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error("file", exc.message)
         else:
             messages.success(request, _("The process was imported."))
@@ -173,7 +172,7 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 def project_new(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
     form = ProjectForm(request.POST or None, process=process)
@@ -188,7 +187,7 @@ def project_new(request: HttpRequest, slug: str) -> HttpResponse:
                 category=form.cleaned_data["category"],
                 district=form.cleaned_data["district"],
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error("cost" if exc.field == "cost_minor" else None, exc.message)
         else:
             messages.success(request, _("Thank you: your proposal was submitted."))
@@ -213,7 +212,7 @@ def project_review(request: HttpRequest, slug: str, project_id: int) -> HttpResp
                 cost_minor=form.cleaned_data["cost"],
                 note=form.cleaned_data["note"],
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("The review was saved."))
@@ -230,7 +229,7 @@ def project_review(request: HttpRequest, slug: str, project_id: int) -> HttpResp
     )
 
 
-@login_required
+@member_required
 @require_POST
 def project_withdraw(request: HttpRequest, slug: str, project_id: int) -> HttpResponse:
     process = _process(request, slug)
@@ -269,7 +268,7 @@ def codes(request: HttpRequest, slug: str) -> HttpResponse:
             new_codes = services.codes_generate(
                 actor=request.user, process=process, count=form.cleaned_data["count"]
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error("count", exc.message)
         else:
             if request.POST.get("format") == "csv":
@@ -314,10 +313,8 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except django_forms.ValidationError as exc:
             error = " ".join(exc.messages)
-        except TooManyAttempts as exc:
-            error, status = exc.message, 429
-        except DomainError as exc:
-            error = exc.message
+        except DomainError as exc:  # shown on the ballot, with its status (403, 422, 429)
+            error, status = exc.message, exc.status_code
         else:
             response = render(
                 request,
@@ -382,7 +379,7 @@ def count(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
     try:
         result = services.count_request(actor=request.user, process=process)
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         messages.error(request, exc.message)
         return redirect("budgeting:process", slug=process.slug)
     if result is None:

@@ -4,7 +4,6 @@ import csv
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,12 +12,12 @@ from django.views.decorators.http import require_POST
 from solidaria.clearing import notices, queries, services
 from solidaria.clearing.forms import DecisionForm, ImportForm, ObligationForm, RunStartForm
 from solidaria.clearing.models import ClearingRun
-from solidaria.core.errors import DomainError
+from solidaria.core.errors import CORRECTABLE
 from solidaria.core.money import AmountError, parse_minor
-from solidaria.core.permissions import is_steward, steward_required
+from solidaria.core.permissions import is_steward, member_required, steward_required
 
 
-@login_required
+@member_required
 def home(request: HttpRequest) -> HttpResponse:
     form = ObligationForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
@@ -41,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("clearing:home")
         except AmountError as exc:
             form.add_error("amount", str(exc))
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     context = {
         "form": form,
@@ -56,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "clearing/home.html", context)
 
 
-@login_required
+@member_required
 @require_POST
 def obligation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
@@ -70,7 +69,7 @@ def obligation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, _("Marked as disputed."))
         else:
             raise Http404
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         messages.error(request, exc.message)
     return redirect("clearing:home")
 
@@ -91,7 +90,7 @@ def import_obligations(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Imported %(n)s obligations.") % {"n": report.created})
         except UnicodeDecodeError:
             messages.error(request, _("The file is not UTF-8 text."))
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             messages.error(request, exc.message)
     else:
         messages.error(request, _("Choose a currency and a CSV file."))
@@ -107,7 +106,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
         return redirect("clearing:home")
     try:
         run = services.run_start(actor=request.user, currency=form.cleaned_data["currency"])
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         messages.error(request, exc.message)
         return redirect("clearing:home")
     return redirect("clearing:run", pk=run.pk)
@@ -120,7 +119,7 @@ def _run_for(request: HttpRequest, pk: int) -> ClearingRun:
     return run
 
 
-@login_required
+@member_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
     positions = queries.member_positions(run) if run.summary else []
@@ -159,12 +158,12 @@ def run_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
             messages.success(request, _("Rejected: nothing changed."))
         else:
             raise Http404
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         messages.error(request, exc.message)
     return redirect("clearing:run", pk=pk)
 
 
-@login_required
+@member_required
 def notice(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
     """A member's set-off notice for a run, as a page, CSV or PDF."""
     run = _run_for(request, pk)

@@ -11,7 +11,6 @@ from typing import Any
 
 from django import forms as djforms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +18,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from solidaria.core.errors import DomainError
+from solidaria.core.errors import CORRECTABLE
+from solidaria.core.permissions import member_required
 from solidaria.governance import forms, pdf, queries, services
 from solidaria.governance.models import AllocationRun, Cooperative, Membership, Poll
 
@@ -38,7 +38,7 @@ def _steward_only(request: HttpRequest, coop: Cooperative) -> None:
         raise DjangoPermissionDenied
 
 
-@login_required
+@member_required
 def home(request: HttpRequest) -> HttpResponse:
     memberships = (
         Membership.objects.filter(user=request.user).select_related("coop", "member_class")
@@ -56,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 def coop_detail(request: HttpRequest, slug: str) -> HttpResponse:
     coop = _coop(slug)
     membership = queries.active_membership(request.user, coop)
@@ -91,12 +91,12 @@ def _run(request: HttpRequest, redirect_to: str, work: Any, ok: str) -> HttpResp
     try:
         work()
         messages.success(request, ok)
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         messages.error(request, exc.message)
     return redirect(redirect_to)
 
 
-@login_required
+@member_required
 @require_POST
 def apply(request: HttpRequest, slug: str) -> HttpResponse:
     coop = _coop(slug)
@@ -117,7 +117,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 @require_POST
 def membership_action(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     coop = _coop(slug)
@@ -156,7 +156,7 @@ def membership_action(request: HttpRequest, slug: str, membership_id: int) -> Ht
         return redirect(target)
 
 
-@login_required
+@member_required
 def members(request: HttpRequest, slug: str) -> HttpResponse:
     coop = _coop(slug)
     _inside(request, coop)
@@ -171,7 +171,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 def register(request: HttpRequest, slug: str) -> HttpResponse:
     coop = _coop(slug)
     _inside(request, coop)
@@ -207,7 +207,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             messages.success(request, _("The register was updated."))
             return redirect("governance:register", slug=slug)
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error(None, exc.message)
     share_types = list(coop.share_types.all())
     rows = [
@@ -229,7 +229,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 def register_csv(request: HttpRequest, slug: str) -> HttpResponse:
     coop = _coop(slug)
     _inside(request, coop)
@@ -255,7 +255,7 @@ def register_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@login_required
+@member_required
 def certificate(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     coop = _coop(slug)
     membership = get_object_or_404(
@@ -273,7 +273,7 @@ def certificate(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
 # --- polls -----------------------------------------------------------------------------
 
 
-@login_required
+@member_required
 def poll_new(request: HttpRequest, slug: str) -> HttpResponse:
     coop = _coop(slug)
     _steward_only(request, coop)
@@ -283,7 +283,7 @@ def poll_new(request: HttpRequest, slug: str) -> HttpResponse:
             poll = services.poll_create(actor=request.user, coop=coop, **form.service_kwargs())
             messages.success(request, _("The poll is open."))
             return redirect("governance:poll", pk=poll.pk)
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "governance/poll_form.html", {"coop": coop, "form": form})
 
@@ -292,7 +292,7 @@ def _option_rows(poll: Poll) -> list[dict[str, Any]]:
     return [{"index": i, "name": o} for i, o in enumerate(poll.options)]
 
 
-@login_required
+@member_required
 def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
     poll = get_object_or_404(Poll.objects.select_related("coop"), pk=pk)
     _inside(request, poll.coop)
@@ -303,7 +303,7 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
             choice = forms.choice_from_post(poll, request.POST)
             services.vote_cast(actor=request.user, poll=poll, choice=choice)
             messages.success(request, _("Your vote was counted."))
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             messages.error(request, exc.message)
         except djforms.ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -313,7 +313,7 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if is_visible and not poll.is_closed:
         try:
             live = queries.tally(poll)
-        except (ValueError, DomainError):
+        except (ValueError, *CORRECTABLE):
             live = None
     stored = getattr(poll, "result", None) if poll.is_closed else None
     membership = queries.active_membership(request.user, poll.coop)
@@ -346,7 +346,7 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 @require_POST
 def poll_close(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
@@ -357,7 +357,7 @@ def poll_close(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 @require_POST
 def poll_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
@@ -373,7 +373,7 @@ def poll_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 # --- allocation ------------------------------------------------------------------------
 
 
-@login_required
+@member_required
 def bylaws_new(request: HttpRequest, slug: str) -> HttpResponse:
     coop = _coop(slug)
     _steward_only(request, coop)
@@ -388,12 +388,12 @@ def bylaws_new(request: HttpRequest, slug: str) -> HttpResponse:
             )
             messages.success(request, _("The bylaws version was recorded."))
             return redirect("governance:coop", slug=slug)
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error("data", exc.message)
     return render(request, "governance/bylaws_form.html", {"coop": coop, "form": form})
 
 
-@login_required
+@member_required
 def allocation_new(request: HttpRequest, slug: str) -> HttpResponse:
     coop = _coop(slug)
     _steward_only(request, coop)
@@ -408,7 +408,7 @@ def allocation_new(request: HttpRequest, slug: str) -> HttpResponse:
                 patronage=form.cleaned_data["patronage"],
             )
             return redirect("governance:allocation", pk=run.pk)
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "governance/allocation_form.html", {"coop": coop, "form": form})
 
@@ -419,7 +419,7 @@ def _allocation(request: HttpRequest, pk: int) -> AllocationRun:
     return run
 
 
-@login_required
+@member_required
 def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _allocation(request, pk)
     bars = queries.allocation_chart(run)
@@ -439,7 +439,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 def allocation_csv(request: HttpRequest, pk: int) -> HttpResponse:
     run = _allocation(request, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -454,7 +454,7 @@ def allocation_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@member_required
 @require_POST
 def allocation_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
