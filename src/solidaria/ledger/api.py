@@ -19,6 +19,7 @@ from solidaria.core.permissions import allowed, is_steward
 from solidaria.ledger import (
     batches,
     checkpoints,
+    credit,
     listings,
     murmurations,
     payment_requests,
@@ -255,7 +256,7 @@ def account_open(request: HttpRequest, payload: AccountOpenIn) -> Status[dict[st
 
 
 def _account_request(pk: int) -> AccountRequest:
-    found = (
+    found: AccountRequest | None = (
         AccountRequest.objects.select_related("currency", "organisation", "requested_by")
         .filter(pk=pk)
         .first()
@@ -271,9 +272,9 @@ def _account_request(pk: int) -> AccountRequest:
     summary="My account requests, and the open ones I may decide",
 )
 def account_request_list(request: HttpRequest) -> list[dict[str, Any]]:
-    mine = list(services.credit.requests_of(request.user))
+    mine = list(credit.requests_of(request.user))
     seen = {r.pk for r in mine}
-    to_decide = [r for r in services.credit.pending_requests(request.user) if r.pk not in seen]
+    to_decide = [r for r in credit.pending_requests(request.user) if r.pk not in seen]
     return [account_request_out(r) for r in [*mine, *to_decide]]
 
 

@@ -439,7 +439,9 @@ def _limit(currency: Currency, text: str, field: str) -> int | None:
 
 
 def _stewarded_account(user: Any, account_id: int) -> Account:
-    account = Account.objects.select_related("currency", "owner").filter(pk=account_id).first()
+    account: Account | None = (
+        Account.objects.select_related("currency", "owner").filter(pk=account_id).first()
+    )
     if account is None:
         raise Http404
     if not allowed(user, "ledger.currency.steward", account):
