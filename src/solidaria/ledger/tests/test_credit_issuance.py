@@ -332,3 +332,34 @@ def test_only_network_stewards_choose_currency_stewards(
         "ledger.currency.steward.add",
         "ledger.currency.steward.remove",
     ]
+
+
+def test_requests_through_the_api(
+    member: User, other_member: User, steward: User, credits: Currency, make_org: Any
+) -> None:
+    # given bo, steward of CRED, and ada's request made through the API
+    services.currency_steward_add(actor=steward, currency=credits, user=other_member)
+    org = make_org("Bakery", created_by=member)
+    ada, bo = _client(member), _client(other_member)
+    body = {"currency": "CRED", "kind": "organisation", "organisation": org.pk, "note": "bread"}
+    asked = _post(ada, "/api/ledger/accounts", body).json()
+    # when ada tries to approve it herself, and bo lists and approves it
+    mine = _post(ada, f"/api/ledger/account-requests/{asked['id']}/approve", {"reason": "me"})
+    listed = bo.get("/api/ledger/account-requests").json()
+    approved = _post(bo, f"/api/ledger/account-requests/{asked['id']}/approve", {"reason": "ok"})
+    # then only bo's approval counts, and the account opens at 0
+    assert mine.status_code == 403
+    assert [(r["id"], r["organisation_name"], r["status"]) for r in listed] == [
+        (asked["id"], "Bakery", "requested")
+    ]
+    assert approved.status_code == 200
+    assert (approved.json()["status"], approved.json()["decided_by"]) == ("approved", "bo")
+    account = Account.objects.get(pk=approved.json()["account"])
+    assert (account.credit_limit, account.organisation_id) == (0, org.pk)
+    limits = {"credit_limit": 5000, "upper_limit": None, "reason": "trusted bakery"}
+    put = bo.put(
+        f"/api/ledger/accounts/{account.pk}/limits", json.dumps(limits), "application/json"
+    )
+    assert (put.status_code, put.json()["credit_limit"]) == (200, 5000)
+    declined = _post(bo, f"/api/ledger/account-requests/{asked['id']}/decline", {"reason": "x"})
+    assert declined.status_code == 409
