@@ -74,7 +74,7 @@ def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
             "(the file does not list them; pass each group with --exclusive ID,ID)"
         )
     try:
-        outcome = count(instance, profile, rule, exclusive_groups=groups)
+        outcome = count(instance, profile, rule, exclusive_groups=groups, explain=False)
     except UnknownRuleError as exc:
         raise CliError(f"{exc} (pass --rule)") from exc
     except ValueError as exc:

@@ -68,6 +68,7 @@ def add1(
     increment: int = 1,
     tie_breaking: TieBreaking = TieBreaking.EQUALSHARES,
     unit: int = 1,
+    explain: bool = True,
 ) -> tuple[MesRun, Add1Trace]:
     """Pabulib's ``equalshares/add1``: MES at ``budget / voters``, then per-voter budgets
     ``floor(budget / voters) + k * increment`` for k = 1, 2, ... as long as the outcome does not
@@ -80,7 +81,7 @@ def add1(
     if sum(instance.projects[i].cost for i in eligible) <= instance.budget:
         # every budget keeps the outcome feasible, so Add1 ends when all eligible are funded
         b = Fraction(instance.budget)
-        return run_mes(prepared, b, tie_breaking=tie_breaking, explain=True), Add1Trace(b, 1)
+        return run_mes(prepared, b, tie_breaking=tie_breaking, explain=explain), Add1Trace(b, 1)
     chosen_b = Fraction(instance.budget, n)
     b = Fraction(instance.budget // (n * unit) * unit)
     runs = 1
@@ -91,7 +92,7 @@ def add1(
             break
         b += increment
         chosen_b = b
-    final = run_mes(prepared, chosen_b, tie_breaking=tie_breaking, explain=True)
+    final = run_mes(prepared, chosen_b, tie_breaking=tie_breaking, explain=explain)
     return final, Add1Trace(chosen_b, runs)
 
 
@@ -101,6 +102,7 @@ def add1_exhaustive(
     increment: int = 1,
     tie_breaking: TieBreaking = TieBreaking.EQUALSHARES,
     unit: int = 1,
+    explain: bool = True,
 ) -> tuple[MesRun, Add1Trace]:
     """equalshares.net's tool with its default options ``integral`` and ``exhaustive``: start at
     ``floor(budget / voters)`` and stop as soon as the outcome is exhaustive."""
@@ -111,7 +113,7 @@ def add1_exhaustive(
     eligible = [pd.index for pd in prepared.projects]
     if sum(p.cost for p in instance.projects) <= instance.budget:
         b = Fraction(instance.budget, n)
-        return run_mes(prepared, b, tie_breaking=tie_breaking, explain=True), Add1Trace(b, 1)
+        return run_mes(prepared, b, tie_breaking=tie_breaking, explain=explain), Add1Trace(b, 1)
     b = Fraction(instance.budget // (n * unit) * unit)
     current = run_mes(prepared, b, tie_breaking=tie_breaking)
     runs = 1
@@ -122,7 +124,7 @@ def add1_exhaustive(
             break
         b += increment
         current = nxt
-    final = run_mes(prepared, b, tie_breaking=tie_breaking, explain=True)
+    final = run_mes(prepared, b, tie_breaking=tie_breaking, explain=explain)
     return final, Add1Trace(b, runs)
 
 
@@ -131,6 +133,7 @@ def add1_pabutools(
     *,
     increment: int = 1,
     tie_breaking: TieBreaking = TieBreaking.LEXICOGRAPHIC,
+    explain: bool = True,
 ) -> tuple[MesRun, Add1Trace]:
     """pabutools 1.2.3 ``method_of_equal_shares(..., voter_budget_increment=increment)``."""
     instance = prepared.instance
@@ -145,10 +148,10 @@ def add1_pabutools(
         if _cost(instance, current) > instance.budget:
             if previous is None:  # cannot happen with budget / voters; keep pabutools' shape
                 return MesRun(tuple(prepared.free), (), {}), Add1Trace(b, runs)
-            final = run_mes(prepared, previous_b, tie_breaking=tie_breaking, explain=True)
+            final = run_mes(prepared, previous_b, tie_breaking=tie_breaking, explain=explain)
             return final, Add1Trace(previous_b, runs)
         if _exhaustive(instance, current.selected, available):
-            final = run_mes(prepared, b, tie_breaking=tie_breaking, explain=True)
+            final = run_mes(prepared, b, tie_breaking=tie_breaking, explain=explain)
             return final, Add1Trace(b, runs)
         previous, previous_b = current, b
         b += increment
@@ -199,8 +202,11 @@ def method_of_equal_shares(
     tie_breaking: TieBreaking | None = None,
     increment: int = 1,
     rule: str = "mes",
+    explain: bool = True,
 ) -> Outcome:
-    """MES with the named completion and comparison; exact. See the module docstring."""
+    """MES with the named completion and comparison; exact. See the module docstring.
+    ``explain=False`` skips the per-project explanations (details then name only free,
+    withdrawn and unsupported projects): the selection is the same, a few times faster."""
     if tie_breaking is None:
         pabutools = completion is Completion.ADD1_PABUTOOLS
         tie_breaking = TieBreaking.LEXICOGRAPHIC if pabutools else TieBreaking.EQUALSHARES
@@ -219,14 +225,20 @@ def method_of_equal_shares(
     step = increment * unit
     if completion is Completion.NONE:
         b = Fraction(instance.budget, profile.num_voters)
-        run = run_mes(prepared, b, tie_breaking=tie_breaking, explain=True)
+        run = run_mes(prepared, b, tie_breaking=tie_breaking, explain=explain)
         trace = Add1Trace(b, 1)
     elif completion is Completion.ADD1:
-        run, trace = add1(prepared, increment=step, tie_breaking=tie_breaking, unit=unit)
+        run, trace = add1(
+            prepared, increment=step, tie_breaking=tie_breaking, unit=unit, explain=explain
+        )
     elif completion is Completion.ADD1_EXHAUSTIVE:
-        run, trace = add1_exhaustive(prepared, increment=step, tie_breaking=tie_breaking, unit=unit)
+        run, trace = add1_exhaustive(
+            prepared, increment=step, tie_breaking=tie_breaking, unit=unit, explain=explain
+        )
     else:
-        run, trace = add1_pabutools(prepared, increment=step, tie_breaking=tie_breaking)
+        run, trace = add1_pabutools(
+            prepared, increment=step, tie_breaking=tie_breaking, explain=explain
+        )
     params["per_voter_budget"] = str(trace.per_voter_budget)
     params["mes_runs"] = trace.runs
     chosen = list(run.selected)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -82,10 +81,16 @@ def _split_list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
-    for row in reader:
-        yield reader.line_num, row
+def _ballot(raw: str, index: dict[str, int], line: int) -> tuple[int, ...]:
+    try:
+        ballot = tuple([index[p] for p in _split_list(raw)])
+    except KeyError as exc:
+        raise PabulibError(
+            f"vote for unknown project {exc.args[0]!r}", section="votes", line=line
+        ) from None
+    if len(set(ballot)) != len(ballot):
+        raise PabulibError("project listed twice in a vote", section="votes", line=line)
+    return ballot
 
 
 def parse(text: str) -> tuple[Instance, Profile]:
@@ -98,6 +103,8 @@ def parse(text: str) -> tuple[Instance, Profile]:
     seen: list[str] = []
     meta: dict[str, str] = {}
     meta_lines: dict[str, int] = {}
+    seen_votes: dict[str, tuple[int, ...]] = {}
+    seen_points: dict[str, tuple[int, ...]] = {}
     costs: list[Decimal] = []
     projects: list[Project] = []
     index: dict[str, int] = {}
@@ -109,7 +116,9 @@ def parse(text: str) -> tuple[Instance, Profile]:
     vote_col = points_col = -1
     project_cols: dict[str, int] = {}
     last_line = 0
-    for line, row in _rows(text):
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    for row in reader:
+        line = reader.line_num
         last_line = line
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
@@ -168,24 +177,26 @@ def parse(text: str) -> tuple[Instance, Profile]:
             index[pid] = len(projects) - 1
         else:
             voter_ids.append(row[0].strip())
-            try:
-                ballot = tuple([index[p] for p in _split_list(row[vote_col])])
-            except KeyError as exc:
-                raise PabulibError(
-                    f"vote for unknown project {exc.args[0]!r}", section=section, line=line
-                ) from None
-            if len(set(ballot)) != len(ballot):
-                raise PabulibError("project listed twice in a vote", section=section, line=line)
+            raw_vote = row[vote_col]
+            ballot = seen_votes.get(raw_vote)  # big files repeat the same votes: read once
+            if ballot is None:
+                ballot = _ballot(raw_vote, index, line)
+                seen_votes[raw_vote] = ballot
             ballots.append(ballot)
             if points_col >= 0:
-                pts = _split_list(row[points_col])
+                raw_points = row[points_col]
+                pts = seen_points.get(raw_points)
+                if pts is None:
+                    pts = tuple(
+                        _whole_number(x, what="points", section=section, line=line)
+                        for x in _split_list(raw_points)
+                    )
+                    seen_points[raw_points] = pts
                 if len(pts) != len(ballot):
                     raise PabulibError(
                         f"{len(ballot)} projects but {len(pts)} points", section=section, line=line
                     )
-                points.append(
-                    tuple(_whole_number(x, what="points", section=section, line=line) for x in pts)
-                )
+                points.append(pts)
             for i, h in extra_vote_cols:
                 vote_fields[h].append(row[i])
     for name in SECTIONS:

@@ -27,9 +27,14 @@ def _threshold(instance: Instance) -> int:
     return instance.meta_int("min_project_score_threshold") or 0
 
 
+_MES_SETTINGS: dict[str, tuple[Completion, Comparison]] = {}
+
+
 def _mes(
     name: str, completion: Completion, comparison: Comparison = Comparison.NONE
 ) -> RuleFunction:
+    _MES_SETTINGS[name] = (completion, comparison)
+
     def rule(instance: Instance, profile: Profile) -> Outcome:
         return method_of_equal_shares(
             instance,
@@ -85,9 +90,11 @@ def count(
     rule: str | None = None,
     *,
     exclusive_groups: Sequence[Sequence[str]] = (),
+    explain: bool = True,
 ) -> Outcome:
     """Count by the named rule (default: the META rule). ``exclusive_groups`` (groups of
-    mutually exclusive project ids) are only for ``greedy-exclusive``."""
+    mutually exclusive project ids) are only for ``greedy-exclusive``. ``explain=False``
+    lets MES skip its per-project explanations when only the selection is wanted."""
     name = (rule or instance.rule or "").strip()
     try:
         fn = RULES[name]
@@ -103,4 +110,15 @@ def count(
             if unknown:
                 raise ValueError(f"exclusion group names unknown project {unknown[0]!r}")
         return greedy(instance, profile, exclusive_groups=exclusive_groups, rule="greedy-exclusive")
+    if not explain and name in _MES_SETTINGS:
+        completion, comparison = _MES_SETTINGS[name]
+        return method_of_equal_shares(
+            instance,
+            profile,
+            utility=Utility.COST,
+            completion=completion,
+            comparison=comparison,
+            rule=name,
+            explain=False,
+        )
     return fn(instance, profile)
