@@ -7,7 +7,6 @@ import csv
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from solidaria.core.errors import DomainError, NotFound
+from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
 from solidaria.core.permissions import allowed, is_steward, member_required, steward_required
 from solidaria.ledger import credit, forms, listings, payment_requests, queries, services
 from solidaria.ledger.models import Account, Currency, Transfer
@@ -33,7 +32,7 @@ def _get_or_404(fn: Any, *args: Any) -> Any:
         raise Http404 from None
 
 
-@login_required
+@member_required
 def home(request: HttpRequest) -> HttpResponse:
     accounts = queries.accounts_of(request.user)
     joined = accounts.values_list("currency_id", flat=True)
@@ -71,7 +70,7 @@ def account_request_new(request: HttpRequest) -> HttpResponse:
                 organisation=data["organisation"],
                 note=data["note"],
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             _form_error(form, exc)
         else:
             messages.success(
@@ -87,7 +86,7 @@ def account_request_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 @require_POST
 def join(request: HttpRequest) -> HttpResponse:
     form = forms.JoinForm(request.POST, currencies=Currency.objects.filter(is_active=True))
@@ -97,12 +96,12 @@ def join(request: HttpRequest) -> HttpResponse:
                 actor=request.user, currency=form.cleaned_data["currency"]
             )
             messages.success(request, _("You joined %(code)s.") % {"code": account.currency.code})
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             messages.error(request, exc.message)
     return redirect("ledger:home")
 
 
-@login_required
+@member_required
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     account = _get_or_404(queries.visible_account, request.user, account_id)
     form = forms.StatementFilterForm(request.GET or None)
@@ -160,7 +159,7 @@ def _statement_csv(account: Account, entries: Any) -> HttpResponse:
     return response
 
 
-@login_required
+@member_required
 def pay(request: HttpRequest) -> HttpResponse:
     accounts = queries.accounts_of(request.user)
     initial = {"payee_username": request.GET.get("to", ""), "amount": request.GET.get("amount", "")}
@@ -185,7 +184,7 @@ def pay(request: HttpRequest) -> HttpResponse:
                 category=data["category"],
                 key=data["idempotency_key"],
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             if exc.field == "payee":
                 exc.field = "payee_username"
             _form_error(form, exc)
@@ -204,7 +203,7 @@ def pay(request: HttpRequest) -> HttpResponse:
     return render(request, "ledger/pay.html", {"form": form, "has_accounts": accounts.exists()})
 
 
-@login_required
+@member_required
 def request_new(request: HttpRequest) -> HttpResponse:
     accounts = queries.accounts_of(request.user)
     form = forms.RequestForm(request.POST or None, accounts=accounts)
@@ -227,7 +226,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 memo=data["memo"],
                 category=data["category"],
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             if exc.field == "payer":
                 exc.field = "payer_username"
             _form_error(form, exc)
@@ -239,7 +238,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "ledger/request.html", {"form": form, "has_accounts": accounts.exists()})
 
 
-@login_required
+@member_required
 @require_POST
 def request_decide(request: HttpRequest, request_id: int, decision: str) -> HttpResponse:
     _get_or_404(queries.visible_request, request.user, request_id)
@@ -258,12 +257,12 @@ def request_decide(request: HttpRequest, request_id: int, decision: str) -> Http
         else:
             payment_requests.request_cancel(actor=request.user, request=request_id)
             messages.success(request, _("You withdrew the request."))
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         messages.error(request, exc.message)
     return redirect("ledger:home")
 
 
-@login_required
+@member_required
 def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
     transfer = _get_or_404(queries.visible_transfer, request.user, transfer_id)
     form = forms.ReverseForm(request.POST or None)
@@ -278,7 +277,7 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 key=form.cleaned_data["idempotency_key"],
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             _form_error(form, exc)
         else:
             messages.success(request, _("The payment was reversed."))
@@ -310,13 +309,13 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 def listing_new(request: HttpRequest) -> HttpResponse:
     form = forms.ListingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             listing = listings.listing_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             _form_error(form, exc)
         else:
             messages.success(
@@ -342,7 +341,7 @@ def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
                     currency_code=data["currency"].code if data["currency"] else None,
                     memo=data["memo"],
                 )
-            except DomainError as exc:
+            except CORRECTABLE as exc:
                 _form_error(form, exc)
             else:
                 messages.success(request, _("A payment request was made for this exchange."))
@@ -350,14 +349,14 @@ def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     return render(request, "ledger/listing.html", {"listing": listing, "form": form})
 
 
-@login_required
+@member_required
 @require_POST
 def listing_close(request: HttpRequest, listing_id: int) -> HttpResponse:
     try:
         listings.listing_close(actor=request.user, listing=listing_id)
     except NotFound:
         raise Http404 from None
-    except DomainError as exc:
+    except DomainError as exc:  # any refusal to close is a 403 with its reason
         raise DjangoPermissionDenied(exc.message) from None
     messages.success(request, _("Closed."))
     return redirect("ledger:listings")
@@ -376,7 +375,7 @@ def steward_currencies(request: HttpRequest) -> HttpResponse:
             services.currency_create(
                 actor=request.user, code=data.pop("code"), name=data.pop("name"), **data
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             _form_error(form, exc)
         else:
             messages.success(request, _("The currency was created."))
@@ -406,7 +405,7 @@ def steward_currency_edit(request: HttpRequest, code: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 **changes,
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             _form_error(form, exc)
         else:
             messages.success(request, _("The settings were saved."))
@@ -449,7 +448,7 @@ def _stewarded_account(user: Any, account_id: int) -> Account:
     return account
 
 
-@login_required
+@member_required
 def steward_limits(request: HttpRequest, account_id: int) -> HttpResponse:
     account = _stewarded_account(request.user, account_id)
     cur = account.currency
@@ -470,7 +469,7 @@ def steward_limits(request: HttpRequest, account_id: int) -> HttpResponse:
                 upper_limit=_limit(cur, data["upper_limit"], "upper_limit"),
                 reason=data["reason"],
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             _form_error(form, exc)
         else:
             messages.success(request, _("The limits were changed."))
@@ -492,7 +491,7 @@ def steward_queue(request: HttpRequest) -> HttpResponse:
             else:
                 services.transfer_reject(actor=request.user, transfer=transfer_id, reason=reason)
                 messages.success(request, _("Rejected; the hold was released."))
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             messages.error(request, exc.message)
         return redirect("ledger:steward_queue")
     return render(
@@ -502,7 +501,7 @@ def steward_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 def steward_account_requests(request: HttpRequest) -> HttpResponse:
     """Open account requests for the currencies this person stewards; each is approved
     (the account opens at credit limit 0) or declined with a reason."""
@@ -531,7 +530,7 @@ def steward_account_requests(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Declined; the person who asked sees your reason."))
         except NotFound:
             raise Http404 from None
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             messages.error(request, exc.message)
         return redirect("ledger:steward_account_requests")
     return render(
@@ -541,7 +540,7 @@ def steward_account_requests(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@member_required
 def steward_credit_policy(request: HttpRequest, code: str) -> HttpResponse:
     """A steward of the currency chooses how new accounts get credit."""
     currency = _get_or_404(queries.currency_by_code, code)
@@ -558,7 +557,7 @@ def steward_credit_policy(request: HttpRequest, code: str) -> HttpResponse:
                 policy=form.cleaned_data["credit_policy"],
                 reason=form.cleaned_data["reason"],
             )
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             _form_error(form, exc)
         else:
             messages.success(request, _("The credit policy was saved."))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -133,9 +134,7 @@ def _build_world() -> World:
         is_coop_steward=True,
     )
     mill = gov.coop_create(actor=stew, name="Mill", slug="mill", classes=[("members", 1)])
-    membership = gov.membership_add(
-        actor=stew, coop=mill, user=bo, member_class=mill.classes.get()
-    )
+    membership = gov.membership_add(actor=stew, coop=mill, user=bo, member_class=mill.classes.get())
     poll = gov.poll_create(
         actor=stew,
         coop=bread,
@@ -143,7 +142,12 @@ def _build_world() -> World:
         title="New oven",
         closes_at=timezone.now() + dt.timedelta(days=3),
     )
-    ids.update(coop="bread", poll=poll.pk, membership=membership.pk)
+    share = gov.share_type_create(
+        actor=stew, coop=bread, name="A", nominal_minor=100, min_holding=0, max_holding=10
+    )
+    ids.update(
+        coop="bread", poll=poll.pk, membership=membership.pk, workers=workers.pk, share=share.pk
+    )
 
     # budgeting: a process in voting with one project by ada
     process = pb.process_create(
@@ -265,6 +269,9 @@ WEB: dict[str, Route] = {
     ),
     "ledger:listing_new": Route(_none, MEMBERS),
     "ledger:listing_close": Route(lambda w: {"listing_id": w.ids["listing"]}, OWNER_OR_STEWARD),
+    "ledger:account_request": Route(_none, MEMBERS),
+    "ledger:steward_account_requests": Route(_none, CURRENCY_STEWARDS),
+    "ledger:steward_credit_policy": Route(lambda w: {"code": w.ids["currency"]}, CURRENCY_STEWARDS),
     "ledger:steward_currencies": Route(_none, STEWARD),
     "ledger:steward_currency": Route(lambda w: {"code": w.ids["currency"]}, CURRENCY_STEWARDS),
     "ledger:steward_limits": Route(lambda w: {"account_id": w.ids["account"]}, CURRENCY_STEWARDS),
@@ -379,55 +386,264 @@ class Op:
     body: Callable[[World], dict[str, Any]] = lambda w: {}
 
 
-API: dict[tuple[str, str], Op] = {
-    ("POST", "/api/accounts/people/{user_id}/admission"): Op(
-        lambda w: f"/api/accounts/people/{w.people['applicant'].pk}/admission",
-        STEWARD,
-        lambda w: {"decision": "admit", "reason": "known"},
-    ),
-    ("POST", "/api/accounts/invitations"): Op(lambda w: "/api/accounts/invitations", MEMBERS),
-    ("POST", "/api/directory/organisations"): Op(
-        lambda w: "/api/directory/organisations", LOGGED_IN, lambda w: {"name": "New Co-op"}
-    ),
-    ("PATCH", "/api/directory/organisations/{org_id}"): Op(
-        lambda w: f"/api/directory/organisations/{w.ids['org']}",
-        OWNER_OR_STEWARD,
-        lambda w: {"name": "Renamed Co-op"},
-    ),
-    ("POST", "/api/directory/organisations/{org_id}/review"): Op(
-        lambda w: f"/api/directory/organisations/{w.ids['org']}/review",
-        STEWARD,
-        lambda w: {"decision": "confirm"},
-    ),
-    ("POST", "/api/directory/organisations/{org_id}/edit-review"): Op(
-        lambda w: f"/api/directory/organisations/{w.ids['org']}/edit-review",
-        STEWARD,
-        lambda w: {"decision": "confirm"},
-    ),
-    ("POST", "/api/ledger/currencies"): Op(
-        lambda w: "/api/ledger/currencies", STEWARD, lambda w: {"code": "NEW", "name": "New"}
-    ),
-    ("PATCH", "/api/ledger/currencies/{code}"): Op(
-        lambda w: f"/api/ledger/currencies/{w.ids['currency']}",
-        CURRENCY_STEWARDS,
-        lambda w: {"name": "Renamed", "reason": "test"},
-    ),
-    ("POST", "/api/ledger/accounts"): Op(
-        lambda w: "/api/ledger/accounts",
-        frozenset(),  # all members already hold one; a new one is refused or returned as is
-        lambda w: {"currency": w.ids["currency"], "kind": "member"},
-    ),
-    ("PUT", "/api/ledger/accounts/{account_id}/limits"): Op(
-        lambda w: f"/api/ledger/accounts/{w.ids['account']}/limits",
-        CURRENCY_STEWARDS,
-        lambda w: {"credit_limit": 999_000, "upper_limit": None, "reason": "more"},
-    ),
-    ("POST", "/api/ledger/transfers"): Op(
-        lambda w: "/api/ledger/transfers",
-        MEMBERS - {"network_steward"},
-        lambda w: {"currency": w.ids["currency"], "payee_username": "stew", "amount": "1.00"},
-    ),
-}
+def _op(method: str, template: str, allowed: frozenset[str], body: Any = None) -> Any:
+    """One API operation: `template` is the OpenAPI path; `{name}` is filled from the world."""
+
+    def path(w: World) -> str:
+        values = {
+            "user_id": w.people["applicant"].pk,
+            "org_id": w.ids["org"],
+            "code": w.ids["currency"],
+            "account_id": w.ids["account"],
+            "transfer_id": w.ids["transfer"],
+            "request_id": w.ids["request"],
+            "listing_id": w.ids["listing"],
+            "slug": w.ids["process"] if "/budgeting/" in template else "bread",
+            "project_id": w.ids["project"],
+            "poll_id": w.ids["poll"],
+            "membership_id": w.ids["membership"],
+            "pk": w.ids["obligation"] if "/obligations/" in template else 999,
+            "result_id": 999,
+            "run_id": 999,
+        }
+        if "account-requests" in template:
+            values["request_id"] = 999
+        return template.format(**values)
+
+    return (method, template), Op(path, allowed, body or (lambda w: {}))
+
+
+PAYMENT = {"currency": "SOL", "payee_username": "bo", "amount_minor": 1}
+API: dict[tuple[str, str], Op] = dict(
+    [
+        _op(
+            "POST",
+            "/api/accounts/people/{user_id}/admission",
+            STEWARD,
+            lambda w: {"decision": "admit", "reason": "known"},
+        ),
+        _op("POST", "/api/accounts/invitations", MEMBERS),
+        _op("POST", "/api/directory/organisations", LOGGED_IN, lambda w: {"name": "New Co-op"}),
+        _op(
+            "PATCH",
+            "/api/directory/organisations/{org_id}",
+            OWNER_OR_STEWARD,
+            lambda w: {"name": "Renamed Co-op"},
+        ),
+        _op(
+            "POST",
+            "/api/directory/organisations/{org_id}/review",
+            STEWARD,
+            lambda w: {"decision": "confirm"},
+        ),
+        _op(
+            "POST",
+            "/api/directory/organisations/{org_id}/edit-review",
+            STEWARD,
+            lambda w: {"decision": "confirm"},
+        ),
+        _op("POST", "/api/ledger/currencies", STEWARD, lambda w: {"code": "NEW", "name": "New"}),
+        _op(
+            "PATCH",
+            "/api/ledger/currencies/{code}",
+            CURRENCY_STEWARDS,
+            lambda w: {"name": "Renamed", "reason": "test"},
+        ),
+        _op(
+            "PUT",
+            "/api/ledger/currencies/{code}/credit-policy",
+            CURRENCY_STEWARDS,
+            lambda w: {"credit_policy": "steward_decides", "reason": "test"},
+        ),
+        _op(
+            "POST",
+            "/api/ledger/accounts",
+            MEMBERS,
+            lambda w: {"currency": "SOL", "kind": "member"},
+        ),
+        _op(
+            "PUT",
+            "/api/ledger/accounts/{account_id}/limits",
+            CURRENCY_STEWARDS,
+            lambda w: {"credit_limit": 999_000, "upper_limit": None, "reason": "more"},
+        ),
+        _op(
+            "POST",
+            "/api/ledger/account-requests/{request_id}/approve",
+            NOBODY,
+            lambda w: {"is_approved": True},
+        ),
+        _op(
+            "POST",
+            "/api/ledger/account-requests/{request_id}/decline",
+            NOBODY,
+            lambda w: {"is_approved": False, "reason": "no"},
+        ),
+        _op("POST", "/api/ledger/transfers", MEMBERS, lambda w: PAYMENT),
+        _op(
+            "POST",
+            "/api/ledger/transfers/bulk",
+            MEMBERS,
+            lambda w: {
+                "kind": "one_to_many",
+                "counterparty": w.ids["account"],
+                "lines": [{"account": w.ids["account"] + 1, "amount_minor": 1}],
+            },
+        ),
+        _op(
+            "POST",
+            "/api/ledger/transfers/{transfer_id}/approve",
+            CURRENCY_STEWARDS,
+            lambda w: {"is_approved": True},
+        ),
+        _op(
+            "POST",
+            "/api/ledger/transfers/{transfer_id}/reject",
+            CURRENCY_STEWARDS,
+            lambda w: {"is_approved": False, "reason": "no"},
+        ),
+        _op(  # the payee may refund what they received
+            "POST",
+            "/api/ledger/transfers/{transfer_id}/reverse",
+            CURRENCY_STEWARDS | {"other_coop_member"},
+            lambda w: {"reason": "mistake"},
+        ),
+        _op(
+            "POST",
+            "/api/ledger/requests",
+            MEMBERS,
+            lambda w: {"currency": "SOL", "payer_username": "bo", "amount_minor": 1},
+        ),
+        _op("POST", "/api/ledger/requests/{request_id}/accept", OWNER),
+        _op(
+            "POST",
+            "/api/ledger/requests/{request_id}/decline",
+            OWNER,
+            lambda w: {"is_approved": False, "reason": "no"},
+        ),
+        _op("POST", "/api/ledger/requests/{request_id}/cancel", frozenset({"other_coop_member"})),
+        _op(
+            "POST",
+            "/api/ledger/offers-wants",
+            MEMBERS,
+            lambda w: {"kind": "offer", "title": "Jam", "category": "food", "description": "x"},
+        ),
+        _op("POST", "/api/ledger/offers-wants/{listing_id}/close", OWNER_OR_STEWARD),
+        _op(
+            "POST",
+            "/api/ledger/offers-wants/{listing_id}/respond",
+            MEMBERS,
+            lambda w: {"currency": "SOL", "amount_minor": 1},
+        ),
+        _op(
+            "POST",
+            "/api/clearing/obligations",
+            frozenset({"member", "other_coop_member", "network_steward"}),
+            lambda w: {"currency": "SOL", "debtor": "ada", "creditor": "bo", "amount_minor": 5},
+        ),
+        _op(
+            "POST",
+            "/api/clearing/obligations/{pk}/confirm",
+            frozenset({"member", "other_coop_member"}),
+        ),
+        _op(
+            "POST",
+            "/api/clearing/obligations/{pk}/dispute",
+            frozenset({"member", "other_coop_member"}),
+            lambda w: {"reason": "wrong"},
+        ),
+        _op("POST", "/api/clearing/runs", STEWARD, lambda w: {"currency": "SOL"}),
+        _op("POST", "/api/clearing/runs/{pk}/accept", NOBODY),
+        _op("POST", "/api/clearing/runs/{pk}/reject", NOBODY, lambda w: {"reason": "no"}),
+        _op(
+            "POST",
+            "/api/budgeting/processes",
+            STEWARD,
+            lambda w: {"title": "Other fund", "budget": 100},
+        ),
+        _op("POST", "/api/budgeting/processes/{slug}/advance", STEWARD),
+        _op(
+            "POST",
+            "/api/budgeting/processes/{slug}/projects",
+            MEMBERS,
+            lambda w: {"title": "Swings", "cost": 10},
+        ),
+        _op(
+            "POST",
+            "/api/budgeting/processes/{slug}/projects/{project_id}/review",
+            STEWARD,
+            lambda w: {"status": "rejected", "note": "no"},
+        ),
+        _op("POST", "/api/budgeting/processes/{slug}/codes", STEWARD, lambda w: {"count": 2}),
+        _op(
+            "POST",
+            "/api/budgeting/processes/{slug}/ballot",
+            MEMBERS,
+            lambda w: {"projects": [str(w.ids["project"])]},
+        ),
+        _op("POST", "/api/budgeting/processes/{slug}/count", STEWARD),
+        _op("POST", "/api/budgeting/processes/{slug}/results/{result_id}/publish", NOBODY),
+        _op(
+            "POST",
+            "/api/governance/coops/{slug}/applications",
+            MEMBERS,
+            lambda w: {"member_class": w.ids["workers"]},
+        ),
+        _op(
+            "POST",
+            "/api/governance/memberships/{membership_id}/decision",
+            STEWARD,
+            lambda w: {"is_approved": False, "reason": "no"},
+        ),
+        _op(
+            "POST",
+            "/api/governance/coops/{slug}/register",
+            COOP_INSIDERS,
+            lambda w: {
+                "operation": "subscribe",
+                "member": "ada",
+                "share_type": w.ids["share"],
+                "quantity": 1,
+            },
+        ),
+        _op(
+            "POST",
+            "/api/governance/coops/{slug}/polls",
+            COOP_STEWARDS,
+            lambda w: {
+                "kind": "proposal",
+                "title": "Paint",
+                "closes_at": (timezone.now() + dt.timedelta(days=2)).isoformat(),
+            },
+        ),
+        _op(
+            "POST",
+            "/api/governance/polls/{poll_id}/vote",
+            frozenset({"member", "coop_steward"}),
+            lambda w: {"choice": {"vote": "yes"}},
+        ),
+        _op("POST", "/api/governance/polls/{poll_id}/close", COOP_STEWARDS),
+        _op(
+            "POST",
+            "/api/governance/polls/{poll_id}/outcomes",
+            COOP_STEWARDS,
+            lambda w: {"statement": "Agreed."},
+        ),
+        _op(
+            "POST",
+            "/api/governance/coops/{slug}/bylaws",
+            COOP_STEWARDS,
+            lambda w: {"effective_from": "2026-01-01", "data": {}},
+        ),
+        _op(
+            "POST",
+            "/api/governance/coops/{slug}/allocations",
+            COOP_STEWARDS,
+            lambda w: {"year": 2026, "surplus_minor": 100, "patronage": []},
+        ),
+        _op("POST", "/api/governance/allocations/{run_id}/accept", NOBODY),
+    ]
+)
 
 
 def test_every_write_operation_is_in_the_matrix() -> None:
@@ -438,11 +654,40 @@ def test_every_write_operation_is_in_the_matrix() -> None:
         (method.upper(), path)
         for path, ops in schema["paths"].items()
         for method in ops
-        if method in ("post", "put", "patch", "delete")
-        and (method.upper(), path) not in API
-        and (method.upper(), path) not in API_LATER
+        if method in ("post", "put", "patch", "delete") and (method.upper(), path) not in API
     ]
     assert undeclared == [], f"declare who may call these operations in API: {undeclared}"
 
 
-API_LATER: set[tuple[str, str]] = set()
+def _token(world: World, role: str) -> dict[str, str]:
+    if role == "stranger":
+        return {}
+    token, raw = ApiToken.issue(user=world.people[role], name="matrix")
+    # a token's first use writes its "last used" minute: not part of what we compare
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return {"Authorization": f"Bearer {raw}", "Idempotency-Key": f"matrix-{role}"}
+
+
+API_CASES = [
+    pytest.param(key, role, id=f"{key[0]} {key[1]}-{role}")
+    for key, op in sorted(API.items())
+    for role in ROLES
+    if role not in op.allowed
+]
+
+
+@pytest.mark.parametrize(("key", "role"), API_CASES)
+def test_a_denied_api_call_is_refused_and_changes_nothing(
+    world: World, key: tuple[str, str], role: str
+) -> None:
+    op = API[key]
+    headers = _token(world, role)
+    path = op.path(world)
+    before = snapshot()
+    response = Client().generic(
+        key[0], path, json.dumps(op.body(world)), content_type="application/json", headers=headers
+    )
+    assert response.status_code in (401, 403, 404), (
+        f"{role} {key[0]} {path}: {response.status_code} {response.content[:200]!r}"
+    )
+    assert snapshot() == before, f"{role} {key[0]} {path} changed stored rows"
