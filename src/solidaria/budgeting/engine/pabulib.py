@@ -17,6 +17,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from .model import WITHDRAWN_COST, BallotType, Instance, Profile, Project
 
@@ -93,6 +94,62 @@ def _ballot(raw: str, index: dict[str, int], line: int) -> tuple[int, ...]:
     return ballot
 
 
+def _read_votes(
+    reader: Any,
+    header: list[str],
+    index: dict[str, int],
+    voter_ids: list[str],
+    ballots: list[tuple[int, ...]],
+    points: list[tuple[int, ...]],
+    fields: dict[str, list[str]],
+) -> None:
+    """The rows of VOTES, to the end of the file (the hot loop of big files: each distinct
+    vote and points string is read once)."""
+    width = len(header)
+    cols = {h: i for i, h in enumerate(header)}
+    vote_col, points_col = cols["vote"], cols.get("points", -1)
+    extra = [(i, fields[h]) for i, h in enumerate(header) if h in fields]
+    seen_votes: dict[str, tuple[int, ...]] = {}
+    seen_points: dict[str, tuple[int, ...]] = {}
+    for row in reader:
+        if len(row) != width:  # width >= 2: blank lines and section names land here
+            line = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) == 1 and row[0].strip().lower() in SECTIONS:
+                name = row[0].strip().lower()
+                raise PabulibError("section appears twice", section=name, line=line)
+            raise PabulibError(
+                f"expected {width} columns ({';'.join(header)}), found {len(row)}",
+                section="votes",
+                line=line,
+            )
+        voter_ids.append(row[0].strip())
+        raw_vote = row[vote_col]
+        ballot = seen_votes.get(raw_vote)
+        if ballot is None:
+            ballot = seen_votes[raw_vote] = _ballot(raw_vote, index, reader.line_num)
+        ballots.append(ballot)
+        if points_col >= 0:
+            raw_points = row[points_col]
+            pts = seen_points.get(raw_points)
+            if pts is None:
+                line = reader.line_num
+                pts = seen_points[raw_points] = tuple(
+                    _whole_number(x, what="points", section="votes", line=line)
+                    for x in _split_list(raw_points)
+                )
+            if len(pts) != len(ballot):
+                raise PabulibError(
+                    f"{len(ballot)} projects but {len(pts)} points",
+                    section="votes",
+                    line=reader.line_num,
+                )
+            points.append(pts)
+        for i, values in extra:
+            values.append(row[i])
+
+
 def parse(text: str) -> tuple[Instance, Profile]:
     """Parse the text of a ``.pb`` file into an :class:`Instance` and a :class:`Profile`."""
     if text.startswith("\ufeff"):
@@ -103,18 +160,15 @@ def parse(text: str) -> tuple[Instance, Profile]:
     seen: list[str] = []
     meta: dict[str, str] = {}
     meta_lines: dict[str, int] = {}
-    seen_votes: dict[str, tuple[int, ...]] = {}
-    seen_points: dict[str, tuple[int, ...]] = {}
     costs: list[Decimal] = []
     projects: list[Project] = []
     index: dict[str, int] = {}
     voter_ids: list[str] = []
     ballots: list[tuple[int, ...]] = []
     points: list[tuple[int, ...]] = []
-    extra_vote_cols: list[tuple[int, str]] = []
     vote_fields: dict[str, list[str]] = {}
-    vote_col = points_col = -1
     project_cols: dict[str, int] = {}
+    points_col = -1
     last_line = 0
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     for row in reader:
@@ -151,12 +205,12 @@ def parse(text: str) -> tuple[Instance, Profile]:
                 for need in ("voter_id", "vote"):
                     if need not in cols:
                         raise PabulibError(f"missing column {need!r}", section=section, line=line)
-                vote_col = cols["vote"]
                 points_col = cols.get("points", -1)
-                extra_vote_cols = [(i, h) for i, h in enumerate(header) if h not in _VOTE_KNOWN]
-                vote_fields = {h: [] for _, h in extra_vote_cols}
+                vote_fields = {h: [] for h in header if h not in _VOTE_KNOWN}
                 if not meta.get("budget"):
                     raise PabulibError("META has no budget", section="meta", line=header_line)
+                _read_votes(reader, header, index, voter_ids, ballots, points, vote_fields)
+                break
             continue
         if len(row) != len(header):
             raise PabulibError(
@@ -175,30 +229,6 @@ def parse(text: str) -> tuple[Instance, Profile]:
             if pid in index:
                 raise PabulibError(f"duplicate project id {pid!r}", section=section, line=line)
             index[pid] = len(projects) - 1
-        else:
-            voter_ids.append(row[0].strip())
-            raw_vote = row[vote_col]
-            ballot = seen_votes.get(raw_vote)  # big files repeat the same votes: read once
-            if ballot is None:
-                ballot = _ballot(raw_vote, index, line)
-                seen_votes[raw_vote] = ballot
-            ballots.append(ballot)
-            if points_col >= 0:
-                raw_points = row[points_col]
-                pts = seen_points.get(raw_points)
-                if pts is None:
-                    pts = tuple(
-                        _whole_number(x, what="points", section=section, line=line)
-                        for x in _split_list(raw_points)
-                    )
-                    seen_points[raw_points] = pts
-                if len(pts) != len(ballot):
-                    raise PabulibError(
-                        f"{len(ballot)} projects but {len(pts)} points", section=section, line=line
-                    )
-                points.append(pts)
-            for i, h in extra_vote_cols:
-                vote_fields[h].append(row[i])
     for name in SECTIONS:
         if name not in seen:
             raise PabulibError(
