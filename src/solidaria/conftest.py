@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from solidaria.accounts.factories import make_applicant, make_member, make_steward
 from solidaria.accounts.models import ApiToken, User
 
 
@@ -37,19 +38,30 @@ def is_postgres() -> bool:
 
 @pytest.fixture
 def member(db: None) -> User:
-    return User.objects.create_user(username="ada", email="ada@example.org", password="pw-ada-123!")
+    return make_member("ada", password="pw-ada-123!")
 
 
 @pytest.fixture
 def other_member(db: None) -> User:
-    return User.objects.create_user(username="bo", email="bo@example.org", password="pw-bo-123!")
+    return make_member("bo", password="pw-bo-123!")
+
+
+@pytest.fixture
+def applicant(db: None) -> User:
+    """Signed up, email confirmed, not admitted yet."""
+    return make_applicant("newcomer", password="pw-new-123!")
 
 
 @pytest.fixture
 def steward(db: None) -> User:
-    return User.objects.create_user(
-        username="stew", email="stew@example.org", password="pw-stew-123!", role=User.Role.STEWARD
-    )
+    return make_steward("stew", password="pw-stew-123!")
+
+
+@pytest.fixture
+def applicant_client(applicant: User) -> Client:
+    client = Client()
+    client.force_login(applicant)
+    return client
 
 
 @pytest.fixture

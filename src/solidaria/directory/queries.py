@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from solidaria.core.errors import NotFound
-from solidaria.core.permissions import is_member, is_steward
+from solidaria.core.permissions import is_authenticated, is_steward
 from solidaria.directory.models import Organisation, PendingEdit
 from solidaria.directory.taxonomy import FIELD_SCHEMES
 from solidaria.directory.taxonomy import labels as concept_labels
@@ -59,7 +59,7 @@ VOCABULARY_ATTRIBUTION = {
 def can_see(user: Any, org: Organisation) -> bool:
     if org.status in PUBLIC_STATUSES:
         return True
-    return is_steward(user) or (is_member(user) and org.created_by_id == user.pk)
+    return is_steward(user) or (is_authenticated(user) and org.created_by_id == user.pk)
 
 
 def visible_organisation(user: Any, org_id: int) -> Organisation:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from solidaria.core.audit import record
 from solidaria.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from solidaria.core.permissions import is_member, is_steward
+from solidaria.core.permissions import is_authenticated, is_steward, require
 from solidaria.directory import clustering
 from solidaria.directory.importers.cleaning import (
     dedupe_domain,
@@ -100,8 +100,7 @@ def _derive(org: Organisation) -> None:
 
 def organisation_create(*, actor: Any, data: dict[str, Any]) -> Organisation:
     """A member proposes an organisation; a steward reviews it."""
-    if not is_member(actor):
-        raise PermissionDenied("log in to propose an organisation")
+    require(actor, "directory.organisation.propose")
     values = validate_fields(data)
     with transaction.atomic():
         org = Organisation(**values, status=Status.PROPOSED, created_by=actor)
@@ -116,7 +115,7 @@ def can_edit(actor: Any, org: Organisation) -> bool:
     if is_steward(actor):
         return True
     return (
-        is_member(actor)
+        is_authenticated(actor)
         and org.created_by_id == actor.pk
         and org.status in (Status.PROPOSED, Status.CONFIRMED)
     )

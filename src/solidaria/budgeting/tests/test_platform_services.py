@@ -9,6 +9,7 @@ import pytest
 from django.db import models
 from django.utils import timezone
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.budgeting import queries, services
 from solidaria.budgeting.models import (
@@ -61,7 +62,7 @@ def make_voting(
 
 
 def voter(name: str) -> User:
-    return User.objects.create_user(username=name, password="pw-123-xyz!")
+    return make_member(username=name, password="pw-123-xyz!")
 
 
 # ---------------------------------------------------------------- phases and roles

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.governance import demo
 from solidaria.governance.models import AllocationRun, Ballot, CapitalEntry, Cooperative, Poll
@@ -85,7 +86,7 @@ def test_demo_shows_election_proposal_and_allocation(demo_coop: Cooperative) -> 
 
 @pytest.mark.django_db
 def test_non_member_is_refused_the_inside(demo_coop: Cooperative) -> None:
-    stranger = User.objects.create_user(username="zed", email="z@example.org", password="pw")
+    stranger = make_member(username="zed", email="z@example.org", password="pw")
     client = Client()
     client.force_login(stranger)
     assert client.get(reverse("governance:coop", args=[demo_coop.slug])).status_code == 200
@@ -167,7 +168,7 @@ def test_api_reads_for_member(demo_coop: Cooperative) -> None:
 @pytest.mark.parametrize("role", ["non-member", "member"])
 def test_api_steward_writes_denied_to_others(demo_coop: Cooperative, role: str) -> None:
     if role == "non-member":
-        User.objects.create_user(username="zed", email="z@example.org", password="pw")
+        make_member(username="zed", email="z@example.org", password="pw")
     client = _client("zed" if role == "non-member" else "emeka")
     share = demo_coop.share_types.get()
     before = snapshot()
@@ -186,7 +187,7 @@ def test_api_steward_writes_denied_to_others(demo_coop: Cooperative, role: str) 
 def test_api_vote_refusals_store_nothing(demo_coop: Cooperative) -> None:
     consent = demo_coop.polls.get(kind=Poll.Kind.CONSENT)
     proposal = demo_coop.polls.get(kind=Poll.Kind.PROPOSAL)
-    User.objects.create_user(username="zed", email="z@example.org", password="pw")
+    make_member(username="zed", email="z@example.org", password="pw")
     before = snapshot()
     twice = _api(
         _client("bilal"), "post", f"/polls/{consent.pk}/vote", {"choice": {"position": "consent"}}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from solidaria.governance import queries, services
@@ -107,7 +108,7 @@ def test_steward_actions_are_allowed_to_stewards(world: World, action: str) -> N
 @pytest.mark.django_db
 def test_a_coop_steward_member_may_steward_their_coop_only(world: World) -> None:
     # given a member the co-op made one of its stewards
-    chief = User.objects.create_user(username="dee", email="d@example.org", password="pw")
+    chief = make_member(username="dee", email="d@example.org", password="pw")
     services.membership_add(
         actor=world.steward,
         coop=world.coop,
@@ -408,7 +409,7 @@ def test_outcome_statement_is_versioned(world: World) -> None:
 @pytest.mark.django_db
 def test_stv_election_counts_weighted_ballots(world: World) -> None:
     # given a 2-seat Scottish STV election among four candidates and a third voter
-    third = User.objects.create_user(username="dee", email="d@example.org", password="pw")
+    third = make_member(username="dee", email="d@example.org", password="pw")
     services.membership_add(
         actor=world.steward, coop=world.coop, user=third, member_class=world.consumers
     )
