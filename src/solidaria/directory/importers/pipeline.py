@@ -96,34 +96,40 @@ class ImportReport:
             f"merged {self.merged}, unchanged {self.unchanged}, rejected {len(self.rejected)}"
         )
 
-    def dominant_rejection(self) -> tuple[str, int] | None:
-        """The reason (without the row's values) shared by most of the rows read, with its
-        count, when one reason rejected more than half of them; else None."""
-        counts = Counter(reason_kind(r.reason) for r in self.rejected)
-        if not counts:
+    def dominant_rejection(self) -> tuple[str, list[str], int] | None:
+        """(cause, the reasons it covers, rows) when one cause rejected more than half of
+        the rows read; else None. Reasons are compared without the row's own values, and
+        every unknown ESSGlobal code counts as one cause (the taxonomies are missing)."""
+        kinds = Counter(reason_kind(r.reason) for r in self.rejected)
+        causes: Counter[str] = Counter()
+        for kind, count in kinds.items():
+            causes[rejection_cause(kind)] += count
+        if not causes:
             return None
-        kind, count = counts.most_common(1)[0]
-        return (kind, count) if 2 * count > self.read else None
+        cause, count = causes.most_common(1)[0]
+        if 2 * count <= self.read:
+            return None
+        return cause, [k for k, _ in kinds.most_common() if rejection_cause(k) == cause], count
 
     def rejection_lines(self, limit: int = 50) -> list[str]:
         """What a person reads about the rejected rows: one line with the fix when one
-        reason rejected most rows, else each row with its line (at most `limit` of them)."""
+        cause rejected most rows, else each row with its line (at most `limit` of them)."""
         lines: list[str] = []
         rows = self.rejected
         dominant = self.dominant_rejection()
         if dominant is not None:
-            kind, count = dominant
-            hint = REJECTION_HINTS.get(kind, "")
+            cause, kinds, count = dominant
+            hint = REJECTION_HINTS.get(cause, "")
             lines.append(
                 _("%(count)s of %(read)s rows were rejected: %(reason)s.%(hint)s")
                 % {
                     "count": f"{count:,}",
                     "read": f"{self.read:,}",
-                    "reason": kind,
+                    "reason": " / ".join(kinds),
                     "hint": f" {hint}" if hint else "",
                 }
             )
-            rows = [r for r in rows if reason_kind(r.reason) != kind]
+            rows = [r for r in rows if rejection_cause(reason_kind(r.reason)) != cause]
         lines += [f"  line {r.line}: {r.reason}" for r in rows[:limit]]
         if len(rows) > limit:
             lines.append(
@@ -139,11 +145,18 @@ def reason_kind(reason: str) -> str:
     return re.sub(r"\s*'[^']*'|\s*\([^)]*\)", "", reason).strip()
 
 
+UNKNOWN_CODE = "unknown ESSGlobal code"
+
+
+def rejection_cause(kind: str) -> str:
+    """Reasons with one cause and one fix: every unknown ESSGlobal code; else the reason."""
+    return UNKNOWN_CODE if re.fullmatch(r"unknown \w+ code", kind) else kind
+
+
 REJECTION_HINTS: dict[str, Any] = {
-    f"unknown {name} code": gettext_lazy(
+    UNKNOWN_CODE: gettext_lazy(
         "The ESSGlobal codes are missing: run `solidaria load_taxonomies` and import again."
     )
-    for name in FIELD_SCHEMES
 }
 
 

@@ -110,9 +110,12 @@ def test_import_on_a_freshly_migrated_database_accepts_essglobal_codes(
 def test_cli_says_in_one_line_why_most_rows_were_rejected_and_how_to_fix_it(
     db: None, write_coopsuk: Callable[..., Path]
 ) -> None:
-    # given no taxonomies (someone emptied them) and a file of 40 rows, one without a name
+    # given no taxonomies (someone emptied them) and 40 rows: 38 with an ICA activity,
+    # one with only a structure, one without a name
     Concept.objects.all().delete()
-    rows = [coopsuk_row(f"R{i}", f"Co-op {i}") for i in range(39)] + [coopsuk_row("R99", "")]
+    rows = [coopsuk_row(f"R{i}", f"Co-op {i}") for i in range(38)]
+    ica = "https://dev.lod.coop/essglobal/2.1/standard/activities-ica/ICA260"
+    rows += [coopsuk_row("R98", "Odd").replace(ica, ""), coopsuk_row("R99", "")]
     out = StringIO()
     # when imported from the command line
     call_command("import", "directory", "--format", "coopsuk", str(write_coopsuk(rows)),
@@ -120,8 +123,8 @@ def test_cli_says_in_one_line_why_most_rows_were_rejected_and_how_to_fix_it(
     lines = out.getvalue().splitlines()
     # then one line gives the count, the reason and the fix; the odd row keeps its own line
     assert lines[1:] == [
-        "39 of 40 rows were rejected: unknown ica_activity code. The ESSGlobal codes are "
-        "missing: run `solidaria load_taxonomies` and import again.",
+        "39 of 40 rows were rejected: unknown ica_activity code / unknown structure code. "
+        "The ESSGlobal codes are missing: run `solidaria load_taxonomies` and import again.",
         "  line 41: missing name",
     ]
 
