@@ -6,7 +6,14 @@ anchor; pabutools needs ~440 s on Warszawa, so it is measured only in full mode 
 ``--run-slow-anchor``, else recorded as not measured). Results must be equal (checked here).
 Peak memory: tracemalloc peak of each of our steps; the process's max RSS at the end.
 
-Run: ``.venv/bin/python -m bench.bench_budgeting [--quick] [--run-slow-anchor]``.
+Whole process (issue 14): ``solidaria pb count --rule mes`` on Łódź 2022 as a user runs it
+(fresh process: interpreter, imports, reading the file, counting, printing), against a
+whole-process pabutools run of the same rule (``bench/pabutools_mes.py``: MES, cost utilities,
+no completion) and against the same verb run through Django (``manage.py``-style); best of 3,
+alternating. Goal: ours ≥ 100× faster than pabutools.
+
+Run: ``.venv/bin/python -m bench.bench_budgeting [--quick] [--run-slow-anchor]
+[--whole-process-only]``.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from solidaria.budgeting.engine.greedy import greedy
 from solidaria.budgeting.engine.mes import TieBreaking, Utility
 from solidaria.budgeting.engine.pabulib import read
 from solidaria.core.paths import shared_data_dir
+
+from .wholeprocess import best_wall, console, through_django
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FILES = {
@@ -81,7 +90,7 @@ def bench_case(case: str, *, run_slow_anchor: bool) -> list[dict[str, Any]]:
     from pabutools.rules import greedy_utilitarian_welfare
     from pabutools.rules import method_of_equal_shares as p_mes
 
-    path = shared_data_dir() / "pabulib" / FILES[case]
+    path = _shared_file(case)
     rows: list[dict[str, Any]] = []
     (instance, profile), t_parse, _ = _timed(lambda: read(path))
     _, _, m_parse = _timed(lambda: read(path), memory=True)
@@ -134,6 +143,64 @@ def bench_case(case: str, *, run_slow_anchor: bool) -> list[dict[str, Any]]:
     return rows
 
 
+WHOLE_PROCESS_CASE = "Lodz 2022"
+
+
+def _shared_file(case: str) -> Path:
+    shared = shared_data_dir()
+    if shared is None:
+        raise SystemExit(
+            "The budgeting bench reads the big Pabulib files of the full shared data sets: "
+            "put them in ../shared/data beside the clone or set SOLIDARIA_SHARED_DATA."
+        )
+    return shared / "pabulib" / FILES[case]
+
+
+def whole_process(case: str = WHOLE_PROCESS_CASE) -> list[dict[str, Any]]:
+    """`solidaria pb count --rule mes` against pabutools and against itself through Django,
+    each a whole process, best of 3 (see the module docstring)."""
+    import sys
+
+    path = str(_shared_file(case))
+    timed = best_wall(
+        {
+            "ours": console("pb", "count", "--rule", "mes", "--json", path),
+            "django": through_django("pb", "count", "--rule", "mes", "--json", path),
+            "pabutools": [sys.executable, "-m", "bench.pabutools_mes", path],
+        }
+    )
+    ours, pabutools, django = timed["ours"], timed["pabutools"], timed["django"]
+    selected = sorted(json.loads(ours.stdout)["selected"])
+    same = selected == json.loads(pabutools.stdout)
+    same_django = json.loads(django.stdout) == json.loads(ours.stdout)
+    return [
+        _row(
+            case,
+            "pb count --rule mes, whole process",
+            ours.best,
+            pabutools.best,
+            f"equal={same}; best of 3 wall times, each a fresh process (ours {ours.every()} s, "
+            f"pabutools {pabutools.every()} s); anchor: pabutools parse_pabulib + "
+            "method_of_equal_shares(Cost_Sat) in a script",
+        ),
+        _row(
+            case,
+            "pb count --rule mes, whole process, CPU time",
+            ours.cpu,
+            pabutools.cpu,
+            "user+system CPU of each child process, least of 3 (less sensitive to other load)",
+        ),
+        _row(
+            case,
+            "pb count --rule mes, whole process vs through Django",
+            ours.best,
+            django.best,
+            f"same output={same_django}; anchor: the same verb after setting Django up "
+            f"(manage.py pb count), i.e. before issue 14 ({django.every()} s)",
+        ),
+    ]
+
+
 def _markdown(rows: list[dict[str, Any]], rss: float) -> str:
     lines = [
         "# Budgeting: ours vs pabutools 1.2.3",
@@ -153,7 +220,17 @@ def _markdown(rows: list[dict[str, Any]], rss: float) -> str:
         if r["metric"] == "MES" and r["ratio"] and "not like for like" not in r["notes"]
     ]
     add1 = [r for r in rows if r["metric"] == "MES+Add1" and r["case"] == "Warszawa 2026"]
+    whole = [r for r in rows if r["metric"] == "pb count --rule mes, whole process"]
     verdict = []
+    cpu = {r["case"]: r for r in rows if r["metric"].endswith("whole process, CPU time")}
+    for r in whole:
+        goal = "met" if r["ratio"] and r["ratio"] >= 100 else "NOT met"
+        by_cpu = cpu.get(r["case"], {}).get("ratio")
+        verdict.append(
+            f"whole-process `pb count --rule mes` on {r['case']} ≥100× faster than pabutools: "
+            f"{goal} ({r['ratio']}× wall: {r['ours']:.2f} s vs {r['anchor']:.1f} s; "
+            f"{by_cpu}× in CPU time)"
+        )
     if mes:
         worst = min(r["ratio"] for r in mes)
         verdict.append(
@@ -190,9 +267,21 @@ def main(argv: list[str] | None = None) -> int:
         help="also time pabutools' MES+Add1 on Warszawa 2026 (about 440 s; ignored with --quick)",
     )
     parser.add_argument("--case", action="append", choices=list(FILES), help="only these cases")
+    parser.add_argument(
+        "--whole-process-only",
+        action="store_true",
+        help="only the whole-process row (writes budgeting-whole-process.json/.md)",
+    )
     args = parser.parse_args(argv)
     cases = args.case or (QUICK if args.quick else list(FILES))
+    if args.whole_process_only:
+        cases = []
     rows: list[dict[str, Any]] = []
+    if not args.case or WHOLE_PROCESS_CASE in args.case:
+        print(f"budgeting: whole process on {WHOLE_PROCESS_CASE}", flush=True)
+        rows += whole_process()
+        for r in rows:
+            print("  ", r, flush=True)
     for case in cases:
         print(f"budgeting: {case}", flush=True)
         slow = args.run_slow_anchor and not args.quick and case == "Warszawa 2026"
@@ -202,7 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = (
-        "budgeting-" + "-".join(c.split()[0].lower() for c in args.case)
+        "budgeting-whole-process"
+        if args.whole_process_only
+        else "budgeting-" + "-".join(c.split()[0].lower() for c in args.case)
         if args.case
         else "budgeting"
     )
