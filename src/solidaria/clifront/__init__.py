@@ -11,6 +11,7 @@ status (2, with one line on stderr, on bad input). Nothing here imports Django.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TextIO
@@ -73,6 +74,10 @@ def run_verb(
     options = vars(parser.parse_args(argv))
     try:
         run(options, Out(sys.stdout), Out(sys.stderr))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `solidaria pb count FILE | head -1`: the reader left, fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except CliError as exc:
         if options.get("traceback"):
             raise
