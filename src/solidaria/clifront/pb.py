@@ -12,16 +12,35 @@ status 2.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from argparse import ArgumentParser
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from solidaria.budgeting.engine.pabulib import PabulibError, read
-from solidaria.budgeting.engine.rules import RULES, UnknownRuleError, count
 from solidaria.clifront import CliError, Writer, run_verb
 
 HELP = "Participatory budgeting tools on Pabulib files (subcommand: count)."
+RULE_NAMES = (
+    "equalshares",
+    "equalshares-comparison",
+    "equalshares/add1",
+    "equalshares/add1-comparison",
+    "greedy",
+    "greedy-exclusive",
+    "greedy-no-skip",
+    "greedy-threshold",
+    "mes",
+    "mes/add1",
+    "mes/add1-exhaustive",
+    "mes/add1-pabutools",
+    "phragmen",
+)
+"""`rules.RULES`, sorted (a test keeps them equal): known before the engine is imported."""
+SINGLE_RUN = frozenset({"mes", "equalshares", "equalshares-comparison"})
+"""Rules that run MES once: too few rational operations to repay importing gmpy2."""
 
 
 def add_arguments(parser: ArgumentParser) -> None:
@@ -29,7 +48,7 @@ def add_arguments(parser: ArgumentParser) -> None:
     c = sub.add_parser("count", help="count the votes of a .pb file")
     c.add_argument("file", help="path to a Pabulib .pb file")
     c.add_argument(
-        "--rule", help=f"one of: {', '.join(sorted(RULES))} (default: the file's META rule)"
+        "--rule", help=f"one of: {', '.join(RULE_NAMES)} (default: the file's META rule)"
     )
     c.add_argument(
         "--exclusive",
@@ -50,11 +69,15 @@ def _groups(raw: list[str] | None) -> list[tuple[str, ...]]:
     return groups
 
 
-def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
+def run(
+    options: Mapping[str, Any], stdout: Writer, stderr: Writer, *, whole_process: bool = False
+) -> None:
+    """The verb. `whole_process`: this process does nothing else (the console script), so
+    the engine may be imported in its lightest form for the rule."""
     rule: str | None = options.get("rule")
     path = options["file"]
-    if rule is not None and rule not in RULES:
-        raise CliError(f"unknown rule {rule!r}; known rules: {', '.join(sorted(RULES))}")
+    if rule is not None and rule not in RULE_NAMES:
+        raise CliError(f"unknown rule {rule!r}; known rules: {', '.join(RULE_NAMES)}")
     groups = _groups(options.get("exclusive"))
     try:
         instance, profile = read(path)
@@ -73,6 +96,10 @@ def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
             "greedy-exclusive without exclusion groups: counted as plain greedy "
             "(the file does not list them; pass each group with --exclusive ID,ID)"
         )
+    if whole_process and name in SINGLE_RUN and _RATIONAL not in sys.modules:
+        os.environ["SOLIDARIA_RATIONALS"] = "fraction"
+    from solidaria.budgeting.engine.rules import UnknownRuleError, count
+
     try:
         outcome = count(instance, profile, rule, exclusive_groups=groups, explain=False)
     except UnknownRuleError as exc:
@@ -102,6 +129,15 @@ def _dumps(data: dict[str, Any]) -> str:
     return text
 
 
+_RATIONAL = "solidaria.budgeting.engine.rational"
+
+
 def main(argv: list[str] | None = None, prog: str = "solidaria pb") -> int:
     args = sys.argv[1:] if argv is None else argv
-    return run_verb(add_arguments, run, prog=prog, description=HELP, argv=args)
+    return run_verb(
+        add_arguments,
+        partial(run, whole_process=True),
+        prog=prog,
+        description=HELP,
+        argv=args,
+    )

@@ -7,9 +7,11 @@ Ordinal ballots keep the ranking order in the tuple (first = most preferred).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 
 WITHDRAWN_COST = 999_999_999
 """Pabulib's sentinel cost: the project was withdrawn and cannot win."""
@@ -55,6 +57,16 @@ class Instance:
     budget: int
     meta: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     decimals: int = 0
+
+    def meta_amount(self, key: str, *, round_up: bool = False) -> int | None:
+        """A META amount (``max_sum_cost`` ...) in the instance's units, exactly: ``1000.5``
+        with ``decimals == 2`` is ``100050``; finer digits round down (or up)."""
+        raw = self.meta.get(key, "").strip().replace(",", ".")
+        if not raw:
+            return None
+        value = Fraction(raw) * 10**self.decimals
+        whole: int = math.ceil(value) if round_up else math.floor(value)
+        return whole
 
     def amount_text(self, amount: int) -> str:
         """An amount in the file's own units: ``192583477`` -> ``"1925834.77"``."""

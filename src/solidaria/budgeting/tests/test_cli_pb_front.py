@@ -100,16 +100,30 @@ def test_console_script_and_django_command_print_the_same(args: list[str]) -> No
     assert script.stdout == _django("count", ASSEN, *args)[0]
 
 
-def test_console_script_does_not_import_django() -> None:
+def _imported(*args: str) -> dict[str, bool]:
+    """Which heavy modules a console run of `solidaria pb ...` imported."""
     code = (
         "import sys\nfrom solidaria.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-        "print('django' in sys.modules)"
+        "print('django' in sys.modules, 'gmpy2' in sys.modules)"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, "pb", "count", ASSEN, "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", code, "pb", *args], capture_output=True, text=True, check=True
     )
-    assert done.stdout.splitlines()[-1] == "False"
+    django, gmpy2 = done.stdout.splitlines()[-1].split()
+    return {"django": django == "True", "gmpy2": gmpy2 == "True"}
+
+
+def test_console_script_does_not_import_django_nor_gmpy2_for_one_mes_run() -> None:
+    assert _imported("count", ASSEN, "--rule", "mes", "--json") == {
+        "django": False,
+        "gmpy2": False,
+    }
+    assert _imported("count", ASSEN, "--rule", "greedy")["django"] is False
+
+
+def test_rule_names_known_before_the_engine_are_the_rules() -> None:
+    from solidaria.budgeting.engine.rules import RULES
+    from solidaria.clifront.pb import RULE_NAMES
+
+    assert tuple(sorted(RULES)) == RULE_NAMES

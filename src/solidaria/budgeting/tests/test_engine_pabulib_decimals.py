@@ -137,3 +137,13 @@ def test_pb_count_json_prints_the_cost_in_the_file_units(decimal_assen: Path) ->
     total = sum(costs[pid] for pid in data["selected"])
     assert '"cost": ' + instance.amount_text(total) in done.stdout
     assert data["decimals"] == 2
+
+
+def test_meta_cost_limits_are_scaled_like_the_costs() -> None:
+    # given a decimal file whose META caps a ballot's total cost
+    text = SMALL.replace("budget;100", "budget;100.25\nmax_sum_cost;70.5\nmin_sum_cost;0.125")
+    instance, _ = parse(text)
+    # then the limits are in the same minor units (finer digits rounded inwards)
+    assert instance.decimals == 2
+    assert instance.meta_amount("max_sum_cost") == 7050
+    assert instance.meta_amount("min_sum_cost", round_up=True) == 13
