@@ -46,7 +46,7 @@ from solidaria.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from solidaria.core.permissions import is_member, is_steward
+from solidaria.core.permissions import is_member, require
 
 # Above this many ballots a count runs as a background task (see tasks.py).
 COUNT_INLINE_MAX_BALLOTS = 20_000
@@ -59,8 +59,7 @@ MAX_CODES_PER_BATCH = 100_000
 
 
 def _require_steward(actor: Any) -> None:
-    if not is_steward(actor):
-        raise PermissionDenied(_("Only stewards may do this."))
+    require(actor, "budgeting.process.manage")
 
 
 def _locked(process: Process) -> Process:
@@ -358,8 +357,7 @@ def project_submit(
     category: str = "",
     district: str = "",
 ) -> Project:
-    if not is_member(actor):
-        raise PermissionDenied(_("Only members may propose projects."))
+    require(actor, "budgeting.project.propose")
     process = _locked(process)
     if process.phase != Phase.SUBMISSION:
         raise Conflict(_("Proposals are accepted only in the submission phase."))
@@ -420,8 +418,7 @@ def project_withdraw(*, actor: Any, project: Project, reason: str = "") -> Proje
     and cannot win. Once voting opened the ballot is fixed (ballots already cast name it)."""
     process = _locked(project.process)
     project = Project.objects.select_for_update().select_related("process").get(pk=project.pk)
-    if not (is_steward(actor) or (is_member(actor) and project.proposer_id == actor.pk)):
-        raise PermissionDenied(_("Only the proposer or a steward may withdraw a project."))
+    require(actor, "budgeting.project.withdraw", project)
     if PHASE_ORDER.index(process.phase) >= PHASE_ORDER.index(Phase.VOTING):
         raise Conflict(_("A project cannot be withdrawn once voting has opened."))
     if project.status == ProjectStatus.WITHDRAWN:

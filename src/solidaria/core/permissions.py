@@ -245,6 +245,33 @@ def is_party(actor: Any, obj: Any) -> bool:
     )
 
 
+# governance
+
+
+@predicate
+def is_coop_steward(actor: Any, coop: Any) -> bool:
+    """A network steward or a member the co-op made its steward."""
+    from solidaria.governance.queries import is_coop_steward as coop_steward
+
+    return _is_person(actor) and coop_steward(actor, coop)
+
+
+rule("governance.coop.create", network_steward, _("Only network stewards may create a co-op."))
+rule(
+    "governance.coop.steward",
+    system | (member & is_coop_steward),
+    _("Only the co-op's stewards may do this."),
+)
+
+# budgeting
+rule("budgeting.process.manage", network_steward, _("Only stewards may do this."))
+rule("budgeting.project.propose", member, _("Only admitted members may propose projects."))
+rule(
+    "budgeting.project.withdraw",
+    network_steward | (member & owns_object),
+    _("Only the proposer or a steward may withdraw a project."),
+)
+
 # clearing
 rule(
     "clearing.obligation.record",

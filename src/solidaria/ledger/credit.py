@@ -36,10 +36,10 @@ from solidaria.ledger.models import (
 
 
 def as_actor(actor: Any) -> Any:
-    """`None` meant "the platform" in the ledger before the permission registry; existing
-    callers (the CLI, demo loaders, other apps) still pass it. Inside the ledger only, it
-    stands for `SYSTEM`."""
-    return SYSTEM if actor is None else actor
+    """The acting user or `SYSTEM`; `None` is never an actor (the registry refuses it)."""
+    if actor is None:
+        raise TypeError("actor=None: pass a user or core.permissions.SYSTEM")
+    return actor
 
 
 def is_operator(user: Any, organisation: Any) -> bool:

@@ -28,7 +28,7 @@ _SQL = "SELECT outcome, transfer_id, currency_id FROM ledger_pay(" + ", ".join([
 def available(actor: Any) -> bool:
     """The function exists on PostgreSQL; an actor who is not a member is refused by the
     Python path, with its message."""
-    return connection.vendor == "postgresql" and (actor is None or is_member(actor))
+    return connection.vendor == "postgresql" and is_member(actor)
 
 
 def pay(

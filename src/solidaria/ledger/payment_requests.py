@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from solidaria.core import audit
 from solidaria.core.errors import Conflict, NotFound, PermissionDenied
+from solidaria.core.permissions import is_system_actor
 from solidaria.ledger.models import Account, PaymentRequest, Transfer
 from solidaria.ledger.rules import check_amount, check_pair, load_account
 from solidaria.ledger.services import transfer_create
@@ -30,7 +31,7 @@ def request_create(
     """The payee asks the payer for a payment; nothing moves until the payer accepts."""
     check_amount(amount_minor)
     payee_acc, payer_acc = load_account(payee, field="payee"), load_account(payer, field="payer")
-    if actor is not None and payee_acc.owner_id != actor.pk and listing is None:
+    if not is_system_actor(actor) and payee_acc.owner_id != actor.pk and listing is None:
         raise PermissionDenied(
             _("you can only ask for payment into your own account"), field="payee"
         )
@@ -67,7 +68,7 @@ def request_accept(*, actor: Any, request: PaymentRequest | int) -> Transfer:
     """The payer accepts: the payment is made (or waits for authorisation). Accepting
     twice returns the same transfer."""
     req = _open_request(request)
-    if actor is not None and req.payer.owner_id != actor.pk:
+    if not is_system_actor(actor) and req.payer.owner_id != actor.pk:
         raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
     if req.status == PaymentRequest.Status.ACCEPTED and req.transfer_id:
         return Transfer.objects.get(pk=req.transfer_id)
@@ -96,7 +97,7 @@ def request_decline(
     *, actor: Any, request: PaymentRequest | int, reason: str = ""
 ) -> PaymentRequest:
     req = _open_request(request)
-    if actor is not None and req.payer.owner_id != actor.pk:
+    if not is_system_actor(actor) and req.payer.owner_id != actor.pk:
         raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
     return _close_request(actor, req, PaymentRequest.Status.DECLINED, reason)
 
@@ -104,7 +105,7 @@ def request_decline(
 @transaction.atomic
 def request_cancel(*, actor: Any, request: PaymentRequest | int) -> PaymentRequest:
     req = _open_request(request)
-    if actor is not None and req.payee.owner_id != actor.pk:
+    if not is_system_actor(actor) and req.payee.owner_id != actor.pk:
         raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
     return _close_request(actor, req, PaymentRequest.Status.CANCELLED, "")
 

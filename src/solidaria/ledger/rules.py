@@ -22,7 +22,7 @@ from solidaria.core.errors import (
     ValidationFailed,
 )
 from solidaria.core.money import AmountError, parse_minor
-from solidaria.core.permissions import is_member, is_steward
+from solidaria.core.permissions import is_member, is_steward, is_system_actor
 from solidaria.ledger.journal import LEVY_KINDS
 from solidaria.ledger.models import Account, Currency
 from solidaria.ledger.writes import Writes
@@ -166,7 +166,7 @@ def load_account(ref: Account | int, *, field: str) -> Account:
 
 
 def may_debit(actor: Any, account: Account) -> bool:
-    if actor is None:  # the CLI and the demo loader act as the network itself
+    if is_system_actor(actor):  # the CLI, jobs and the demo loader act as the network
         return True
     if not is_member(actor):
         return False
@@ -212,11 +212,10 @@ def needs_authorisation(actor: Any, currency: Currency, amount: int, kind: str) 
         threshold is not None
         and amount > threshold
         and kind in LEVY_KINDS
-        and actor is not None
-        and not is_steward(actor)
+        and not is_steward(actor)  # SYSTEM and stewards are not held for authorisation
     )
 
 
 def require_steward(actor: Any) -> None:
-    if actor is not None and not is_steward(actor):
+    if not is_steward(actor):  # SYSTEM is a steward
         raise PermissionDenied(_("only stewards may do this"))

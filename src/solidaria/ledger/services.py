@@ -243,7 +243,7 @@ def account_open(
                     )
                 ],
                 accounts=locked,
-                actor=None,
+                actor=SYSTEM,
                 now=timezone.now(),
             )
             account.refresh_from_db()
@@ -548,9 +548,7 @@ def transfer_reverse(
     )
     if original is None:
         raise NotFound(_("there is no such transfer"))
-    if not (
-        actor is None or is_steward(actor) or original.payee.owner_id == getattr(actor, "pk", 0)
-    ):
+    if not (is_steward(actor) or original.payee.owner_id == getattr(actor, "pk", 0)):
         raise PermissionDenied(_("only a steward or the payee may reverse a payment"))
     if not reason.strip():
         raise ValidationFailed(_("say why the payment is reversed"), field="reason")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from solidaria.core import audit
 from solidaria.core.errors import Conflict, NotFound, ValidationFailed
+from solidaria.core.permissions import SYSTEM
 from solidaria.governance import queries
 from solidaria.governance.engine.allocation import AllocationError, Patronage, allocate_surplus
 from solidaria.governance.engine.bylaws import BylawsError, bylaws_from_dict
@@ -202,7 +203,6 @@ def allocation_accept(*, actor: Any, run: AllocationRun | int) -> AllocationAcce
     """Apply a run: cash parts and fund parts as one ledger batch from the co-op's system
     account, capital credits as register entries; all in one transaction. Accepting again
     returns the first acceptance and moves nothing."""
-    from solidaria.core.permissions import SYSTEM
     from solidaria.ledger import services as ledger
     from solidaria.ledger.models import TransferBatch
 
@@ -257,7 +257,7 @@ def allocation_accept(*, actor: Any, run: AllocationRun | int) -> AllocationAcce
         batch: TransferBatch | None = None
         if lines:
             batch = ledger.bulk_transfer(
-                actor=None,
+                actor=SYSTEM,
                 kind=TransferBatch.Kind.ONE_TO_MANY,
                 counterparty=source,
                 lines=lines,

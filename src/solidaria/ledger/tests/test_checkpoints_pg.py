@@ -10,6 +10,7 @@ from django.db import connections, transaction
 
 from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
+from solidaria.core.permissions import SYSTEM
 from solidaria.ledger import checkpoints, services
 from solidaria.ledger.models import Account, Checkpoint, Currency, Entry
 
@@ -52,7 +53,7 @@ def test_a_checkpoint_waits_for_a_payment_in_flight(
     first.start()
     assert paid.wait(10)
     # and a later payment, on other accounts, committed (the higher ids)
-    services.transfer_create(actor=None, payer=network, payee=dee, amount_minor=50, key="fast")
+    services.transfer_create(actor=SYSTEM, payer=network, payee=dee, amount_minor=50, key="fast")
     # when a checkpoint is taken, then it waits for the payment in flight
     taker = threading.Thread(target=checkpoint)
     taker.start()

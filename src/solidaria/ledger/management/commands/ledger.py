@@ -31,6 +31,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from solidaria.accounts.models import User
 from solidaria.core.errors import DomainError
+from solidaria.core.permissions import SYSTEM
 from solidaria.ledger import batches, checkpoints, services
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, Currency
@@ -150,7 +151,9 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no lines to import", returncode=2)
         key = options.get("key") or "import:" + hashlib.sha256(raw).hexdigest()
         try:
-            batch = batches.import_transfers(actor=None, lines=lines, memo=options["memo"], key=key)
+            batch = batches.import_transfers(
+                actor=SYSTEM, lines=lines, memo=options["memo"], key=key
+            )
         except DomainError as exc:
             raise CommandError(f"{path}: {_where(exc)}", returncode=2) from None
         verb = "already imported" if batch.replayed else "imported"
