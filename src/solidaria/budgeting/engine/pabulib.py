@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
+from itertools import count
+from operator import methodcaller
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -94,8 +97,20 @@ def _ballot(raw: str, index: dict[str, int], line: int) -> tuple[int, ...]:
     return ballot
 
 
+def _vote_rows(source: io.StringIO, reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """(line, row) for the rest of the file. Without any quote in it (big files), plain
+    splitting reads exactly what the csv module would, at twice its speed."""
+    first = reader.line_num + 1
+    start = source.tell()
+    rest = source.read().replace("\r\n", "\n")
+    if '"' in rest or "\r" in rest or "\0" in rest:
+        source.seek(start)
+        return ((reader.line_num, row) for row in reader)
+    return zip(count(first), map(methodcaller("split", ";"), rest.split("\n")), strict=False)
+
+
 def _read_votes(
-    reader: Any,
+    rows: Iterator[tuple[int, list[str]]],
     header: list[str],
     index: dict[str, int],
     voter_ids: list[str],
@@ -111,9 +126,8 @@ def _read_votes(
     extra = [(i, fields[h]) for i, h in enumerate(header) if h in fields]
     seen_votes: dict[str, tuple[int, ...]] = {}
     seen_points: dict[str, tuple[int, ...]] = {}
-    for row in reader:
+    for line, row in rows:
         if len(row) != width:  # width >= 2: blank lines and section names land here
-            line = reader.line_num
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) == 1 and row[0].strip().lower() in SECTIONS:
@@ -128,13 +142,12 @@ def _read_votes(
         raw_vote = row[vote_col]
         ballot = seen_votes.get(raw_vote)
         if ballot is None:
-            ballot = seen_votes[raw_vote] = _ballot(raw_vote, index, reader.line_num)
+            ballot = seen_votes[raw_vote] = _ballot(raw_vote, index, line)
         ballots.append(ballot)
         if points_col >= 0:
             raw_points = row[points_col]
             pts = seen_points.get(raw_points)
             if pts is None:
-                line = reader.line_num
                 pts = seen_points[raw_points] = tuple(
                     _whole_number(x, what="points", section="votes", line=line)
                     for x in _split_list(raw_points)
@@ -143,7 +156,7 @@ def _read_votes(
                 raise PabulibError(
                     f"{len(ballot)} projects but {len(pts)} points",
                     section="votes",
-                    line=reader.line_num,
+                    line=line,
                 )
             points.append(pts)
         for i, values in extra:
@@ -170,7 +183,8 @@ def parse(text: str) -> tuple[Instance, Profile]:
     project_cols: dict[str, int] = {}
     points_col = -1
     last_line = 0
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    source = io.StringIO(text, newline="")
+    reader = csv.reader(source, delimiter=";")
     for row in reader:
         line = reader.line_num
         last_line = line
@@ -209,7 +223,8 @@ def parse(text: str) -> tuple[Instance, Profile]:
                 vote_fields = {h: [] for h in header if h not in _VOTE_KNOWN}
                 if not meta.get("budget"):
                     raise PabulibError("META has no budget", section="meta", line=header_line)
-                _read_votes(reader, header, index, voter_ids, ballots, points, vote_fields)
+                rows = _vote_rows(source, reader)
+                _read_votes(rows, header, index, voter_ids, ballots, points, vote_fields)
                 break
             continue
         if len(row) != len(header):
