@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solidaria.budgeting.engine.completion import Completion, method_of_equal_shares
 from solidaria.budgeting.engine.mes import TieBreaking
@@ -101,14 +104,12 @@ def test_cents_change_nothing_but_the_scale_when_costs_are_whole_units() -> None
     assert count(scaled, profile2).selected == count(plain, profile).selected
 
 
-pabutools = pytest.importorskip("pabutools")
-
-
 @pytest.mark.parametrize("increment", [None, 1])
 def test_mes_on_a_real_file_with_cents_equals_pabutools(
     decimal_assen: Path, increment: int | None
 ) -> None:
     # given Assen 2024 with cents added to the budget and every cost
+    pytest.importorskip("pabutools")
     from pabutools.election import Cost_Sat, parse_pabulib
     from pabutools.rules import method_of_equal_shares as theirs
 
@@ -147,3 +148,46 @@ def test_meta_cost_limits_are_scaled_like_the_costs() -> None:
     assert instance.decimals == 2
     assert instance.meta_amount("max_sum_cost") == 7050
     assert instance.meta_amount("min_sum_cost", round_up=True) == 13
+
+
+SCALE_FREE_RULES = ["greedy", "mes", "equalshares-comparison", "phragmen"]
+
+
+@st.composite
+def cent_elections(draw: st.DrawFn) -> tuple[str, str]:
+    """The same random election twice: amounts in cents as whole numbers, and in units with
+    two decimals (12345 -> 123.45)."""
+    m = draw(st.integers(1, 6))
+    costs = draw(st.lists(st.integers(1, 3000), min_size=m, max_size=m))
+    budget = draw(st.integers(1, 6000))
+    ballots = draw(
+        st.lists(st.lists(st.integers(0, m - 1), unique=True, min_size=1), min_size=1, max_size=8)
+    )
+
+    def text(amount: Callable[[int], str]) -> str:
+        rows = [f"p{i};{amount(c)}" for i, c in enumerate(costs)]
+        votes = [f"{v};" + ",".join(f"p{i}" for i in b) for v, b in enumerate(ballots)]
+        return "\n".join(
+            ["META", "key;value", f"budget;{amount(budget)}", "vote_type;approval"]
+            + ["PROJECTS", "project_id;cost", *rows, "VOTES", "voter_id;vote", *votes]
+        )
+
+    return text(str), text(lambda c: f"{c // 100}.{c % 100:02d}")
+
+
+@settings(max_examples=80, deadline=None)
+@given(election=cent_elections(), rule=st.sampled_from(SCALE_FREE_RULES))
+def test_amounts_with_cents_count_like_the_same_amounts_in_cents(
+    election: tuple[str, str], rule: str
+) -> None:
+    # given one election written in cents and in units with decimals
+    in_cents, in_units = election
+    plain, plain_profile = parse(in_cents)
+    decimal, decimal_profile = parse(in_units)
+    # then the decimal file reads back the same integers (at its own scale)
+    scale = 10 ** (2 - decimal.decimals)
+    assert [p.cost * scale for p in decimal.projects] == [p.cost for p in plain.projects]
+    # and every rule whose choice does not depend on the unit selects the same projects
+    assert (
+        count(decimal, decimal_profile, rule).selected == count(plain, plain_profile, rule).selected
+    )

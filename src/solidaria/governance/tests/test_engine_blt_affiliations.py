@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solidaria.governance.engine.blt import BltError, parse_blt, read_blt, write_blt
+from solidaria.governance.engine.election import Election
 from solidaria.governance.engine.stv import count
+from solidaria.governance.tests.test_engine_blt import elections, names
 from solidaria.governance.tests.test_engine_stv import STV
 
 PAIRED = (
@@ -78,3 +83,15 @@ def test_a_real_file_rewritten_with_parties_elects_the_same_people(tmp_path) -> 
         "Gordon COWIE (Ind)",
         "Sonya WARREN (SNP)",
     ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(election=elections(), data=st.data())
+def test_write_then_parse_keeps_affiliations(election: Election, data: st.DataObject) -> None:
+    # given any election whose candidates have affiliations (some empty, at least one not)
+    n = len(election.candidates)
+    parties = data.draw(st.lists(names.map(str.strip), min_size=n, max_size=n))
+    parties[data.draw(st.integers(0, n - 1))] = parties[0] or "P"
+    with_parties = replace(election, affiliations=tuple(parties))
+    # when written and read back, then nothing is lost
+    assert parse_blt(write_blt(with_parties)) == with_parties
