@@ -5,6 +5,8 @@ formats them. Pure Python (no Django) so engines and CLIs can use it.
 1250
 >>> format_minor(-13000, exponent=2)
 '-130.00'
+>>> parse_minutes("1:30")
+90
 """
 
 from __future__ import annotations
@@ -55,3 +57,39 @@ def format_minutes(minutes: int) -> str:
     sign = "-" if minutes < 0 else ""
     hours, mins = divmod(abs(minutes), 60)
     return f"{sign}{hours}:{mins:02d} h"
+
+
+_CLOCK = re.compile(r"^(?P<h>\d+):(?P<m>[0-5]\d)(?:\s*h)?$")
+_HOURS = re.compile(r"^(?P<h>\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hours?)?$")
+_MINUTES = re.compile(r"^(?P<m>\d+)\s*(?:m|min|mins|minutes?)$")
+_H_AND_M = re.compile(r"^(?P<h>\d+)\s*(?:h|hr|hrs|hours?)\s*(?P<m>\d+)\s*(?:m|min|mins|minutes?)?$")
+_PLAIN = re.compile(r"^\d+$")
+
+
+def parse_minutes(text: str) -> int:
+    """A time-bank amount in minutes, as people write it.
+
+    `1:30`, `1:30 h`, `1.5`, `1.5 h`, `2h 15min`, `90 min` and a plain `90` (minutes, the
+    unit itself) are accepted; a decimal number without a unit is hours. Anything that is
+    not a whole number of minutes (`1.51 h`) is refused, never rounded.
+
+    >>> [parse_minutes(t) for t in ("1:30", "1.5", "90 min", "90", "2h 15min", "1:30 h")]
+    [90, 90, 90, 90, 135, 90]
+    """
+    raw = " ".join(text.strip().lower().split())
+    if _PLAIN.match(raw):
+        return int(raw)
+    if match := _CLOCK.match(raw):
+        return int(match.group("h")) * 60 + int(match.group("m"))
+    if match := _MINUTES.match(raw):
+        return int(match.group("m"))
+    if match := _H_AND_M.match(raw):
+        return int(match.group("h")) * 60 + int(match.group("m"))
+    if match := _HOURS.match(raw):
+        whole, _dot, frac = match.group("h").partition(".")
+        scaled = int(whole) * 60 * 10 ** len(frac) + int(frac or "0") * 60
+        minutes, rest = divmod(scaled, 10 ** len(frac))
+        if rest:
+            raise AmountError(f"'{text}' is not a whole number of minutes")
+        return minutes
+    raise AmountError(f"'{text}' is not a time (write 1:30, 1.5 h or 90 min)")

@@ -16,10 +16,15 @@ def _new_key() -> str:
     return uuid.uuid4().hex
 
 
+AMOUNT_HINT = _(
+    "Money: e.g. 12.50. Time-bank hours: 1:30, 1.5 h or 90 min (a plain number is minutes)."
+)
+
+
 class PayForm(forms.Form):
     payer = forms.ModelChoiceField(queryset=Account.objects.none(), label=_("From my account"))
     payee_username = forms.CharField(label=_("To (member's user name)"), max_length=150)
-    amount = forms.CharField(label=_("Amount"), max_length=32, help_text=_("e.g. 12.50 or 90"))
+    amount = forms.CharField(label=_("Amount"), max_length=32, help_text=AMOUNT_HINT)
     memo = forms.CharField(label=_("What for"), max_length=200, required=False)
     category = forms.CharField(label=_("Category"), max_length=64, required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, initial=_new_key)
@@ -35,7 +40,7 @@ class PayForm(forms.Form):
 class RequestForm(forms.Form):
     payee = forms.ModelChoiceField(queryset=Account.objects.none(), label=_("Into my account"))
     payer_username = forms.CharField(label=_("From (member's user name)"), max_length=150)
-    amount = forms.CharField(label=_("Amount"), max_length=32)
+    amount = forms.CharField(label=_("Amount"), max_length=32, help_text=AMOUNT_HINT)
     memo = forms.CharField(label=_("What for"), max_length=200, required=False)
     category = forms.CharField(label=_("Category"), max_length=64, required=False)
 

@@ -129,8 +129,13 @@ class Currency(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    @property
+    def is_time(self) -> bool:
+        """A time bank's hours, counted in whole minutes."""
+        return self.unit_kind == self.UnitKind.TIME and self.exponent == 0
+
     def format(self, amount: int) -> str:
-        if self.unit_kind == self.UnitKind.TIME and self.exponent == 0:
+        if self.is_time:
             return format_minutes(amount)
         return format_minor(amount, exponent=self.exponent)
 

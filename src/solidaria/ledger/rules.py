@@ -21,7 +21,7 @@ from solidaria.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from solidaria.core.money import AmountError, parse_minor
+from solidaria.core.money import AmountError, parse_minor, parse_minutes
 from solidaria.core.permissions import is_member, is_steward, is_system_actor
 from solidaria.ledger.journal import LEVY_KINDS
 from solidaria.ledger.models import Account, Currency
@@ -36,6 +36,14 @@ def parse_amount(currency: Currency, text: str | int, *, field: str = "amount") 
         raise ValidationFailed(_("the amount must be a number"), field=field)
     if isinstance(text, int):
         value = text
+    elif currency.is_time:
+        try:
+            value = parse_minutes(str(text))
+        except AmountError:
+            raise ValidationFailed(
+                _("'%(amount)s' is not a time: write 1:30, 1.5 h or 90 min") % {"amount": text},
+                field=field,
+            ) from None
     else:
         try:
             value = parse_minor(str(text), exponent=currency.exponent, allow_negative=True)
