@@ -108,5 +108,3 @@ def decide(request: HttpRequest, user_id: int, body: DecisionIn) -> PersonOut:
 def invitation_create(request: HttpRequest, body: InvitationIn) -> tuple[int, InvitationOut]:
     invitation, raw = services.invitation_create(actor=request.user, note=body.note)
     return 201, InvitationOut(id=invitation.pk, link_code=raw, expires_at=invitation.expires_at)
-
-
