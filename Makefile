@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PG_URL ?= postgres://postgres@127.0.0.1:5432/solidaria
 PYTEST_WORKERS ?= 2
+PORT   ?= 8000
 
 .PHONY: install translations migrate demo serve test test-pg e2e bench bench-quick lint format messages clean
 
@@ -25,10 +26,10 @@ migrate: translations
 	$(BIN)/solidaria migrate --noinput
 
 demo: migrate
-	$(BIN)/solidaria demo
+	$(BIN)/solidaria demo 127.0.0.1:$(PORT)
 
 serve: migrate
-	$(BIN)/solidaria runserver 127.0.0.1:8000 --insecure
+	$(BIN)/solidaria runserver 127.0.0.1:$(PORT) --insecure
 
 test: translations
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider src

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import logging
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -311,20 +312,40 @@ SILENCED_SYSTEM_CHECKS = [
     *(["security.W008"] if PRODUCTION and not SECURE_SSL_REDIRECT else []),
 ]
 
+# Base-map tiles: an XYZ URL template ({z}/{x}/{y}, optionally {s} for subdomains and {r}
+# for "@2x" on high-density screens), e.g. a self-hosted tile server's.
+SOLIDARIA_MAP_TILE_URL = os.environ.get(
+    "SOLIDARIA_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+SOLIDARIA_MAP_TILE_ATTRIBUTION = os.environ.get(
+    "SOLIDARIA_MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+
+
+def tile_origins(url: str) -> list[str]:
+    """The origin a tile URL template loads from, for the CSP's img-src: `{s}.` subdomains
+    become `*.`; a URL on this site (`/tiles/{z}/{x}/{y}.png`) needs none."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return []
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}.', '*.')}"]
+
+
 # Content-Security-Policy (django-csp), enforced in development too so that the browser
 # tests meet it: scripts only from our static files, no inline scripts; inline style
 # attributes are allowed (templates size a chart or a map with them); map tiles come from
-# SOLIDARIA_MAP_TILE_ORIGINS. SOLIDARIA_CSP_REPORT_ONLY=1 only reports violations.
+# SOLIDARIA_MAP_TILE_ORIGINS, by default the origin of SOLIDARIA_MAP_TILE_URL.
+# SOLIDARIA_CSP_REPORT_ONLY=1 only reports violations.
+SOLIDARIA_MAP_TILE_ORIGINS = env_list("SOLIDARIA_MAP_TILE_ORIGINS") or tile_origins(
+    SOLIDARIA_MAP_TILE_URL
+)
 _csp = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, UNSAFE_INLINE],
-        "img-src": [
-            SELF,
-            "data:",
-            *env_list("SOLIDARIA_MAP_TILE_ORIGINS", "https://tile.openstreetmap.org"),
-        ],
+        "img-src": [SELF, "data:", *SOLIDARIA_MAP_TILE_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -380,9 +401,21 @@ SOLIDARIA = {
 }
 
 
+def _client_error_in_one_line(record: logging.LogRecord) -> bool:
+    """django.request logs a refused request (403, 404, 400) with the exception behind it;
+    the one line "Forbidden: /path" says enough. Server errors (5xx) keep their traceback."""
+    status = getattr(record, "status_code", None)
+    if isinstance(status, int) and status < 500:
+        record.exc_info = None
+        record.exc_text = None
+    return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_error_in_one_line": {"()": lambda: _client_error_in_one_line}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["client_error_in_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("SOLIDARIA_LOG_LEVEL", "WARNING")},
 }

@@ -1,4 +1,5 @@
-"""`solidaria demo`: migrate, load the real demo data of every app, then serve.
+"""`solidaria demo [ADDRPORT]`: migrate, load the real demo data of every app, then serve
+on ADDRPORT (`127.0.0.1:8000` by default; `8001` or `0.0.0.0:8001` like runserver).
 
 `--no-serve` only loads. Loading is idempotent: running it twice changes nothing.
 """
@@ -15,14 +16,32 @@ from django.core.management.base import BaseCommand
 from solidaria.core.demo import DEMO_PASSWORD, MEMBERS, STEWARD, demo_users
 
 DEMO_APPS = ["directory", "ledger", "clearing", "budgeting", "governance"]
+DEFAULT_ADDRPORT = "127.0.0.1:8000"
+
+
+def serve_address(addrport: str | None) -> str:
+    """`8001` -> `127.0.0.1:8001`; `HOST:PORT` as given; None -> the default."""
+    if not addrport:
+        return DEFAULT_ADDRPORT
+    if addrport.isdigit():
+        return f"127.0.0.1:{addrport}"
+    return addrport
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (real public data sets) and serve on http://127.0.0.1:8000."
+    help = "Load the demo data (real public data sets) and serve on http://ADDRPORT/."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-serve", action="store_true", help="only load the data")
-        parser.add_argument("--addrport", default="127.0.0.1:8000", help="where to serve")
+        parser.add_argument(
+            "addrport",
+            nargs="?",
+            default=None,
+            help=f"where to serve, PORT or HOST:PORT (default {DEFAULT_ADDRPORT})",
+        )
+        parser.add_argument(
+            "--addrport", dest="addrport_option", default=None, help="the same, as an option"
+        )
         parser.add_argument(
             "--only", action="append", choices=DEMO_APPS, help="load only these apps' data"
         )
@@ -52,7 +71,6 @@ class Command(BaseCommand):
             )
         )
         if not options["no_serve"]:
-            self.stdout.write(f"Serving on http://{options['addrport']}/ (Ctrl-C stops)")
-            call_command(
-                "runserver", options["addrport"], use_reloader=False, insecure_serving=True
-            )
+            addrport = serve_address(options["addrport"] or options["addrport_option"])
+            self.stdout.write(f"Serving on http://{addrport}/ (Ctrl-C stops)")
+            call_command("runserver", addrport, use_reloader=False, insecure_serving=True)
