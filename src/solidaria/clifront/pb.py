@@ -80,7 +80,7 @@ def run(
         raise CliError(f"unknown rule {rule!r}; known rules: {', '.join(RULE_NAMES)}")
     groups = _groups(options.get("exclusive"))
     try:
-        instance, profile = read(path)
+        instance, profile = read(path, voters=False)
     except PabulibError as exc:
         raise CliError(f"{path}: {exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:

@@ -25,3 +25,18 @@ def test_quiet_count_selects_the_same(name: str, rule: str) -> None:
     assert quiet.selected == explained.selected
     assert quiet.cost == explained.cost
     assert quiet.parameters == explained.parameters
+
+
+@pytest.mark.parametrize("name", [*FILES, "Switzerland_Zurich_D10.pb"])
+def test_reading_without_voters_keeps_every_ballot(name: str) -> None:
+    # given a real file read with and without the voters' ids and other columns
+    instance, profile = read(DATA / name)
+    light_instance, light = read(DATA / name, voters=False)
+    # then projects, budget, ballots and points are the same; only the voter columns are left
+    assert light_instance == instance and light_instance.decimals == instance.decimals
+    assert (light.ballot_type, light.ballots, light.points) == (
+        profile.ballot_type,
+        profile.ballots,
+        profile.points,
+    )
+    assert light.voter_ids == () and all(v == () for v in light.voter_fields.values())
