@@ -46,3 +46,13 @@ class AdmissionDecisionForm(forms.Form):
 class QuotaForm(forms.Form):
     quota = forms.IntegerField(label=_("Invitations allowed"), min_value=0, max_value=1000)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        help_text=_("If you change it, we send a link to confirm the new address."),
+    )

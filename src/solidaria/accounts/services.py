@@ -183,6 +183,35 @@ def email_verify(*, token: str) -> User:
     return user
 
 
+@transaction.atomic
+def profile_update(*, actor: Any, first_name: str, last_name: str, email: str) -> User:
+    """A person edits their own name and email; a new email must be confirmed again."""
+    require(actor, "accounts.profile.edit")
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    email = email.strip()
+    if not email:
+        raise ValidationFailed(_("Give an email address."), field="email")
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationFailed(_("Another account uses this email address."), field="email")
+    before = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+    user.first_name, user.last_name = first_name.strip(), last_name.strip()
+    email_changed = email.lower() != user.email.lower()
+    user.email = email
+    if email_changed:
+        user.email_verified_at = None
+    user.save(update_fields=["first_name", "last_name", "email", "email_verified_at"])
+    audit.record(
+        actor=actor,
+        verb="accounts.profile.update",
+        obj=user,
+        data={"before": before, "email_changed": email_changed},
+    )
+    if email_changed:
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        transaction.on_commit(lambda: send_verification_email(user.pk, language=language))
+    return user
+
+
 # ---------------------------------------------------------------- admission
 
 

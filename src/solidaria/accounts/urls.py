@@ -27,6 +27,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/", views.profile, name="profile"),
+    path("profile/edit/", views.profile_edit, name="profile_edit"),
     path("profile/leave/", views.leave, name="leave"),
     path("invitations/", views.invitation_create, name="invitation_create"),
     path(

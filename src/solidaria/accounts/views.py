@@ -16,6 +16,7 @@ from solidaria.accounts.forms import (
     AdmissionDecisionForm,
     InvitationForm,
     LeaveForm,
+    ProfileForm,
     QuotaForm,
     SignUpForm,
     TokenForm,
@@ -121,9 +122,39 @@ def profile(request: HttpRequest) -> HttpResponse:
         "invitations_left": services.invitations_left(user),
         "invitation_form": InvitationForm(prefix="inv"),
         "leave_form": LeaveForm(prefix="leave"),
+        "profile_form": ProfileForm(
+            prefix="me",
+            initial={
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email": user.email,
+            },
+        ),
         "new_invitation_link": request.session.pop("new_invitation_link", None),
     }
     return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_POST
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST, prefix="me")
+    if form.is_valid():
+        try:
+            user = services.profile_update(actor=request.user, **form.cleaned_data)
+        except CORRECTABLE as exc:
+            messages.error(request, exc.message)
+        else:
+            if user.email_verified_at is None:
+                messages.success(
+                    request, _("Saved. We sent a link to confirm your new email address.")
+                )
+            else:
+                messages.success(request, _("Your details were saved."))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("profile")
 
 
 @member_required

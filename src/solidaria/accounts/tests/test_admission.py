@@ -230,3 +230,27 @@ def test_the_registry_refuses_none_and_knows_the_system() -> None:
     require(SYSTEM, "accounts.application.decide")
     with pytest.raises(KeyError):
         allowed(SYSTEM, "no.such.rule")
+
+
+def test_an_applicant_edits_their_profile_and_a_new_email_is_confirmed_again(
+    applicant_client: Client, applicant: User, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = applicant_client.post(
+            "/accounts/profile/edit/",
+            {"me-first_name": "Nia", "me-last_name": "Okafor", "me-email": "nia@example.org"},
+        )
+    assert response.status_code == 302
+    applicant.refresh_from_db()
+    assert (applicant.first_name, applicant.email) == ("Nia", "nia@example.org")
+    assert applicant.email_verified_at is None
+    assert mail.outbox[-1].to == ["nia@example.org"]
+
+
+def test_an_email_used_by_another_account_is_refused(member: User, other_member: User) -> None:
+    with pytest.raises(ValidationFailed):
+        services.profile_update(
+            actor=member, first_name="", last_name="", email=other_member.email.upper()
+        )
+    member.refresh_from_db()
+    assert member.email == "ada@example.org"

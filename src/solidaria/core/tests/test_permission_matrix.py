@@ -251,6 +251,7 @@ READ_ONLY = {
 WEB: dict[str, Route] = {
     "verify_email_resend": Route(_none, LOGGED_IN),
     "profile": Route(_none, LOGGED_IN),
+    "profile_edit": Route(_none, LOGGED_IN),
     "leave": Route(_none, MEMBERS),
     "invitation_create": Route(_none, MEMBERS),
     "invitation_revoke": Route(lambda w: {"invitation_id": 999}, NOBODY),
