@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import CORRECTABLE
 from solidaria.core.permissions import member_required
-from solidaria.governance import forms, pdf, queries, services
+from solidaria.governance import forms, labels, pdf, queries, services
 from solidaria.governance.models import AllocationRun, Cooperative, Membership, Poll
 
 
@@ -76,7 +76,12 @@ def coop_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if is_inside:
         context.update(
             {
-                "polls": coop.polls.all()[:50],
+                "polls": [
+                    {"poll": p, "outcome": labels.outcome_label(p.result.outcome)}
+                    if p.is_closed and hasattr(p, "result")
+                    else {"poll": p, "outcome": ""}
+                    for p in coop.polls.select_related("result")[:50]
+                ],
                 "runs": queries.allocation_runs(coop),
                 "applications": coop.memberships.filter(status="applied").select_related(
                     "user", "member_class"
@@ -316,6 +321,8 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValueError, *CORRECTABLE):
             live = None
     stored = getattr(poll, "result", None) if poll.is_closed else None
+    shown = stored or live
+    result_view = labels.result_view(poll.kind, shown.outcome, shown.data) if shown else None
     membership = queries.active_membership(request.user, poll.coop)
     is_eligible = (
         membership is not None
@@ -334,8 +341,15 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_visible": is_visible,
             "result": stored,
             "live": live,
-            "outcomes": poll.outcomes.select_related("author"),
-            "voters": queries.voters(poll),
+            "result_view": result_view,
+            "settings_sentences": labels.settings_sentences(poll.kind, poll.settings, poll.seats),
+            "raw_settings": labels.raw_settings(poll.settings),
+            "method": labels.method_label(poll.settings.get("method", "")),
+            "outcomes": _outcome_rows(poll, result_view),
+            "voters": [
+                {"name": v.user.username, "choice": labels.choice_text(poll.kind, v.choice)}
+                for v in queries.voters(poll)
+            ],
             "is_participation_visible": queries.participation_visible(poll),
             "is_steward": queries.is_coop_steward(request.user, poll.coop),
             "outcome_form": forms.OutcomeForm(),
@@ -344,6 +358,18 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+def _outcome_rows(poll: Poll, result_view: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The automatic count's statement is the engine's; people read it in words."""
+    rows = []
+    for o in poll.outcomes.select_related("author"):
+        is_automatic = o.author_id is None and result_view is not None and poll.is_closed
+        text = result_view["statement"] if is_automatic and result_view else o.statement
+        rows.append(
+            {"version": o, "text": text, "engine_text": o.statement if is_automatic else ""}
+        )
+    return rows
 
 
 @member_required
@@ -423,15 +449,25 @@ def _allocation(request: HttpRequest, pk: int) -> AllocationRun:
 def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _allocation(request, pk)
     bars = queries.allocation_chart(run)
+    lines = run.lines.select_related("membership__user").order_by("-cents", "account")
+    shares = {m.get("member"): m.get("patronage_share") for m in run.result.get("members", [])}
     return render(
         request,
         "governance/allocation_detail.html",
         {
             "run": run,
             "coop": run.coop,
-            "lines": run.lines.select_related("membership__user").order_by("-cents", "account"),
-            "inputs": run.inputs.select_related("membership__user"),
-            "bars": bars,
+            "lines": labels.allocation_rows(list(lines), run.surplus_minor),
+            "inputs": [
+                {"input": i, "share": shares.get(i.membership.user.username)}
+                for i in run.inputs.select_related("membership__user")
+            ],
+            "bylaws_sentences": labels.bylaws_sentences(run.result.get("bylaws", {})),
+            "raw_bylaws": labels.raw_settings(run.result.get("bylaws", {})),
+            "bars": [
+                {"bar": b, "label": b.label if b.kind == "member" else labels.fund_label(b.label)}
+                for b in bars
+            ],
             "chart_height": len(bars) * 26 + 10,
             "acceptance": getattr(run, "acceptance", None),
             "is_steward": queries.is_coop_steward(request.user, run.coop),
