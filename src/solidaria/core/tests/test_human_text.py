@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from fractions import Fraction
+from typing import Any
 
 from solidaria.core.templatetags.human import display_decimal, display_percent
 
@@ -39,6 +41,30 @@ def raw_bits(page: str) -> list[str]:
         for m in pattern.finditer(text):
             found.append(f"{name}: …{text[max(0, m.start() - 40) : m.end() + 40]}…")
     return found
+
+
+_LINK = re.compile(r'href="(/[^"#?]*)"')
+_FILES = re.compile(r"csv|pdf|\.pb|pabulib|export|download|logout|/file/|/notice/\d+/\w+")
+
+
+def pages_under(
+    client: Any, start: str, prefix: str, *, limit: int = 60, skip: tuple[str, ...] = ()
+) -> Iterator[tuple[str, str]]:
+    """(url, html) of every page reachable by links from `start` whose path starts with
+    `prefix`, breadth first, downloads and `skip`ped paths left out; each must answer 200."""
+    queue, seen = [start], set()
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen or url in skip:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        page = response.content.decode()
+        yield url, page
+        queue += [u for u in _LINK.findall(page) if u.startswith(prefix) and not _FILES.search(u)]
 
 
 def test_raw_bits_finds_dicts_keys_fractions_and_literals() -> None:
