@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.session import log_in
+from solidaria.accounts.factories import make_member
 from solidaria.core.paths import bundled_data_dir
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,10 +30,8 @@ ASSEN = bundled_data_dir() / "pabulib" / "Netherlands_Assen_2024.pb"
 def people() -> dict[str, Any]:
     from solidaria.accounts.models import User
 
-    stew = User.objects.create_user(username="stew", password="x", role=User.Role.STEWARD)
-    members = {
-        n: User.objects.create_user(username=n, password="x") for n in ("ada", "bo", "carla")
-    }
+    stew = make_member(username="stew", password="x", role=User.Role.STEWARD)
+    members = {n: make_member(username=n, password="x") for n in ("ada", "bo", "carla")}
     return {"stew": stew, **members}
 
 
