@@ -238,6 +238,16 @@ def whole_process(workdir: Path) -> tuple[list[dict[str, Any]], list[str]]:
         },
         {
             "case": case,
+            "metric": "`solidaria clear FILE` CPU time vs raw OR-Tools solve CPU time",
+            "ours": round(text.cpu, 6),
+            "anchor": round(min(r[2] for r in raws), 6),
+            "ratio": round(text.cpu / min(r[2] for r in raws), 3),
+            "unit": "s",
+            "notes": "ours/anchor; user+system CPU of the whole process against the solve's "
+            "process CPU time, least of 3 each (less sensitive to other load)",
+        },
+        {
+            "case": case,
             "metric": "`solidaria clear FILE --json` vs raw OR-Tools script, both whole processes",
             "ours": round(ours.best, 6),
             "anchor": round(script.best, 6),
@@ -267,9 +277,11 @@ def whole_process(workdir: Path) -> tuple[list[dict[str, Any]], list[str]]:
         },
     ]
     ratio = text.best / raw[0]
+    by_cpu = text.cpu / min(r[2] for r in raws)
     verdicts = [
         f"`solidaria clear` on 94k obligations, whole process: {ratio:.2f}× the raw OR-Tools "
-        f"solve (goal ≤ 2×: {'met' if ratio <= 2 else 'NOT met'}); "
+        f"solve in wall time, {by_cpu:.2f}× in CPU time (goal ≤ 2×: "
+        f"{'met' if ratio <= 2 else 'NOT met'} in wall time); "
         f"{ours.best / script.best:.2f}× a whole-process raw OR-Tools script"
     ]
     return rows, verdicts
