@@ -63,9 +63,9 @@ def test_steward_clears_a_cycle_and_a_member_reads_the_notice(page, live_server,
     assert facts["Obligations"] == "3"
     assert facts["Members touched"] == "3"
     assert facts["Set off"].startswith("180.00")
-    assert facts["Total debt"] == "240.50"
+    assert facts["Total debt"] == "240.50 SOL"
     expect(page.get_by_role("heading", name="Largest cycles found")).to_be_visible()
-    cycle = page.get_by_role("listitem").filter(has_text=re.compile(r"→.*: 60\.00$"))
+    cycle = page.get_by_role("listitem").filter(has_text=re.compile(r"→.*: 60\.00 SOL$"))
     assert sorted(cycle.inner_text().split(":")[0].split(" → ")[:3]) == ["ada", "bo", "carla"]
 
     page.get_by_label("Reason").fill("Monthly clearing")

@@ -344,7 +344,6 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "result_view": result_view,
             "settings_sentences": labels.settings_sentences(poll.kind, poll.settings, poll.seats),
             "raw_settings": labels.raw_settings(poll.settings),
-            "method": labels.method_label(poll.settings.get("method", "")),
             "outcomes": _outcome_rows(poll, result_view),
             "voters": [
                 {"name": v.user.username, "choice": labels.choice_text(poll.kind, v.choice)}
