@@ -67,15 +67,6 @@ def percent(value: Any, places: int = 2) -> str:
 
 
 @register.filter
-def share_of(part: Any, whole: Any) -> str:
-    """`{{ part|share_of:whole }}`: part / whole as a percentage ("" when whole is 0)."""
-    top, bottom = as_fraction(part), as_fraction(whole)
-    if top is None or not bottom:
-        return ""
-    return display_percent(top / bottom)
-
-
-@register.filter
 def amount(value: Any, currency: Any = None) -> str:
     """Minor units in the currency's own format, followed by its code."""
     if value is None or value == "":
