@@ -9,9 +9,11 @@ ids 404, editing someone else's entry 403.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 
@@ -19,6 +21,7 @@ from solidaria.core.errors import PermissionDenied, ValidationFailed
 from solidaria.core.permissions import is_steward
 from solidaria.directory import clustering, queries, search, services
 from solidaria.directory.models import Organisation, PendingEdit
+from solidaria.directory.taxonomy import labels as concept_labels
 
 router = Router(tags=["directory"])
 
@@ -183,11 +186,26 @@ class ClusterOut(Schema):
     lon: float
     count: int
     id: int | None
+    name: str | None = Field(None, description="the organisation's name (single points)")
+    type: str | None = Field(
+        None, description="its organisational structure or activity, in the request's language"
+    )
+    url: str | None = Field(None, description="its page (single points)")
 
 
 class ClustersOut(Schema):
     zoom: int
+    total: int = Field(description="organisations on the map in the bbox, with the filters")
     clusters: list[ClusterOut]
+
+
+class ClustersQuery(Schema):
+    bbox: str = Field(..., description="minlon,minlat,maxlon,maxlat")
+    zoom: int = Field(..., ge=0, le=22)
+    q: str = ""
+    activity: str = ""
+    structure: str = ""
+    country: str = ""
 
 
 @router.get("/organisations", response=SearchOut, auth=None, summary="Search the directory")
@@ -267,12 +285,50 @@ def list_pending_edits(request: HttpRequest) -> list[dict[str, Any]]:
     return [pending_edit_out(edit.organisation, edit) for edit in queries.pending_edits()]
 
 
-@router.get("/clusters", response=ClustersOut, auth=None, summary="Map clusters in a bbox")
-def get_clusters(
-    request: HttpRequest, bbox: str, zoom: int = Query(..., ge=0, le=22)
-) -> dict[str, Any]:
-    box = parse_map_bbox(bbox)
-    return {"zoom": zoom, "clusters": clustering.clusters(box, zoom)}
+@router.get(
+    "/clusters",
+    response=ClustersOut,
+    auth=None,
+    summary="Map clusters in a bbox, with the search's filters (q, country, activity, structure)",
+)
+def get_clusters(request: HttpRequest, filters: Query[ClustersQuery]) -> dict[str, Any]:
+    box = parse_map_bbox(filters.bbox)
+    params = search.filter_params(filters.dict())
+    if search.has_filters(params):
+        params = replace(params, bbox=box)
+        total, points = search.located_matches(params, clustering.POINT_LIMIT)
+        found = clustering.group_points(points, filters.zoom)
+    else:
+        found = clustering.clusters(box, filters.zoom)
+        total = sum(c["count"] for c in found)
+    return {"zoom": filters.zoom, "total": total, "clusters": describe_singles(found)}
+
+
+def describe_singles(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Name, type and page of each single organisation on the map (for its popup)."""
+    ids = [c["id"] for c in found if c["id"] is not None]
+    rows = Organisation.objects.filter(pk__in=ids).values_list(
+        "pk", "name", "structure", "ica_activity", "activity"
+    )
+    language = get_language()
+    names = concept_labels(["organisational-structure", "activities-ica", "activities"], language)
+    about = {}
+    for pk, name, structure, ica, activity in rows:
+        kinds = [
+            names.get((scheme, code), "")
+            for scheme, code in (
+                ("organisational-structure", structure),
+                ("activities-ica", ica),
+                ("activities", activity),
+            )
+            if code
+        ]
+        about[pk] = {
+            "name": name,
+            "type": next((k for k in kinds if k), ""),
+            "url": reverse("directory:detail", args=[pk]),
+        }
+    return [{**c, **about.get(c["id"], {})} for c in found]
 
 
 def parse_map_bbox(text: str) -> clustering.BBox:

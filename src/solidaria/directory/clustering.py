@@ -199,6 +199,12 @@ def clusters(box: BBox, zoom: int) -> list[dict[str, Any]]:
         )
         .values_list("id", "latitude", "longitude")[:POINT_LIMIT]
     )
+    return group_points(points, zoom)
+
+
+def group_points(points: list[tuple[int, float, float]], zoom: int) -> list[dict[str, Any]]:
+    """(id, lat, lon) points grouped into the clusters of `zoom`, as `clusters` answers."""
+    zoom = max(0, min(MAX_ZOOM, zoom))
     groups: dict[tuple[int, int], list[tuple[int, float, float]]] = {}
     for org_id, lat, lon in points:
         groups.setdefault(cell_of(lat, lon, zoom), []).append((org_id, lat, lon))

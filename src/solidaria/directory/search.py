@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -329,17 +329,44 @@ def search(
     )
 
 
-def as_params(data: dict[str, Any]) -> SearchParams:
-    """From query-string values (page, API): validates bbox and page."""
+FILTERS = ("q", "country", "activity", "structure")
+
+
+def filter_params(data: Mapping[str, Any]) -> SearchParams:
+    """The filters of a query string (q, country, activity, structure), as every search
+    reads them: the list page, the map page and the map's clusters. The country is
+    validated here (ValidationFailed(field='country'))."""
+    return SearchParams(
+        q=str(data.get("q") or ""),
+        activity=str(data.get("activity") or "").strip(),
+        structure=str(data.get("structure") or "").strip(),
+        country=country_code(str(data.get("country") or "")),
+    )
+
+
+def has_filters(params: SearchParams) -> bool:
+    return bool(words_of(params.q) or params.activity or params.structure or params.country)
+
+
+def as_params(data: Mapping[str, Any]) -> SearchParams:
+    """From query-string values (page, API): validates the filters, bbox and page."""
     try:
         page = int(data.get("page") or 1)
     except (TypeError, ValueError):
         raise ValidationFailed("page must be a whole number", field="page") from None
-    return SearchParams(
-        q=str(data.get("q") or ""),
-        bbox=parse_bbox(data.get("bbox")),
-        activity=str(data.get("activity") or "").strip(),
-        structure=str(data.get("structure") or "").strip(),
-        country=str(data.get("country") or "").strip(),
-        page=page,
-    )
+    return replace(filter_params(data), bbox=parse_bbox(data.get("bbox")), page=page)
+
+
+def located_matches(params: SearchParams, limit: int) -> tuple[int, list[tuple[int, float, float]]]:
+    """For the map: how many organisations in `params.bbox` match the filters, and the
+    (id, latitude, longitude) of the first `limit` of them."""
+    if params.bbox is None:
+        raise ValidationFailed("the map needs a bbox", field="bbox")
+    params = replace(params, country=country_code(params.country))
+    query = _Query(params, words_of(params.q))
+    sql = f"SELECT o.id, o.latitude, o.longitude FROM {query.source} WHERE {query.where} LIMIT %s"
+    points = [
+        (int(i), float(lat), float(lon)) for i, lat, lon in query._fetch(sql, [*query.args, limit])
+    ]
+    total = len(points) if len(points) < limit else query.count()
+    return total, points

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -21,6 +22,7 @@ from solidaria.directory import queries, search, services
 from solidaria.directory.forms import EditReviewForm, ImportForm, OrganisationForm, ReviewForm
 from solidaria.directory.importers.pipeline import run_import
 from solidaria.directory.services import EDITABLE_FIELDS
+from solidaria.directory.taxonomy import labels as concept_labels
 
 
 def _facet_links(
@@ -42,6 +44,71 @@ def _facet_links(
     return links
 
 
+def page_numbers(page: int, pages: int, around: int = 1) -> list[int | None]:
+    """The page links to show: the first, the last and `around` either side of the current
+    page; None where pages are left out (`1 … 4 5 6 … 20`)."""
+    shown = {1, pages, *range(max(1, page - around), min(pages, page + around) + 1)}
+    numbers: list[int | None] = []
+    for number in sorted(shown):
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(number - 1 if number - (numbers[-1] or 0) == 2 else None)
+        numbers.append(number)
+    return numbers
+
+
+def _pagination(query: dict[str, str], result: search.SearchResult | None) -> dict[str, object]:
+    """Numbered page links with previous and next, each keeping the search's filters."""
+    if result is None or result.pages <= 1:
+        return {"pages": [], "prev_url": "", "next_url": ""}
+
+    def url(number: int) -> str:
+        return "?" + urlencode({**query, "page": number} if number > 1 else query)
+
+    page = result.page
+    return {
+        "pages": [
+            {"number": n, "url": url(n) if n else "", "current": n == page}
+            for n in page_numbers(min(page, result.pages), result.pages)
+        ],
+        "prev_url": url(min(page - 1, result.pages)) if page > 1 else "",
+        "next_url": url(page + 1) if page < result.pages else "",
+    }
+
+
+FILTER_SCHEMES = {
+    "country": ("countries-iso",),
+    "activity": ("activities-ica", "activities"),
+    "structure": ("organisational-structure",),
+}
+
+
+def _active_filters(query: dict[str, str]) -> list[dict[str, str]]:
+    """Each filter of the search, its value in words and the link that removes it."""
+    labels = {
+        "q": _("Search"),
+        "country": _("Country"),
+        "activity": _("Activity"),
+        "structure": _("Structure"),
+        "bbox": _("Area"),
+    }
+    names = concept_labels(
+        ["activities-ica", "activities", "organisational-structure", "countries-iso"],
+        get_language(),
+    )
+    found = []
+    for key, label in labels.items():
+        value = query.get(key, "")
+        if not value:
+            continue
+        code = value.upper() if key == "country" else value
+        shown = next(
+            (names[(s, code)] for s in FILTER_SCHEMES.get(key, ()) if (s, code) in names), value
+        )
+        rest = urlencode({k: v for k, v in query.items() if k != key})
+        found.append({"key": key, "label": label, "value": shown, "url": "?" + rest})
+    return found
+
+
 def organisation_list(request: HttpRequest) -> HttpResponse:
     error = ""
     result = None
@@ -52,12 +119,17 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         error = exc.message
         params = search.SearchParams()
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    filters = _active_filters(query)
     context = {
         "params": params,
         "result": result,
         "error": error,
         "facet_links": _facet_links(request, result) if result else {},
+        **_pagination(query, result),
+        "active_filters": filters,
+        "filter_count": sum(1 for f in filters if f["key"] != "q"),
         "query_string": urlencode(query),
+        "map_query": urlencode({k: v for k, v in query.items() if k in search.FILTERS}),
         "activity_choices": queries.choices("activities-ica", get_language()),
         "structure_choices": queries.choices("organisational-structure", get_language()),
         "sources": queries.SOURCES,
@@ -86,15 +158,43 @@ def organisation_detail(request: HttpRequest, org_id: int) -> HttpResponse:
             "pending_diff": queries.edit_diff(org, pending) if pending else [],
             "rejected_edit": queries.last_rejected_edit(request.user, org),
             "edit_review_form": EditReviewForm(),
+            **_tiles(),
         },
     )
 
 
+def _tiles() -> dict[str, str]:
+    return {
+        "tile_url": settings.SOLIDARIA_MAP_TILE_URL,
+        "tile_attribution": settings.SOLIDARIA_MAP_TILE_ATTRIBUTION,
+    }
+
+
 def map_page(request: HttpRequest) -> HttpResponse:
+    """The map of the search: the same filters as the list (q, country, activity,
+    structure), applied to the clusters the map's script asks for."""
+    error = ""
+    try:
+        params = search.filter_params(request.GET)
+    except DomainError as exc:
+        error = exc.message
+        params = search.SearchParams()
+    query = {k: request.GET[k] for k in search.FILTERS if request.GET.get(k) and not error}
     return render(
         request,
         "directory/map.html",
-        {"sources": queries.SOURCES, "vocabulary": queries.VOCABULARY_ATTRIBUTION},
+        {
+            "params": params,
+            "error": error,
+            "map_query": urlencode(query),
+            "active_filters": _active_filters(query),
+            "activity_choices": queries.choices("activities-ica", get_language()),
+            "structure_choices": queries.choices("organisational-structure", get_language()),
+            "sources": queries.SOURCES,
+            "vocabulary": queries.VOCABULARY_ATTRIBUTION,
+            **_tiles(),
+        },
+        status=422 if error else 200,
     )
 
 
