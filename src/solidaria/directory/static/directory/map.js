@@ -35,9 +35,9 @@
   function fill(template, count) { return template.replace("{count}", numbers.format(count)); }
 
   function groupIcon(count) {
-    var size = count < 10 ? 28 : count < 100 ? 34 : count < 1000 ? 40 : 48;
     var label = document.createElement("span");
     label.textContent = numbers.format(count);
+    var size = Math.max(28, 14 + 8 * label.textContent.length);  // room for "12,345"
     return L.divIcon({ html: label, className: "cluster-icon", iconSize: [size, size] });
   }
 
