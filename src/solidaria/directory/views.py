@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from solidaria.core.errors import DomainError, NotFound, PermissionDenied
+from solidaria.core.errors import CORRECTABLE, NotFound, PermissionDenied
 from solidaria.core.permissions import steward_required
 from solidaria.directory import queries, search, services
 from solidaria.directory.forms import EditReviewForm, ImportForm, OrganisationForm, ReviewForm
@@ -115,7 +116,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     try:
         params = search.as_params(request.GET)
         result = search.search(params, language=get_language())
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         error = exc.message
         params = search.SearchParams()
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
@@ -176,7 +177,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
     error = ""
     try:
         params = search.filter_params(request.GET)
-    except DomainError as exc:
+    except CORRECTABLE as exc:
         error = exc.message
         params = search.SearchParams()
     query = {k: request.GET[k] for k in search.FILTERS if request.GET.get(k) and not error}
@@ -208,7 +209,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             org = services.organisation_create(actor=request.user, data=_form_data(form))
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("Thank you: a steward will review the entry."))
@@ -234,7 +235,7 @@ def organisation_edit(request: HttpRequest, org_id: int) -> HttpResponse:
             services.organisation_update(actor=request.user, org_id=org.pk, data=_form_data(form))
         except PermissionDenied:
             raise DjangoPermissionDenied from None
-        except DomainError as exc:
+        except CORRECTABLE as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             if services.needs_review(request.user, org):
@@ -271,44 +272,35 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _review(request: HttpRequest, org_id: int, form: Any, decide: Any) -> bool:
+    """Run one steward review (of an entry or of its pending edit); False if the form was
+    not valid. A refusal or an unknown entry is left to the 403/404 pages."""
+    if not form.is_valid():
+        return False
+    try:
+        decide(
+            actor=request.user,
+            org_id=org_id,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, _("Review saved."))
+    except CORRECTABLE as exc:
+        messages.error(request, exc.message)
+    return True
+
+
 @require_POST
 @steward_required
 def organisation_review(request: HttpRequest, org_id: int) -> HttpResponse:
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.organisation_review(
-                actor=request.user,
-                org_id=org_id,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-            messages.success(request, _("Review saved."))
-        except NotFound:
-            raise Http404 from None
-        except DomainError as exc:
-            messages.error(request, exc.message)
+    _review(request, org_id, ReviewForm(request.POST), services.organisation_review)
     return redirect("directory:detail", org_id=org_id)
 
 
 @require_POST
 @steward_required
 def pending_edit_review(request: HttpRequest, org_id: int) -> HttpResponse:
-    form = EditReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.pending_edit_review(
-                actor=request.user,
-                org_id=org_id,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-            messages.success(request, _("Review saved."))
-        except NotFound:
-            raise Http404 from None
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
+    if not _review(request, org_id, EditReviewForm(request.POST), services.pending_edit_review):
         messages.error(request, _("Choose whether to confirm or reject the edit."))
     if request.POST.get("next") == "review":
         return redirect("directory:review")
