@@ -181,11 +181,8 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    try:
-        services.invitation_revoke(actor=request.user, invitation_id=invitation_id)
-        messages.success(request, _("The invitation was withdrawn."))
-    except CORRECTABLE as exc:
-        messages.error(request, exc.message)
+    services.invitation_revoke(actor=request.user, invitation_id=invitation_id)  # else 404
+    messages.success(request, _("The invitation was withdrawn."))
     return redirect("profile")
 
 
@@ -207,11 +204,8 @@ def leave(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    try:
-        services.token_revoke(actor=request.user, token_id=token_id)
-        messages.success(request, _("The token was revoked."))
-    except CORRECTABLE as exc:
-        messages.error(request, exc.message)
+    services.token_revoke(actor=request.user, token_id=token_id)  # someone else's: 404
+    messages.success(request, _("The token was revoked."))
     return redirect("profile")
 
 
