@@ -10,8 +10,7 @@ from ninja import Field, Router, Schema
 
 from solidaria.accounts import queries, services
 from solidaria.accounts.models import User
-from solidaria.core.errors import PermissionDenied
-from solidaria.core.permissions import allowed
+from solidaria.core.permissions import require
 
 router = Router(tags=["accounts"])
 
@@ -83,8 +82,7 @@ def me(request: HttpRequest) -> MeOut:
     summary="People waiting for admission (network stewards)",
 )
 def applications(request: HttpRequest) -> list[PersonOut]:
-    if not allowed(request.user, "accounts.application.decide"):
-        raise PermissionDenied("Only network stewards may see applications.")
+    require(request.user, "accounts.application.decide")
     return [_person(u) for u in queries.applicants()[:1000]]
 
 

@@ -49,7 +49,10 @@ class User(AbstractUser):
 
     @property
     def is_admitted(self) -> bool:
-        return self.is_active and (self.admission == Admission.ADMITTED or self.is_steward)
+        """A member of the network now: the one rule is `core.permissions.is_member`."""
+        from solidaria.core.permissions import is_member
+
+        return is_member(self)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

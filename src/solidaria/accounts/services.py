@@ -8,8 +8,6 @@ commit, so a rolled-back sign-up sends nothing.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 from typing import Any
 
@@ -19,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from solidaria.accounts.models import Admission, AdmissionEvent, ApiToken, Invitation, User
@@ -27,6 +26,7 @@ from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.permissions import SYSTEM, require
 
 VERIFY_SALT = "solidaria.accounts.email-verify"
+INVITATION_SALT = "solidaria.accounts.invitation"
 VERIFY_MAX_AGE = dt.timedelta(days=7)
 INVITATION_LIFETIME = dt.timedelta(days=30)
 
@@ -82,8 +82,7 @@ def _change_state(
 
 def invitation_hash(raw: str) -> str:
     """A keyed hash: a database reader cannot test guessed codes without the server key."""
-    key = hashlib.sha256(("solidaria.invitation:" + settings.SECRET_KEY).encode()).digest()
-    return hmac.new(key, raw.strip().encode(), hashlib.sha256).hexdigest()
+    return salted_hmac(INVITATION_SALT, raw.strip(), algorithm="sha256").hexdigest()
 
 
 def usable_invitation(raw: str | None) -> Invitation | None:

@@ -134,13 +134,6 @@ authenticated = Predicate(lambda a, o: is_authenticated(a), "authenticated")
 member = Predicate(lambda a, o: is_member(a), "member")
 network_steward = Predicate(lambda a, o: is_steward(a), "network_steward")
 system = Predicate(lambda a, o: a is SYSTEM, "system")
-anyone = Predicate(lambda a, o: True, "anyone")
-
-
-@predicate
-def is_self(actor: Any, obj: Any) -> bool:
-    """The object is the actor's own user record."""
-    return _is_person(actor) and getattr(obj, "pk", None) == actor.pk
 
 
 @predicate

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -95,18 +96,19 @@ def _parse_all(root: Path) -> dict[tuple[str, str], ParsedConcept]:
     return merged
 
 
-@transaction.atomic
-def load_taxonomies(root: Path | None = None) -> dict[str, int]:
-    """Create or update every concept; returns counts. Running it twice changes nothing."""
-    root = root or bundled_data_dir() / "essglobal"
+def sync_concepts(concept_model: Any, root: Path, *, using: str = "default") -> dict[str, int]:
+    """Create or update every concept of the SKOS files under `root`; never duplicates.
+
+    Takes the model class so the data migration can pass its historical model."""
     parsed = parse_all(root)
-    existing = {(c.scheme, c.code): c for c in Concept.objects.all()}
+    manager = concept_model.objects.using(using)
+    existing = {(c.scheme, c.code): c for c in manager.all()}
     to_create, to_update = [], []
     for key, concept in parsed.items():
         row = existing.get(key)
         if row is None:
             to_create.append(
-                Concept(
+                concept_model(
                     scheme=concept.scheme,
                     code=concept.code,
                     labels=dict(concept.labels),
@@ -116,10 +118,17 @@ def load_taxonomies(root: Path | None = None) -> dict[str, int]:
         elif row.labels != concept.labels or row.scope_notes != concept.scope_notes:
             row.labels, row.scope_notes = dict(concept.labels), dict(concept.scope_notes)
             to_update.append(row)
-    _LABELS.clear()
-    Concept.objects.bulk_create(to_create, batch_size=500)
-    Concept.objects.bulk_update(to_update, ["labels", "scope_notes"], batch_size=500)
+    manager.bulk_create(to_create, batch_size=500)
+    manager.bulk_update(to_update, ["labels", "scope_notes"], batch_size=500)
     return {"concepts": len(parsed), "created": len(to_create), "updated": len(to_update)}
+
+
+@transaction.atomic
+def load_taxonomies(root: Path | None = None) -> dict[str, int]:
+    """Create or update every concept; returns counts. Running it twice changes nothing."""
+    counts = sync_concepts(Concept, root or bundled_data_dir() / "essglobal")
+    _LABELS.clear()
+    return counts
 
 
 def known_codes() -> dict[str, set[str]]:

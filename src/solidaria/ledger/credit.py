@@ -35,13 +35,6 @@ from solidaria.ledger.models import (
 # --- who is who ----------------------------------------------------------------------
 
 
-def as_actor(actor: Any) -> Any:
-    """The acting user or `SYSTEM`; `None` is never an actor (the registry refuses it)."""
-    if actor is None:
-        raise TypeError("actor=None: pass a user or core.permissions.SYSTEM")
-    return actor
-
-
 def is_operator(user: Any, organisation: Any) -> bool:
     """Whether `user` runs `organisation` for the ledger: may ask for its accounts and pay
     from them. For now the person who put it in the directory, or a network steward; a
@@ -211,7 +204,6 @@ def _lock_currency(currency: Currency | int) -> Currency:
 @transaction.atomic
 def currency_steward_add(*, actor: Any, currency: Currency, user: Any) -> CurrencySteward:
     """A network steward makes an admitted member a steward of one currency."""
-    actor = as_actor(actor)
     require(actor, "ledger.currency.stewards.set", currency)
     currency = _lock_currency(currency)
     if not is_member(user) or user is SYSTEM:
@@ -237,7 +229,6 @@ def currency_steward_add(*, actor: Any, currency: Currency, user: Any) -> Curren
 @transaction.atomic
 def currency_steward_remove(*, actor: Any, currency: Currency, user: Any, reason: str) -> None:
     """A network steward withdraws a currency steward's role, saying why."""
-    actor = as_actor(actor)
     require(actor, "ledger.currency.stewards.set", currency)
     if not reason.strip():
         raise ValidationFailed(_("Say why the role is withdrawn."), field="reason")
@@ -259,7 +250,6 @@ def currency_credit_policy_set(
 ) -> Currency:
     """A steward of the currency chooses how new accounts get credit; the new version
     takes effect now (accounts opened before keep what they had)."""
-    actor = as_actor(actor)
     require(actor, "ledger.currency.steward", currency)
     if policy not in CreditPolicy.values:
         raise ValidationFailed(_("Choose one of the credit policies."), field="credit_policy")
@@ -303,7 +293,6 @@ def account_request_create(
     while a request is open returns that request."""
     from solidaria.directory.models import Organisation
 
-    actor = as_actor(actor)
     org = _organisation(organisation)
     require(actor, "ledger.account.request", org)
     if actor is SYSTEM:
@@ -363,7 +352,6 @@ def account_request_approve(
     """A steward of the currency approves: the organisation's account opens at credit
     limit 0 with no grant (its line is a later decision, `account_limits_set`).
     Approving twice returns the same request."""
-    actor = as_actor(actor)
     found = _lock_request(request)
     require(actor, "ledger.currency.steward", found)
     if found.status == AccountRequest.Status.APPROVED:
@@ -420,7 +408,6 @@ def account_request_decline(
     *, actor: Any, request: AccountRequest | int, reason: str
 ) -> AccountRequest:
     """A steward of the currency declines, saying why; nothing else changes."""
-    actor = as_actor(actor)
     found = _lock_request(request)
     require(actor, "ledger.currency.steward", found)
     if not reason.strip():

@@ -19,7 +19,6 @@ from solidaria.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from solidaria.core.permissions import SYSTEM, is_member, is_steward, require
 from solidaria.ledger import credit, fastpay
 from solidaria.ledger.credit import (
-    as_actor,
     bump_policy,
     check_member_name,
     member_terms,
@@ -82,7 +81,6 @@ def currency_create(
     """A network steward creates a currency. Its credit policy says whether admitted
     members' new accounts get the default credit line and the starting grant; by default
     they do not (`steward_decides`): every line is then a currency steward's decision."""
-    actor = as_actor(actor)
     require(actor, "ledger.currency.create")
     code = code.strip().upper()
     if not code or not code.replace("-", "").replace("_", "").isalnum():
@@ -130,7 +128,6 @@ def currency_update(*, actor: Any, currency: Currency, reason: str, **changes: A
     """A steward of the currency changes its settings. Defaults apply to accounts opened
     afterwards; a change of the default credit limit or the starting grant is a new
     version of the credit policy."""
-    actor = as_actor(actor)
     require(actor, "ledger.currency.steward", currency)
     if not reason.strip():
         raise ValidationFailed(_("say why the settings change"), field="reason")
@@ -179,7 +176,6 @@ def account_open(
 
     Organisation accounts are not opened here: their operators ask for one
     (`account_request_create`) and a steward of the currency decides."""
-    actor = as_actor(actor)
     require(actor, "ledger.account.open", currency)
     owner = owner or actor
     if kind == Account.Kind.SYSTEM:
@@ -266,7 +262,6 @@ def account_limits_set(
 ) -> Account:
     """A steward of the account's currency changes its limits: the only way a credit line
     is set by hand. The audit journal keeps who, why, before and after."""
-    actor = as_actor(actor)
     account = Account.objects.select_related("currency").get(pk=account.pk)
     require(actor, "ledger.currency.steward", account)
     if not reason.strip():

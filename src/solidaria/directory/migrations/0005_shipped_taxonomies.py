@@ -13,7 +13,7 @@ from django.db import migrations
 
 def load_shipped_taxonomies(apps, schema_editor):
     from solidaria.core.paths import bundled_data_dir
-    from solidaria.directory.taxonomy import parse_all
+    from solidaria.directory.taxonomy import sync_concepts
 
     try:
         root = bundled_data_dir() / "essglobal"
@@ -21,26 +21,9 @@ def load_shipped_taxonomies(apps, schema_editor):
         return
     if not root.is_dir():
         return
-    Concept = apps.get_model("directory", "Concept")
-    alias = schema_editor.connection.alias
-    existing = {(c.scheme, c.code): c for c in Concept.objects.using(alias).all()}
-    to_create, to_update = [], []
-    for key, parsed in parse_all(root).items():
-        row = existing.get(key)
-        if row is None:
-            to_create.append(
-                Concept(
-                    scheme=parsed.scheme,
-                    code=parsed.code,
-                    labels=dict(parsed.labels),
-                    scope_notes=dict(parsed.scope_notes),
-                )
-            )
-        elif row.labels != parsed.labels or row.scope_notes != parsed.scope_notes:
-            row.labels, row.scope_notes = dict(parsed.labels), dict(parsed.scope_notes)
-            to_update.append(row)
-    Concept.objects.using(alias).bulk_create(to_create, batch_size=500)
-    Concept.objects.using(alias).bulk_update(to_update, ["labels", "scope_notes"], batch_size=500)
+    sync_concepts(
+        apps.get_model("directory", "Concept"), root, using=schema_editor.connection.alias
+    )
 
 
 class Migration(migrations.Migration):
