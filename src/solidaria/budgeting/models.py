@@ -49,6 +49,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from solidaria.core.models import Visibility, visibility_field
+
 
 class Phase(models.TextChoices):
     SUBMISSION = "submission", _("proposal submission")
@@ -126,6 +128,7 @@ class Process(models.Model):
     rule_parameters = models.JSONField(_("rule parameters"), default=dict, blank=True)
     rule_version = models.PositiveIntegerField(_("rule settings version"), default=1)
     source = models.CharField(_("imported from"), max_length=200, blank=True)
+    visibility = visibility_field(Visibility.PUBLIC)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

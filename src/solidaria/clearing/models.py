@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from solidaria.core.models import Visibility, visibility_field
 from solidaria.ledger.models import Currency
 
 
@@ -95,6 +96,7 @@ class ClearingRun(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     cycles = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    visibility = visibility_field(Visibility.MEMBERS)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

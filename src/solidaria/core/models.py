@@ -9,6 +9,23 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Visibility(models.TextChoices):
+    """Who may read a process, poll, clearing run or co-op: everyone, or admitted members."""
+
+    PUBLIC = "public", _("public")
+    MEMBERS = "members", _("members only")
+
+
+def visibility_field(default: str) -> models.CharField:
+    return models.CharField(
+        _("visibility"),
+        max_length=8,
+        choices=Visibility,
+        default=default,
+        help_text=_("public: readable without logging in; members only: admitted members"),
+    )
+
+
 class AppendOnlyError(ValueError):
     """A row of an append-only table was about to be changed or deleted."""
 

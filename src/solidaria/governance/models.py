@@ -20,6 +20,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from solidaria.core.models import Visibility, visibility_field
+
 USER_MODEL = settings.AUTH_USER_MODEL
 
 
@@ -51,6 +53,16 @@ class Cooperative(models.Model):
         verbose_name=_("currency"),
         help_text=_("surplus is paid out in this currency"),
     )
+    # A co-op is a directory organisation with its governance attached: one record.
+    organisation = models.OneToOneField(
+        "directory.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cooperative",
+        verbose_name=_("directory entry"),
+    )
+    visibility = visibility_field(Visibility.MEMBERS)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -242,6 +254,7 @@ class Poll(models.Model):
     seats = models.PositiveIntegerField(_("seats"), default=1)
     is_anonymous = models.BooleanField(_("secret ballot"), default=False)
     is_results_hidden = models.BooleanField(_("hide results until closed"), default=False)
+    visibility = visibility_field(Visibility.MEMBERS)
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
     closed_at = models.DateTimeField(null=True, blank=True)
