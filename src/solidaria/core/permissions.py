@@ -230,6 +230,30 @@ rule("directory.organisation.review", network_steward, _("Only network stewards 
 
 
 @predicate
+def is_operator(actor: Any, obj: Any) -> bool:
+    """A confirmed operator of the organisation `obj` (or of `obj.organisation`: an
+    account, a co-op), see `directory.operators`."""
+    from solidaria.directory.operators import is_operator as runs
+
+    org = getattr(obj, "organisation", obj) if obj is not None else None
+    return _is_person(actor) and runs(actor, org)
+
+
+rule("directory.operator.claim", member, _("Only admitted members may claim an organisation."))
+rule("directory.operator.decide", network_steward, _("Only network stewards decide claims."))
+rule(
+    "directory.operator.end",
+    network_steward | (authenticated & owns_object),
+    _("Only the operator or a network steward may end this."),
+)
+rule(
+    "directory.organisation.publish",
+    network_steward | (member & is_operator),
+    _("Only the people who run this organisation may choose what its page shows."),
+)
+
+
+@predicate
 def is_party(actor: Any, obj: Any) -> bool:
     """The actor is the debtor or the creditor of an obligation."""
     return _is_person(actor) and actor.pk in (
@@ -318,4 +342,9 @@ rule(
     "ledger.account.request",
     member & organisation_operator,
     _("Only the people who run this organisation may ask for its account."),
+)
+rule(
+    "ledger.account.operators.set",
+    network_steward | (member & is_operator),
+    _("Only the people who run this organisation may say who acts for its account."),
 )

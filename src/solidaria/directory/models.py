@@ -98,6 +98,10 @@ class Organisation(models.Model):
     tags = models.JSONField(_("tags"), default=list, blank=True)
 
     licence = models.CharField(_("licence of the entry"), max_length=100, blank=True)
+    # What the organisation's page shows beyond its directory entry, as its operators
+    # choose (a co-op's facts are also subject to the co-op's own visibility).
+    shows_coop_facts = models.BooleanField(_("show the co-op's members and capital"), default=True)
+    shows_listings = models.BooleanField(_("show the offers and wants"), default=True)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PROPOSED)
     data_issues = models.JSONField(
         _("data issues"), default=list, blank=True, help_text="Problems found on import"
@@ -251,3 +255,65 @@ class PendingEdit(models.Model):
 
     def __str__(self) -> str:
         return f"edit {self.pk} of organisation {self.organisation_id} ({self.status})"
+
+
+class Operator(models.Model):
+    """A person who runs an organisation ("I run this"): claimed with a reason, confirmed
+    or declined by a network steward. A confirmed operator may ask for the organisation's
+    ledger accounts, grant rights on them and found its co-op; they leave, or a steward
+    removes them, with a reason. Rows are kept (ended), never deleted."""
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", _("waiting for a steward")
+        CONFIRMED = "confirmed", _("confirmed")
+        DECLINED = "declined", _("declined")
+        ENDED = "ended", _("ended")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="operators"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="operator_claims"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.CLAIMED)
+    reason = models.TextField(_("how you are involved"))
+    claimed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["organisation", "claimed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user"],
+                condition=models.Q(status__in=["claimed", "confirmed"]),
+                name="directory_one_open_operator_claim",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["claimed", "confirmed", "declined", "ended"]),
+                name="directory_operator_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="ended") | models.Q(ended_at__isnull=False),
+                name="directory_operator_ended_has_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} runs {self.organisation} ({self.status})"

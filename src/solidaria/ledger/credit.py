@@ -36,32 +36,25 @@ from solidaria.ledger.models import (
 
 
 def is_operator(user: Any, organisation: Any) -> bool:
-    """Whether `user` runs `organisation` for the ledger: may ask for its accounts and pay
-    from them. For now the person who put it in the directory, or a network steward; a
-    later issue adds an organisation's own list of operators here, and only here."""
+    """Whether `user` runs `organisation` for the ledger: may ask for its accounts and
+    grant rights on them. A network steward, or a confirmed operator of the organisation
+    (`directory.operators`: claimed by the person, confirmed by a steward)."""
+    from solidaria.directory.operators import is_operator as runs
+
     if organisation is None or user is None:
         return False
     if is_steward(user):
         return True
-    return (
-        is_member(user)
-        and user is not SYSTEM
-        and organisation.created_by_id is not None
-        and organisation.created_by_id == getattr(user, "pk", None)
-    )
+    return runs(user, organisation)
 
 
 def operated_organisations(user: Any) -> Any:
     """The confirmed organisations `user` may ask accounts for, as the pages list them:
-    the ones they put in the directory (`is_operator`'s rule as a query; a network steward
-    may also name any other organisation through the API)."""
-    from solidaria.directory.models import Organisation
+    the ones they are a confirmed operator of (a network steward may also name any other
+    organisation through the API)."""
+    from solidaria.directory.operators import organisations_run_by
 
-    if user is SYSTEM or not is_member(user):
-        return Organisation.objects.none()
-    return Organisation.objects.filter(
-        created_by_id=user.pk, status=Organisation.Status.CONFIRMED
-    ).order_by("name")
+    return organisations_run_by(user)
 
 
 def _currency_of(obj: Any) -> Currency | None:
@@ -376,6 +369,9 @@ def account_request_approve(
         credit_limit=0,
         upper_limit=currency.default_upper_limit,
     )
+    from solidaria.ledger.operators import grant_requester
+
+    grant_requester(account, found.requested_by, actor)
     found.status = AccountRequest.Status.APPROVED
     found.account = account
     found.decided_by = actor if getattr(actor, "pk", None) else None

@@ -21,8 +21,19 @@ AMOUNT_HINT = _(
 )
 
 
+def account_label(account: Account) -> str:
+    """How a pay or request form names an account: an organisation's says whose."""
+    if account.kind == Account.Kind.ORGANISATION:
+        return str(_("as %(name)s") % {"name": account.name})
+    return account.name
+
+
 class PayForm(forms.Form):
-    payer = forms.ModelChoiceField(queryset=Account.objects.none(), label=_("From my account"))
+    payer = forms.ModelChoiceField(
+        queryset=Account.objects.none(),
+        label=_("From"),
+        help_text=_("Your own account, or an organisation's you may pay for."),
+    )
     payee_username = forms.CharField(label=_("To (member's user name)"), max_length=150)
     amount = forms.CharField(label=_("Amount"), max_length=32, help_text=AMOUNT_HINT)
     memo = forms.CharField(label=_("What for"), max_length=200, required=False)
@@ -33,12 +44,16 @@ class PayForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["payer"].queryset = accounts
         self.fields["payer"].label_from_instance = lambda a: (
-            f"{a.name} · {a.currency.code} ({a.currency.format(a.balance)})"
+            f"{account_label(a)} · {a.currency.code} ({a.currency.format(a.balance)})"
         )
 
 
 class RequestForm(forms.Form):
-    payee = forms.ModelChoiceField(queryset=Account.objects.none(), label=_("Into my account"))
+    payee = forms.ModelChoiceField(
+        queryset=Account.objects.none(),
+        label=_("Into"),
+        help_text=_("Your own account, or an organisation's you may ask payments for."),
+    )
     payer_username = forms.CharField(label=_("From (member's user name)"), max_length=150)
     amount = forms.CharField(label=_("Amount"), max_length=32, help_text=AMOUNT_HINT)
     memo = forms.CharField(label=_("What for"), max_length=200, required=False)
@@ -47,7 +62,9 @@ class RequestForm(forms.Form):
     def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["payee"].queryset = accounts
-        self.fields["payee"].label_from_instance = lambda a: f"{a.name} · {a.currency.code}"
+        self.fields["payee"].label_from_instance = lambda a: (
+            f"{account_label(a)} · {a.currency.code}"
+        )
 
 
 class JoinForm(forms.Form):

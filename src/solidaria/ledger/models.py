@@ -257,6 +257,45 @@ class CurrencySteward(models.Model):
         return f"{self.user} · {self.currency.code}"
 
 
+class AccountOperator(models.Model):
+    """What one person may do with one organisation account: see it, pay from it up to an
+    amount per payment (no cap when empty), ask others for payment into it. Granted and
+    withdrawn by the organisation's operators or a network steward (`ledger.operators`);
+    the approved request's author gets every right. Payments record who acted
+    (`Transfer.created_by`)."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="operators")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_rights"
+    )
+    can_view = models.BooleanField(_("may see the account"), default=True)
+    can_pay = models.BooleanField(_("may pay from it"), default=False)
+    pay_limit_minor = models.BigIntegerField(
+        _("largest payment"),
+        null=True,
+        blank=True,
+        help_text=_("in minor units; empty: no cap"),
+    )
+    can_request = models.BooleanField(_("may ask for payments into it"), default=False)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["account", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="ledger_account_operator"),
+            models.CheckConstraint(
+                condition=Q(pay_limit_minor__isnull=True) | Q(pay_limit_minor__gt=0),
+                name="ledger_account_operator_limit_gt_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on account {self.account_id}"
+
+
 class AccountRequest(models.Model):
     """An organisation's operator asks for an account in a currency; a steward of that
     currency approves it (the account opens at limit 0, no grant) or declines it."""
@@ -630,6 +669,15 @@ class Listing(models.Model):
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_listings"
+    )
+    # Posted on behalf of an organisation (by one of its operators): its page lists it.
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="listings",
+        verbose_name=_("on behalf of"),
     )
     kind = models.CharField(_("offer or want"), max_length=8, choices=Kind)
     item_type = models.CharField(

@@ -1,11 +1,19 @@
 """Payment requests: the payee asks, the payer accepts (a payment is made through
-`services.transfer_create`) or declines; the payee may withdraw an open request."""
+`services.transfer_create`) or declines; the payee may withdraw an open request.
+
+`request_paid` is sent inside `request_accept`'s transaction once the payment is
+completed (not while it waits for a steward's authorisation), with `request` and
+`transfer`: another app records what the payment was for in the same transaction (the
+co-op share register, `governance.services.share_payments`). A receiver that raises a
+`DomainError` refuses the acceptance: nothing is paid.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +23,26 @@ from solidaria.core.permissions import is_system_actor
 from solidaria.ledger.models import Account, PaymentRequest, Transfer
 from solidaria.ledger.rules import check_amount, check_pair, load_account
 from solidaria.ledger.services import transfer_create
+
+request_paid = Signal()  # kwargs: request (PaymentRequest), transfer (Transfer, completed)
+
+
+def _acts_for(actor: Any, account: Account) -> bool:
+    """The holder of a member account; for an organisation account, anyone with a right
+    on it (paying it is then checked, with the cap, by `transfer_create`)."""
+    if account.kind == Account.Kind.ORGANISATION:
+        from solidaria.ledger.operators import may_view
+
+        return may_view(actor, account)
+    return bool(account.owner_id == getattr(actor, "pk", None))
+
+
+def _may_ask_into(actor: Any, account: Account) -> bool:
+    if account.kind == Account.Kind.ORGANISATION:
+        from solidaria.ledger.operators import may_request
+
+        return may_request(actor, account)
+    return bool(account.owner_id == getattr(actor, "pk", None))
 
 
 @transaction.atomic
@@ -31,7 +59,7 @@ def request_create(
     """The payee asks the payer for a payment; nothing moves until the payer accepts."""
     check_amount(amount_minor)
     payee_acc, payer_acc = load_account(payee, field="payee"), load_account(payer, field="payer")
-    if not is_system_actor(actor) and payee_acc.owner_id != actor.pk and listing is None:
+    if not is_system_actor(actor) and not _may_ask_into(actor, payee_acc) and listing is None:
         raise PermissionDenied(
             _("you can only ask for payment into your own account"), field="payee"
         )
@@ -68,7 +96,7 @@ def request_accept(*, actor: Any, request: PaymentRequest | int) -> Transfer:
     """The payer accepts: the payment is made (or waits for authorisation). Accepting
     twice returns the same transfer."""
     req = _open_request(request)
-    if not is_system_actor(actor) and req.payer.owner_id != actor.pk:
+    if not is_system_actor(actor) and not _acts_for(actor, req.payer):
         raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
     if req.status == PaymentRequest.Status.ACCEPTED and req.transfer_id:
         return Transfer.objects.get(pk=req.transfer_id)
@@ -89,6 +117,8 @@ def request_accept(*, actor: Any, request: PaymentRequest | int) -> Transfer:
     req.decided_at = timezone.now()
     req.save(update_fields=["status", "transfer", "decided_at"])
     audit.record(actor=actor, verb="ledger.request.accept", obj=req)
+    if transfer.status == Transfer.Status.COMPLETED:
+        request_paid.send(sender=PaymentRequest, request=req, transfer=transfer)
     return transfer
 
 
@@ -97,7 +127,7 @@ def request_decline(
     *, actor: Any, request: PaymentRequest | int, reason: str = ""
 ) -> PaymentRequest:
     req = _open_request(request)
-    if not is_system_actor(actor) and req.payer.owner_id != actor.pk:
+    if not is_system_actor(actor) and not _acts_for(actor, req.payer):
         raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
     return _close_request(actor, req, PaymentRequest.Status.DECLINED, reason)
 
@@ -105,7 +135,7 @@ def request_decline(
 @transaction.atomic
 def request_cancel(*, actor: Any, request: PaymentRequest | int) -> PaymentRequest:
     req = _open_request(request)
-    if not is_system_actor(actor) and req.payee.owner_id != actor.pk:
+    if not is_system_actor(actor) and not _acts_for(actor, req.payee):
         raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
     return _close_request(actor, req, PaymentRequest.Status.CANCELLED, "")
 

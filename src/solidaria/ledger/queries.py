@@ -17,7 +17,13 @@ from solidaria.ledger.rules import parse_amount
 
 
 def can_view_account(user: Any, account: Account) -> bool:
-    return is_steward(user) or (is_member(user) and account.owner_id == user.pk)
+    if is_steward(user):
+        return True
+    if account.kind == Account.Kind.ORGANISATION:
+        from solidaria.ledger.operators import may_view
+
+        return may_view(user, account)
+    return is_member(user) and account.owner_id == user.pk
 
 
 def visible_account(user: Any, pk: int) -> Account:
@@ -28,10 +34,17 @@ def visible_account(user: Any, pk: int) -> Account:
     return account
 
 
-def accounts_of(user: Any) -> QuerySet[Account]:
+def accounts_of(user: Any, *, right: str = "can_view") -> QuerySet[Account]:
+    """The member accounts `user` holds and the organisation accounts they hold `right`
+    on (`can_view`, `can_pay`, `can_request`: see `ledger.operators`)."""
+    from solidaria.ledger.operators import operated_accounts
+
+    operated = operated_accounts(user, right=right).values("pk")
     return (
-        Account.objects.select_related("currency")
-        .filter(owner=user, is_active=True)
+        Account.objects.select_related("currency", "organisation")
+        .filter(
+            Q(owner=user, is_active=True) & ~Q(kind=Account.Kind.ORGANISATION) | Q(pk__in=operated)
+        )
         .order_by("currency__code", "kind", "pk")
     )
 
@@ -116,7 +129,7 @@ def statement(
     """An account's entries, newest first, with the transfer and both parties."""
     entries = (
         Entry.objects.filter(account=account)
-        .select_related("transfer", "transfer__payer", "transfer__payee")
+        .select_related("transfer", "transfer__payer", "transfer__payee", "transfer__created_by")
         .order_by("-seq")
     )
     if date_from:
@@ -146,29 +159,43 @@ def pending_authorisations() -> QuerySet[Transfer]:
     )
 
 
+def _acting_accounts(user: Any) -> Any:
+    """Ids of the accounts `user` acts for: their member accounts and the organisation
+    accounts they hold a right on."""
+    return accounts_of(user).values("pk")
+
+
 def requests_to_pay(user: Any) -> QuerySet[PaymentRequest]:
     return PaymentRequest.objects.filter(
-        payer__owner=user, status=PaymentRequest.Status.OPEN
+        payer__in=_acting_accounts(user), status=PaymentRequest.Status.OPEN
     ).select_related("currency", "payer", "payee")
 
 
 def requests_made(user: Any) -> QuerySet[PaymentRequest]:
-    return PaymentRequest.objects.filter(payee__owner=user).select_related(
+    return PaymentRequest.objects.filter(payee__in=_acting_accounts(user)).select_related(
         "currency", "payer", "payee"
     )
 
 
 def visible_request(user: Any, pk: int) -> PaymentRequest:
     req = PaymentRequest.objects.select_related("currency", "payer", "payee").filter(pk=pk).first()
-    if req is None or not (is_steward(user) or user.pk in (req.payer.owner_id, req.payee.owner_id)):
+    if req is None or not (
+        is_steward(user) or can_view_account(user, req.payer) or can_view_account(user, req.payee)
+    ):
         raise NotFound(_("there is no payment request %(id)s") % {"id": pk})
     return req
 
 
 def visible_transfer(user: Any, pk: int) -> Transfer:
-    transfer = Transfer.objects.select_related("currency", "payer", "payee").filter(pk=pk).first()
+    transfer = (
+        Transfer.objects.select_related("currency", "payer", "payee", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
     if transfer is None or not (
-        is_steward(user) or user.pk in (transfer.payer.owner_id, transfer.payee.owner_id)
+        is_steward(user)
+        or can_view_account(user, transfer.payer)
+        or can_view_account(user, transfer.payee)
     ):
         raise NotFound(_("there is no transfer %(id)s") % {"id": pk})
     return transfer

@@ -173,18 +173,31 @@ def load_account(ref: Account | int, *, field: str) -> Account:
         raise NotFound(_("there is no account %(ref)s") % {"ref": pk}, field=field) from None
 
 
-def may_debit(actor: Any, account: Account) -> bool:
+def may_debit(actor: Any, account: Account, amount: int | None = None) -> bool:
+    """The network itself, the holder of a member account, a steward for a system account,
+    and for an organisation account a person it gave the right to pay (up to their cap)."""
     if is_system_actor(actor):  # the CLI, jobs and the demo loader act as the network
         return True
     if not is_member(actor):
         return False
+    if account.kind == Account.Kind.ORGANISATION:
+        from solidaria.ledger.operators import may_pay
+
+        return may_pay(actor, account, amount)
     if account.owner_id == actor.pk:
         return True
     return account.kind == Account.Kind.SYSTEM and is_steward(actor)
 
 
-def require_debit(actor: Any, account: Account, *, field: str = "payer") -> None:
-    if not may_debit(actor, account):
+def require_debit(
+    actor: Any, account: Account, *, field: str = "payer", amount: int | None = None
+) -> None:
+    if account.kind == Account.Kind.ORGANISATION and not is_system_actor(actor):
+        from solidaria.ledger.operators import check_pay
+
+        check_pay(actor, account, amount)  # says whether the right or the cap is missing
+        return
+    if not may_debit(actor, account, amount):
         raise PermissionDenied(_("you can only pay from your own account"), field=field)
 
 

@@ -365,7 +365,7 @@ def transfer_create(
             [payer_pk, payee_pk], fields={payer_pk: "payer", payee_pk: "payee"}, transfer_ids=1
         )
         payer_l, payee_l = locked[payer_pk], locked[payee_pk]
-        require_debit(actor, payer_l)
+        require_debit(actor, payer_l, amount=amount_minor)
         check_pair(payer_l, payee_l)
         currency = payer_l.currency
         levy = levy_for(currency, payer_l, kind, amount_minor)

@@ -161,7 +161,7 @@ def _statement_csv(account: Account, entries: Any) -> HttpResponse:
 
 @member_required
 def pay(request: HttpRequest) -> HttpResponse:
-    accounts = queries.accounts_of(request.user)
+    accounts = queries.accounts_of(request.user, right="can_pay")
     initial = {"payee_username": request.GET.get("to", ""), "amount": request.GET.get("amount", "")}
     form = forms.PayForm(request.POST or None, accounts=accounts, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -205,7 +205,7 @@ def pay(request: HttpRequest) -> HttpResponse:
 
 @member_required
 def request_new(request: HttpRequest) -> HttpResponse:
-    accounts = queries.accounts_of(request.user)
+    accounts = queries.accounts_of(request.user, right="can_request")
     form = forms.RequestForm(request.POST or None, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -53,15 +53,13 @@ def bo_acc(other_member: User, credits: Currency) -> Account:
 
 @pytest.fixture
 def make_org(db: None) -> Any:
-    """A directory organisation, confirmed unless told otherwise."""
-    from solidaria.directory.importers.cleaning import name_key
+    """A directory organisation, confirmed unless told otherwise; the person who put it
+    in the directory (`created_by`) is its confirmed operator."""
+    from solidaria.directory.factories import make_organisation
     from solidaria.directory.models import Organisation
 
     def make(name: str, *, created_by: User | None = None, **fields: Any) -> Organisation:
-        fields.setdefault("status", Organisation.Status.CONFIRMED)
-        org = Organisation(name=name, created_by=created_by, **fields)
-        org.name_key = name_key(name)
-        org.save()
-        return org
+        operators = (created_by,) if created_by is not None else ()
+        return make_organisation(name, created_by=created_by, operators=operators, **fields)
 
     return make

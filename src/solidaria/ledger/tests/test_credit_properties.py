@@ -25,8 +25,7 @@ from solidaria.accounts.factories import make_applicant, make_member
 from solidaria.core.errors import DomainError
 from solidaria.core.models import AuditEvent
 from solidaria.core.permissions import SYSTEM
-from solidaria.directory.importers.cleaning import name_key
-from solidaria.directory.models import Organisation
+from solidaria.directory.factories import make_organisation
 from solidaria.ledger import services
 from solidaria.ledger.models import Account, AccountRequest, CreditPolicy, Currency, Transfer
 
@@ -117,11 +116,7 @@ def _world() -> dict[str, Any]:
     orgs = []
     for person in people:
         name = f"{person.username.title()} Workshop"
-        orgs.append(
-            Organisation.objects.create(
-                name=name, name_key=name_key(name), status="confirmed", created_by=person
-            )
-        )
+        orgs.append(make_organisation(name, created_by=person, operators=(person,)))
     clients = []
     for person in people:
         client = Client()
