@@ -1,8 +1,8 @@
 """The `solidaria` command: every verb is a Django management command.
 
 `solidaria pb count FILE.pb` runs the `pb` command with `count FILE.pb`, and so on. The verbs
-that need only a pure engine (`pb`, `clear`, `tally`, `allocate`) are run by their front-ends
-in `solidaria.clifront` without setting Django up (the same code the management commands
+that need only a pure engine (`pb`, `clear`, `tally`, `allocate`, `indicators`) are run by
+their front-ends in `solidaria.clifront` without setting Django up (the same code the management commands
 call), which saves the half second Django takes to import.
 """
 
@@ -17,6 +17,7 @@ PURE_VERBS = {
     "clear": "solidaria.clifront.clear",
     "tally": "solidaria.clifront.tally",
     "allocate": "solidaria.clifront.allocate",
+    "indicators": "solidaria.clifront.indicators",
 }
 
 
