@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "solidaria.governance",
     "solidaria.indicators",
     "solidaria.federation",
+    "solidaria.discussion",
 ]
 
 MIDDLEWARE = [
@@ -367,7 +368,11 @@ SOLIDARIA_THROTTLES = {
     "api_token": (10, 900),
     "voting_code": (10, 900),
     "signup": (5, 3600),
+    # posting comments and messages: every post counts (discussion/services.py)
+    "discussion_post": (10, 60, 300),
 }
+# Seconds after posting during which a comment's author may still edit it.
+SOLIDARIA_DISCUSSION_EDIT_WINDOW = int(os.environ.get("SOLIDARIA_DISCUSSION_EDIT_WINDOW", "900"))
 # Log-in throttling is django-axes with the "login" limits: by user name or by address.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

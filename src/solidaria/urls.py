@@ -20,5 +20,6 @@ urlpatterns = [
     path("clearing/", include("solidaria.clearing.urls")),
     path("budgeting/", include("solidaria.budgeting.urls")),
     path("governance/", include("solidaria.governance.urls")),
+    path("discussion/", include("solidaria.discussion.urls")),
     path("", include("solidaria.federation.urls")),
 ]

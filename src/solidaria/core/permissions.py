@@ -348,3 +348,90 @@ rule(
     network_steward | (member & is_operator),
     _("Only the people who run this organisation may say who acts for its account."),
 )
+
+# discussion (who reads and who takes part follow the parent: discussion/parents.py)
+
+
+@predicate
+def may_read_discussion(actor: Any, parent: Any) -> bool:
+    """The actor may read the thread of `parent` (a project, poll, entry, edit or listing)."""
+    from solidaria.core.errors import NotFound
+    from solidaria.discussion.parents import may_read
+
+    try:
+        return may_read(actor, parent)
+    except NotFound:
+        return False
+
+
+@predicate
+def may_take_part_in_discussion(actor: Any, parent: Any) -> bool:
+    """The actor may comment on `parent` (or on the parent of the comment `parent`)."""
+    from solidaria.core.errors import NotFound
+    from solidaria.discussion.parents import may_take_part
+
+    target = parent.thread.parent if hasattr(parent, "thread_id") else parent
+    try:
+        return may_take_part(actor, target)
+    except NotFound:
+        return False
+
+
+@predicate
+def may_read_comment(actor: Any, comment: Any) -> bool:
+    return may_read_discussion(actor, comment.thread.parent)
+
+
+@predicate
+def is_comment_author(actor: Any, comment: Any) -> bool:
+    return _is_person(actor) and getattr(comment, "author_id", None) == actor.pk
+
+
+@predicate
+def is_conversation_party(actor: Any, conversation: Any) -> bool:
+    """The listing's author or the member who wrote to them about it."""
+    return _is_person(actor) and actor.pk in (
+        conversation.member_id,
+        conversation.listing.owner_id,
+    )
+
+
+@predicate
+def may_answer_listing(actor: Any, listing: Any) -> bool:
+    """An open offer or want of someone else."""
+    return _is_person(actor) and listing.is_active and listing.owner_id != actor.pk
+
+
+rule("discussion.thread.read", may_read_discussion, _("This discussion is not open to you."))
+rule(
+    "discussion.comment.post",
+    may_take_part_in_discussion,
+    _("Only admitted members who may see this may comment on it."),
+)
+rule(
+    "discussion.comment.edit",
+    is_comment_author & may_take_part_in_discussion,
+    _("Only its author may edit a comment."),
+)
+rule("discussion.comment.hide", network_steward, _("Only network stewards may hide comments."))
+rule(
+    "discussion.comment.report",
+    member & may_read_comment,
+    _("Only admitted members may report a comment."),
+)
+rule("discussion.report.resolve", network_steward, _("Only network stewards may do this."))
+rule(
+    "discussion.conversation.open",
+    member & may_answer_listing,
+    _("Only admitted members may write about someone else's open offer or want."),
+)
+rule(
+    "discussion.conversation.read",
+    is_conversation_party,
+    _("Only the two sides of this conversation may read it."),
+)
+rule(
+    "discussion.conversation.post",
+    member & is_conversation_party,
+    _("Only the two sides of this conversation may write in it."),
+)
