@@ -280,6 +280,25 @@ rule(
     _("Only the co-op's stewards may do this."),
 )
 
+
+@predicate
+def is_own_membership(actor: Any, membership: Any) -> bool:
+    """The co-op membership `membership` is the actor's own."""
+    return _is_person(actor) and getattr(membership, "user_id", None) == actor.pk
+
+
+@predicate
+def stewards_membership_coop(actor: Any, membership: Any) -> bool:
+    """A steward of the co-op `membership` belongs to."""
+    return membership is not None and is_coop_steward(actor, membership.coop)
+
+
+rule(
+    "governance.shares.order",
+    system | (member & (is_own_membership | stewards_membership_coop)),
+    _("Only the member or the co-op's stewards may order these shares."),
+)
+
 # budgeting
 rule("budgeting.process.manage", network_steward, _("Only stewards may do this."))
 rule("budgeting.project.propose", member, _("Only admitted members may propose projects."))

@@ -201,6 +201,16 @@ class CapitalEntry(AppendOnly):
     allocation_run = models.ForeignKey(
         "AllocationRun", null=True, blank=True, on_delete=models.PROTECT, related_name="credits"
     )
+    # The ledger payment that paid for the shares (subscription: member -> co-op) or paid
+    # them back (redemption: co-op -> member); written in the same transaction as it.
+    transfer = models.OneToOneField(
+        "ledger.Transfer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="capital_entry",
+        verbose_name=_("ledger payment"),
+    )
     memo = models.CharField(_("memo"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -228,6 +238,63 @@ class CapitalEntry(AppendOnly):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.get_kind_display()} {self.quantity}"
+
+
+class ShareOrder(models.Model):
+    """Shares asked for (or offered back) and paid through a ledger payment request.
+
+    Subscribing asks the member's account to pay the co-op's account; redeeming asks the
+    co-op's account to pay the member's. The register entry is written when the payer
+    accepts and the payment settles, in that transaction (`services.share_payments`).
+    An order is open until then; a declined or withdrawn request leaves it unsettled."""
+
+    class Kind(models.TextChoices):
+        SUBSCRIPTION = "subscription", _("subscription")
+        REDEMPTION = "redemption", _("redemption")
+
+    coop = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="share_orders")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="share_orders"
+    )
+    kind = models.CharField(max_length=16, choices=Kind)
+    share_type = models.ForeignKey(ShareType, on_delete=models.PROTECT, related_name="orders")
+    quantity = models.PositiveIntegerField(_("shares"))
+    amount_minor = models.BigIntegerField(_("amount"))
+    payment_request = models.OneToOneField(
+        "ledger.PaymentRequest",
+        on_delete=models.PROTECT,
+        related_name="share_order",
+        verbose_name=_("payment request"),
+    )
+    entry = models.OneToOneField(
+        CapitalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="order"
+    )
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["coop", "-created_at", "-id"]
+        verbose_name = _("share order")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="gov_order_quantity_gt_0"),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="gov_order_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(entry__isnull=True, settled_at__isnull=True)
+                | Q(entry__isnull=False, settled_at__isnull=False),
+                name="gov_order_settled_has_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.quantity} {self.share_type} ({self.pk})"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.entry_id is not None
 
 
 # --- polls -----------------------------------------------------------------------------
@@ -262,6 +329,15 @@ class Poll(models.Model):
     electorate_weight = models.PositiveIntegerField(default=0)
     admission_for = models.OneToOneField(
         Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="admission_poll"
+    )
+    # A general-assembly poll on accepting a surplus allocation (when the bylaws ask for
+    # one): its passing applies the run, after the poll's close commits.
+    allocation_for = models.OneToOneField(
+        "AllocationRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assembly_poll",
     )
     previous_round = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_round"
@@ -385,6 +461,11 @@ class BylawsVersion(AppendOnly):
         return f"{self.coop} bylaws {self.version}"
 
 
+class PatronageSource(models.TextChoices):
+    TYPED = "typed", _("typed in")
+    LEDGER = "ledger", _("the ledger")
+
+
 class AllocationRun(AppendOnly):
     """A year's surplus split by one bylaws version; accepted separately (see below)."""
 
@@ -394,6 +475,20 @@ class AllocationRun(AppendOnly):
     bylaws = models.ForeignKey(BylawsVersion, on_delete=models.PROTECT, related_name="runs")
     result = models.JSONField()
     engine_version = models.CharField(max_length=16)
+    # Where the patronage came from: typed in (a CSV a steward pasted) or read from the
+    # ledger over a period: hours paid to each member in a time currency, purchases each
+    # member paid to the co-op's account.
+    patronage_source = models.CharField(
+        _("patronage from"), max_length=8, choices=PatronageSource, default=PatronageSource.TYPED
+    )
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("until"), null=True, blank=True)
+    hours_currency = models.ForeignKey(
+        "ledger.Currency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    purchases_account = models.ForeignKey(
+        "ledger.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey(
         USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -415,6 +510,9 @@ class PatronageInput(AppendOnly):
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
     hours_minutes = models.BigIntegerField(_("hours worked (minutes)"), default=0)
     purchases_minor = models.BigIntegerField(_("purchases"), default=0)
+    # From the ledger: how many payments each figure sums (0 when typed in).
+    hours_transfers = models.PositiveIntegerField(default=0)
+    purchases_transfers = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["run", "membership__user__username"]
@@ -469,6 +567,10 @@ class AllocationAcceptance(AppendOnly):
     accepted_at = models.DateTimeField()
     ledger_batch = models.ForeignKey(
         "ledger.TransferBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Set when a general-assembly poll accepted the run (the bylaws asked for one).
+    poll = models.OneToOneField(
+        Poll, null=True, blank=True, on_delete=models.PROTECT, related_name="accepted_allocation"
     )
 
     class Meta:

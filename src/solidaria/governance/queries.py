@@ -26,6 +26,7 @@ from solidaria.governance.models import (
     Cooperative,
     Membership,
     Poll,
+    ShareOrder,
     ShareType,
 )
 
@@ -136,8 +137,41 @@ def member_capital(membership: Membership) -> HoldingRow:
 
 def register(coop: Cooperative) -> QuerySet[CapitalEntry]:
     return coop.register.select_related(
-        "membership__user", "share_type", "counterparty__user"
+        "membership__user", "share_type", "counterparty__user", "transfer"
     ).order_by("seq")
+
+
+def coop_account(coop: Cooperative) -> Any:
+    """The co-op's organisation account in its currency (its directory organisation's
+    ledger account), or None: shares are then only recorded, not paid, here."""
+    from solidaria.ledger.models import Account
+
+    if coop.currency_id is None or coop.organisation_id is None:
+        return None
+    return (
+        Account.objects.select_related("currency")
+        .filter(
+            kind=Account.Kind.ORGANISATION,
+            organisation_id=coop.organisation_id,
+            currency_id=coop.currency_id,
+        )
+        .first()
+    )
+
+
+def open_share_orders(coop: Cooperative, membership: Membership | None = None) -> Any:
+    """Share orders whose payment request is still open (of one member, or all), oldest
+    first."""
+    from solidaria.ledger.models import PaymentRequest
+
+    found = ShareOrder.objects.filter(
+        coop=coop, entry__isnull=True, payment_request__status=PaymentRequest.Status.OPEN
+    )
+    if membership is not None:
+        found = found.filter(membership=membership)
+    return found.select_related("membership__user", "share_type", "payment_request").order_by(
+        "created_at", "pk"
+    )
 
 
 # --- poll settings and choices -------------------------------------------------------------

@@ -40,6 +40,11 @@ from solidaria.governance.services.polls import (
     poll_create,
     vote_cast,
 )
+from solidaria.governance.services.share_payments import (
+    share_order_settle,
+    shares_pay_now,
+    shares_request_payment,
+)
 
 __all__ = [
     "PatronageRow",
@@ -59,8 +64,11 @@ __all__ = [
     "outcome_add",
     "poll_close",
     "poll_create",
+    "share_order_settle",
     "share_type_create",
+    "shares_pay_now",
     "shares_redeem",
+    "shares_request_payment",
     "shares_subscribe",
     "shares_transfer",
     "vote_cast",

@@ -50,6 +50,18 @@ def share_type_create(
     return share_type
 
 
+def _refuse_if_paid_on_ledger(coop: Cooperative) -> None:
+    if queries.coop_account(coop) is not None:
+        raise ValidationFailed(
+            _(
+                "%(coop)s takes share payments on the ledger: subscribe or redeem with a "
+                "payment, and the register entry is written when it is paid."
+            )
+            % {"coop": coop.name},
+            field="operation",
+        )
+
+
 def lock_coop(coop: Cooperative) -> Cooperative:
     return Cooperative.objects.select_for_update().get(pk=coop.pk)
 
@@ -126,9 +138,11 @@ def shares_subscribe(
     memo: str = "",
     key: str | None = None,
 ) -> CapitalEntry:
-    """A member subscribes shares (recorded by a steward once paid)."""
+    """A steward records shares paid outside the platform. A co-op that holds an account
+    in its currency takes share payments on the ledger instead (`share_payments`)."""
     coop = membership.coop
     require_coop_steward(actor, coop)
+    _refuse_if_paid_on_ledger(coop)
     quantity = _quantity(quantity)
     share_type = _share_type_of(coop, share_type)
     request = {"op": "subscribe", "m": membership.pk, "t": share_type.pk, "q": quantity}
@@ -268,9 +282,11 @@ def shares_redeem(
     memo: str = "",
     key: str | None = None,
 ) -> CapitalEntry:
-    """The co-op buys shares back (typically when a member leaves)."""
+    """A steward records shares bought back outside the platform (typically when a member
+    leaves); on the ledger when the co-op holds an account (`share_payments`)."""
     coop = membership.coop
     require_coop_steward(actor, coop)
+    _refuse_if_paid_on_ledger(coop)
     quantity = _quantity(quantity)
     share_type = _share_type_of(coop, share_type)
     request = {"op": "redeem", "m": membership.pk, "t": share_type.pk, "q": quantity}
