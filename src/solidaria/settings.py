@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "solidaria.governance",
     "solidaria.indicators",
     "solidaria.federation",
+    "solidaria.notifications",
     "solidaria.discussion",
 ]
 
@@ -186,6 +187,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "solidaria.core.context.site",
+                "solidaria.notifications.context.unread",
             ],
         },
     },

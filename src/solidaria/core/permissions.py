@@ -368,6 +368,14 @@ rule(
     _("Only the people who run this organisation may say who acts for its account."),
 )
 
+# notifications (applicants too: they are told of their application)
+rule("notifications.inbox.use", authenticated, _("Log in to read your notifications."))
+rule(
+    "notifications.preferences.edit",
+    authenticated,
+    _("Log in to choose how you are notified."),
+)
+
 # discussion (who reads and who takes part follow the parent: discussion/parents.py)
 
 

@@ -219,6 +219,8 @@ PUBLIC_OR_SELF = {
     "password_reset_confirm",
     "password_reset_complete",
     "set_language",
+    # the signed link from an email is the permission (notifications/views.py)
+    "notifications:unsubscribe",
 }
 READ_ONLY = {
     # pages that only read (a POST to them is refused or ignored by the view)
@@ -255,6 +257,7 @@ READ_ONLY = {
     "governance:allocation",
     "governance:allocation_csv",
     "federation:murmurations-organisation",
+    "notifications:inbox",
 }
 
 WEB: dict[str, Route] = {
@@ -321,6 +324,10 @@ WEB: dict[str, Route] = {
     "governance:poll_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
     "governance:bylaws_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
     "governance:allocation_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
+    # one's own notifications only: another's is not found
+    "notifications:read": Route(lambda w: {"pk": 999}, NOBODY),
+    "notifications:read_all": Route(_none, LOGGED_IN),
+    "notifications:preferences": Route(_none, LOGGED_IN),
 }
 
 
