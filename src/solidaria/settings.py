@@ -405,6 +405,9 @@ SOLIDARIA = {
         "SOLIDARIA_ESSGLOBAL_BASE_URI", "https://w3id.solidarityeconomy.coop/essglobal/V2a/"
     ),
     "PUBLIC_URL": os.environ.get("SOLIDARIA_PUBLIC_URL", "http://127.0.0.1:8000"),
+    # When a proposed clearing run is applied: "no_objection" (no member it touches
+    # objects by the deadline) or "all_accept" (every member it touches accepts).
+    "CLEARING_ACCEPTANCE": os.environ.get("SOLIDARIA_CLEARING_ACCEPTANCE", "no_objection"),
 }
 
 

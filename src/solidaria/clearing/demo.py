@@ -1,17 +1,28 @@
 """Demo: invoices between the demo members in the community currency, with cycles to
-clear, and one computed clearing run waiting for the steward's decision."""
+clear; one clearing run that the steward proposed, every member it touched accepted, was
+applied, and whose rest the steward chose to settle in the same currency on the ledger;
+a few debtors have paid (part of) their rest from their ledger accounts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from solidaria.clearing import services
+from solidaria.accounts.models import User
+from solidaria.clearing import queries, services
 from solidaria.clearing.models import ClearingRun, Obligation
 from solidaria.core.demo import MEMBERS, STEWARD, demo_users
+from solidaria.core.errors import DomainError
 from solidaria.ledger.models import Currency
+
+# Each settlement pays at most this (minor units): within the demo members' credit lines
+# and below the currency's authorisation threshold.
+SETTLE_AT_MOST = 3_000
+SETTLEMENTS = 4
 
 
 def load(*, stdout: Any) -> None:
@@ -40,7 +51,31 @@ def load(*, stdout: Any) -> None:
             actor=steward, currency=currency, text="\n".join(lines), confirm_both=True
         )
     run = services.run_start(actor=steward, currency=currency)
+    services.run_propose(
+        actor=steward,
+        run=run,
+        deadline=timezone.now() + dt.timedelta(days=7),
+        reason="Monthly clearing",
+    )
+    for member in User.objects.filter(pk__in=queries.affected_member_ids(run)).order_by("pk"):
+        services.run_respond(actor=member, run=run, answer="accept")
+    run = ClearingRun.objects.get(pk=run.pk)
+    services.run_settlement_currency_set(actor=steward, run=run, currency=currency)
+    paid = 0
+    for ob in queries.to_settle_by_any(run)[: SETTLEMENTS * 3]:
+        if paid == SETTLEMENTS:
+            break
+        try:
+            services.obligation_settle(
+                actor=ob.debtor,
+                obligation=ob,
+                amount_minor=min(ob.remaining_minor, SETTLE_AT_MOST),
+                key=f"demo-settle-{ob.pk}",
+            )
+            paid += 1
+        except DomainError:  # a debtor with no room left on their credit line
+            continue
     stdout.write(
         f"  {report.created} confirmed invoices; clearing run #{run.pk}: "
-        f"{ClearingRun.objects.get(pk=run.pk).get_status_display()}"
+        f"{run.get_status_display()}, {paid} obligations paid on the ledger"
     )

@@ -8,7 +8,9 @@ from typing import Any
 
 from solidaria.clearing.engine import ENGINE_VERSION, clear
 
-TOP_CYCLES = 10
+# Cycles kept with a run, largest first: stewards read the first ten, each member the
+# ones they are in (on very large runs only these largest are kept).
+STORED_CYCLES = 2_000
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def solve(
     summary = result.summary().as_dict(with_members=False)
     cycles = [
         {"members": [int(m) for m in c.members], "amount": c.amount, "cleared": c.cleared}
-        for c in result.top_cycles(TOP_CYCLES)
+        for c in result.top_cycles(STORED_CYCLES)
     ]
     return Solved(
         result.setoffs(), _with_display(summary, format_amount), cycles, result.engine_version

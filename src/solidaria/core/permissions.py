@@ -326,6 +326,48 @@ rule(
 )
 rule("clearing.run.manage", network_steward, _("Only stewards may run clearing."))
 
+
+@predicate
+def is_debtor(actor: Any, obj: Any) -> bool:
+    return _is_person(actor) and actor.pk == getattr(obj, "debtor_id", None)
+
+
+@predicate
+def is_creditor(actor: Any, obj: Any) -> bool:
+    return _is_person(actor) and actor.pk == getattr(obj, "creditor_id", None)
+
+
+@predicate
+def touched_by_run(actor: Any, run: Any) -> bool:
+    """The run sets off part of one of the actor's obligations."""
+    from solidaria.clearing.queries import affected_member_ids
+
+    return _is_person(actor) and actor.pk in affected_member_ids(run)
+
+
+rule(
+    "clearing.obligation.correct",
+    member & is_party,
+    _("Only the debtor or the creditor can correct an obligation's amount."),
+)
+rule(
+    "clearing.obligation.withdraw",
+    member & is_creditor,
+    _("Only the creditor can withdraw an obligation."),
+)
+rule(
+    "clearing.obligation.settle_in",
+    network_steward | (member & is_debtor),
+    _("Only a steward or the debtor chooses the currency an obligation is settled in."),
+)
+rule("clearing.obligation.settle", member & is_debtor, _("Only the debtor pays an obligation."))
+rule(
+    "clearing.run.respond",
+    member & touched_by_run,
+    _("Only the members whose obligations a run sets off answer its proposal."),
+)
+
+
 # ledger
 
 

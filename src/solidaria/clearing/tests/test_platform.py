@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.db.models import F
 from django.test import Client
+from django.utils import timezone
 
 from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
-from solidaria.clearing import services
+from solidaria.clearing import queries, services
 from solidaria.clearing.models import ClearingRun, Obligation, SetOff
-from solidaria.core.errors import Conflict, PermissionDenied, ValidationFailed
+from solidaria.core.errors import PermissionDenied, ValidationFailed
 from solidaria.ledger.models import Currency
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +27,16 @@ def eur(db: None) -> Currency:
 @pytest.fixture
 def carla(db: None) -> User:
     return make_member(username="carla", password="pw-carla-123!")
+
+
+def _agreed(run: ClearingRun, steward: User) -> ClearingRun:
+    """The steward proposes the run and every member it touches accepts: it is applied."""
+    services.run_propose(actor=steward, run=run, deadline=timezone.now() + dt.timedelta(days=3))
+    for user in User.objects.filter(pk__in=queries.affected_member_ids(run)).order_by("pk"):
+        services.run_respond(actor=user, run=run, answer="accept")
+    run.refresh_from_db()
+    assert run.status == ClearingRun.Status.ACCEPTED
+    return run
 
 
 def _triangle(steward: User, eur: Currency) -> None:
@@ -110,7 +124,7 @@ def test_import_refuses_the_whole_file_on_a_bad_line(
     assert Obligation.objects.count() == 0
 
 
-def test_a_run_sets_off_the_cycle_and_acceptance_applies_it(
+def test_a_run_sets_off_the_cycle_and_the_members_acceptance_applies_it(
     steward: User, member: User, other_member: User, carla: User, eur: Currency
 ) -> None:
     _triangle(steward, eur)
@@ -123,7 +137,7 @@ def test_a_run_sets_off_the_cycle_and_acceptance_applies_it(
         6000,
         6000,
     ]
-    services.run_accept(actor=steward, run=run)
+    _agreed(run, steward)
     remaining = dict(Obligation.objects.values_list("debtor__username", "remaining_minor"))
     assert remaining == {"ada": 4000, "bo": 0, "carla": 2050}
     assert Obligation.objects.get(debtor__username="bo").status == Obligation.Status.SETTLED
@@ -137,9 +151,8 @@ def test_accepting_twice_applies_once_and_rejecting_changes_nothing(
     steward: User, member: User, other_member: User, carla: User, eur: Currency
 ) -> None:
     _triangle(steward, eur)
-    run = services.run_start(actor=steward, currency=eur)
-    services.run_accept(actor=steward, run=run)
-    services.run_accept(actor=steward, run=run)
+    run = _agreed(services.run_start(actor=steward, currency=eur), steward)
+    services.run_respond(actor=member, run=run, answer="accept")
     assert SetOff.objects.count() == 3
     second = services.run_start(actor=steward, currency=eur)
     assert second.summary["total_setoff"] == 0
@@ -148,23 +161,24 @@ def test_accepting_twice_applies_once_and_rejecting_changes_nothing(
     assert list(Obligation.objects.values_list("pk", "remaining_minor", "version")) == before
 
 
-def test_accepting_a_run_whose_obligations_changed_is_refused(
+def test_a_run_whose_obligations_changed_is_recomputed_instead_of_applied(
     steward: User, member: User, other_member: User, carla: User, eur: Currency
 ) -> None:
+    # given a proposed triangle run, and ada then disputing her obligation
     _triangle(steward, eur)
     run = services.run_start(actor=steward, currency=eur)
+    services.run_propose(actor=steward, run=run, deadline=timezone.now() + dt.timedelta(days=1))
     ob = Obligation.objects.get(debtor=member)
     services.obligation_dispute(actor=member, obligation=ob, reason="wrong amount")
-    with pytest.raises(Conflict, match="changed since"):
-        services.run_accept(actor=steward, run=run)
+    # when every member accepts the (now stale) proposal
+    services.run_respond(actor=member, run=run, answer="accept")
+    services.run_respond(actor=other_member, run=run, answer="accept")
+    services.run_respond(actor=carla, run=run, answer="accept")
+    # then nothing is applied: the run is replaced by a recomputed one with no cycle left
+    run.refresh_from_db()
+    assert run.status == ClearingRun.Status.SUPERSEDED
     assert SetOff.objects.count() == 0
-    assert Obligation.objects.filter(remaining_minor=models_amount()).count() == 3
-
-
-def models_amount():  # type: ignore[no-untyped-def]
-    from django.db.models import F
-
-    return F("amount_minor")
+    assert Obligation.objects.filter(remaining_minor=F("amount_minor")).count() == 3
 
 
 def test_members_cannot_run_or_accept(
@@ -175,8 +189,8 @@ def test_members_cannot_run_or_accept(
         services.run_start(actor=member, currency=eur)
     run = services.run_start(actor=steward, currency=eur)
     with pytest.raises(PermissionDenied):
-        services.run_accept(actor=member, run=run)
-    assert SetOff.objects.count() == 0
+        services.run_propose(actor=member, run=run, deadline=timezone.now() + dt.timedelta(days=1))
+    assert ClearingRun.objects.get().status == ClearingRun.Status.COMPUTED
 
 
 def test_pages_api_and_notices(
@@ -194,8 +208,17 @@ def test_pages_api_and_notices(
     assert response.status_code == 302
     page = steward_client.get(f"/clearing/runs/{run.pk}/")
     assert page.status_code == 200
-    assert "Accept and apply every set-off" in page.content.decode()
-    steward_client.post(f"/clearing/runs/{run.pk}/decide/accept/", {"reason": "ok"})
+    assert "Propose to the members" in page.content.decode()
+    deadline = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    steward_client.post(
+        f"/clearing/runs/{run.pk}/decide/propose/", {"deadline": deadline, "reason": "ok"}
+    )
+    run.refresh_from_db()
+    assert run.status == ClearingRun.Status.PROPOSED
+    for user in (member, other_member, carla):
+        client = Client()
+        client.force_login(user)
+        client.post(f"/clearing/runs/{run.pk}/respond/", {"answer": "accept"})
     run.refresh_from_db()
     assert run.status == ClearingRun.Status.ACCEPTED
 
@@ -221,7 +244,10 @@ def test_a_member_outside_the_run_cannot_see_it(
     client = Client()
     client.force_login(carla)
     assert client.get(f"/api/clearing/runs/{run.pk}").status_code == 404
-    assert client.get(f"/clearing/runs/{run.pk}/").status_code == 404
+    page = client.get(f"/clearing/runs/{run.pk}/")  # the run's totals only
+    assert page.status_code == 200
+    assert "Your part in this run" not in page.content.decode()
+    assert "Debt per member" not in page.content.decode()
 
 
 def test_api_records_an_obligation_with_an_idempotency_key(

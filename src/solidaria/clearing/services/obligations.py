@@ -1,17 +1,11 @@
-"""Every write of the clearing app: one function per use case, one transaction each.
-
-The flow: members record obligations (or a steward imports a CSV), both sides confirm,
-a steward starts a run (computed by a background task), looks at the result and accepts
-or rejects it. Acceptance re-checks that no obligation changed since the snapshot and
-applies every set-off in one transaction; a run is accepted at most once.
-"""
+"""Obligations: recorded by a member (or imported by a steward), confirmed by both sides,
+disputed, and a dispute resolved: a corrected amount both sides confirm, or the
+creditor withdrawing the claim. One function per use case, one transaction each."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,8 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from solidaria.accounts.models import User
-from solidaria.clearing import settlement
-from solidaria.clearing.models import ClearingRun, Obligation, RunItem, SetOff
+from solidaria.clearing.models import Obligation
 from solidaria.core import audit, idempotency
 from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.money import AmountError, parse_minor
@@ -128,6 +121,7 @@ def obligation_confirm(*, actor: Any, obligation: Obligation | int) -> Obligatio
         ob.creditor_confirmed_at = now
     if ob.is_confirmed_by_both:
         ob.status = Obligation.Status.CONFIRMED
+        ob.proposed_amount_minor, ob.proposed_by = None, None
     ob.version += 1
     ob.save()
     audit.record(actor=actor, verb="clearing.obligation.confirm", obj=ob)
@@ -251,192 +245,103 @@ def obligations_import(
     return report
 
 
-# --- clearing runs --------------------------------------------------------------------
+# --- resolving a dispute ----------------------------------------------------------------
 
 
-def _eligible(currency: Currency) -> Iterable[Obligation]:
-    return (
-        Obligation.objects.filter(
-            currency=currency, status=Obligation.Status.CONFIRMED, remaining_minor__gt=0
-        )
-        .order_by("pk")
-        .only("pk", "debtor_id", "creditor_id", "remaining_minor", "version")
-    )
-
-
-def snapshot_hash(rows: Iterable[tuple[int, int, int]]) -> str:
-    """Hash of (obligation id, version, remaining) for every obligation a run saw."""
-    digest = hashlib.sha256()
-    for pk, version, remaining in rows:
-        digest.update(f"{pk}:{version}:{remaining};".encode())
-    return digest.hexdigest()
-
-
-def run_start(*, actor: Any, currency: Currency) -> ClearingRun:
-    """A steward starts a run; the computation is a background task."""
-    from solidaria.clearing.tasks import compute_run
-
-    require(actor, "clearing.run.manage")
-    with transaction.atomic():
-        if ClearingRun.objects.filter(
-            currency=currency,
-            status__in=[ClearingRun.Status.QUEUED, ClearingRun.Status.RUNNING],
-        ).exists():
-            raise Conflict(_("a clearing run for this currency is already in progress"))
-        run = ClearingRun.objects.create(currency=currency, started_by=actor)
-        audit.record(actor=actor, verb="clearing.run.start", obj=run)
-    compute_run.enqueue(run.pk)
-    run.refresh_from_db()
-    return run
-
-
-def _progress(run: ClearingRun, percent: int, note: str) -> None:
-    ClearingRun.objects.filter(pk=run.pk).update(progress=percent, progress_note=note)
-
-
-def run_compute(run_id: int) -> ClearingRun:
-    """The task body: snapshot the confirmed obligations, solve, store the proposal."""
-    run = ClearingRun.objects.get(pk=run_id)
-    if run.status not in (ClearingRun.Status.QUEUED, ClearingRun.Status.FAILED):
-        return run
-    ClearingRun.objects.filter(pk=run.pk).update(status=ClearingRun.Status.RUNNING)
-    try:
-        _progress(run, 5, "reading obligations")
-        obligations = list(_eligible(run.currency))
-        _progress(run, 25, f"solving {len(obligations)} obligations")
-        solved = settlement.solve(
-            [(o.debtor_id, o.creditor_id, o.remaining_minor) for o in obligations],
-            format_amount=run.currency.format,
-        )
-        _progress(run, 75, "storing the proposal")
-        with transaction.atomic():
-            RunItem.objects.bulk_create(
-                [
-                    RunItem(
-                        run=run,
-                        obligation_id=o.pk,
-                        version_seen=o.version,
-                        remaining_before=o.remaining_minor,
-                        setoff_minor=s,
-                    )
-                    for o, s in zip(obligations, solved.setoffs, strict=True)
-                ],
-                batch_size=5000,
-            )
-            ClearingRun.objects.filter(pk=run.pk).update(
-                status=ClearingRun.Status.COMPUTED,
-                progress=100,
-                progress_note="",
-                obligation_count=len(obligations),
-                snapshot_hash=snapshot_hash(
-                    (o.pk, o.version, o.remaining_minor) for o in obligations
-                ),
-                engine_version=solved.engine_version,
-                summary=solved.summary,
-                cycles=solved.cycles,
-                computed_at=timezone.now(),
-            )
-    except Exception as exc:  # the run records why it failed; the steward can retry
-        ClearingRun.objects.filter(pk=run.pk).update(
-            status=ClearingRun.Status.FAILED, error=str(exc)[:2000]
-        )
-        raise
-    run.refresh_from_db()
-    return run
-
-
-def _locked_run(run: ClearingRun | int) -> ClearingRun:
-    pk = run.pk if isinstance(run, ClearingRun) else run
-    found = ClearingRun.objects.select_for_update().filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("no such clearing run"))
-    return found
+def _disputed(ob: Obligation) -> None:
+    if ob.status != Obligation.Status.DISPUTED:
+        raise Conflict(_("only a disputed obligation can be corrected"))
 
 
 @transaction.atomic
-def run_accept(*, actor: Any, run: ClearingRun | int, reason: str = "") -> ClearingRun:
-    """Apply every set-off of a computed run, all in one transaction.
-
-    Refused when any obligation in the snapshot changed since (confirmed, disputed,
-    settled by another run...). Accepting an accepted run again changes nothing.
-    """
-    require(actor, "clearing.run.manage")
-    locked = _locked_run(run)
-    if locked.status == ClearingRun.Status.ACCEPTED:
-        return locked
-    if locked.status != ClearingRun.Status.COMPUTED:
-        raise Conflict(
-            _("only a computed run can be accepted; this one is %(status)s")
-            % {"status": locked.get_status_display()}
+def obligation_correction_propose(
+    *, actor: Any, obligation: Obligation | int, amount_minor: int, reason: str = ""
+) -> Obligation:
+    """One side of a disputed obligation proposes the corrected amount; it becomes the
+    obligation's amount when the other side confirms it. What was already set off or paid
+    stays so: the corrected amount cannot be less than that."""
+    ob = _locked_obligation(obligation)
+    require(actor, "clearing.obligation.correct", ob)
+    _check_amount(amount_minor)
+    _disputed(ob)
+    cleared = ob.amount_minor - ob.remaining_minor
+    if amount_minor < cleared:
+        raise ValidationFailed(
+            _("%(cleared)s of it was already set off or paid: the amount cannot be less")
+            % {"cleared": ob.currency.format(cleared)},
+            field="amount",
         )
-    items = list(locked.items.order_by("obligation_id"))
-    obligations = {
-        o.pk: o
-        for o in Obligation.objects.select_for_update()
-        .filter(pk__in=[i.obligation_id for i in items])
-        .order_by("pk")
-    }
-    changed = [
-        i.obligation_id
-        for i in items
-        if obligations[i.obligation_id].version != i.version_seen
-        or obligations[i.obligation_id].remaining_minor != i.remaining_before
-        or obligations[i.obligation_id].status != Obligation.Status.CONFIRMED
-    ]
-    if changed:
-        raise Conflict(
-            _(
-                "%(n)s obligation(s) changed since this run's snapshot (first: #%(first)s); "
-                "start a new run"
-            )
-            % {"n": len(changed), "first": changed[0]}
+    if amount_minor == ob.amount_minor:
+        raise ValidationFailed(
+            _("that is the amount it already has: confirm the obligation instead"),
+            field="amount",
         )
-    now = timezone.now()
-    setoffs = []
-    for item in items:
-        if item.setoff_minor == 0:
-            continue
-        ob = obligations[item.obligation_id]
-        ob.remaining_minor -= item.setoff_minor
-        ob.version += 1
-        if ob.remaining_minor == 0:
-            ob.status = Obligation.Status.SETTLED
-        setoffs.append(
-            SetOff(run=locked, obligation=ob, amount_minor=item.setoff_minor, applied_at=now)
-        )
-    Obligation.objects.bulk_update(
-        [obligations[s.obligation.pk] for s in setoffs],
-        ["remaining_minor", "version", "status"],
-        batch_size=5000,
-    )
-    SetOff.objects.bulk_create(setoffs, batch_size=5000)
-    locked.status = ClearingRun.Status.ACCEPTED
-    locked.decided_by = actor
-    locked.decided_at = now
-    locked.decision_reason = reason
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    ob.proposed_amount_minor = amount_minor
+    ob.proposed_by = actor
+    ob.version += 1
+    ob.save()
     audit.record(
         actor=actor,
-        verb="clearing.run.accept",
-        obj=locked,
+        verb="clearing.obligation.amend",
+        obj=ob,
         reason=reason,
-        data={"setoffs": len(setoffs), "total": sum(s.amount_minor for s in setoffs)},
+        data={"amount": ob.amount_minor, "proposed": amount_minor},
     )
-    return locked
+    return ob
 
 
 @transaction.atomic
-def run_reject(*, actor: Any, run: ClearingRun | int, reason: str) -> ClearingRun:
-    require(actor, "clearing.run.manage")
-    locked = _locked_run(run)
-    if locked.status == ClearingRun.Status.REJECTED:
-        return locked
-    if locked.status != ClearingRun.Status.COMPUTED:
-        raise Conflict(_("only a computed run can be rejected"))
-    locked.status = ClearingRun.Status.REJECTED
-    locked.decided_by = actor
-    locked.decided_at = timezone.now()
-    locked.decision_reason = reason
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    audit.record(actor=actor, verb="clearing.run.reject", obj=locked, reason=reason)
-    return locked
+def obligation_correction_confirm(*, actor: Any, obligation: Obligation | int) -> Obligation:
+    """The other side confirms the proposed amount: it becomes the obligation's amount and
+    the obligation, confirmed by both, takes part in clearing again."""
+    ob = _locked_obligation(obligation)
+    require(actor, "clearing.obligation.correct", ob)
+    _disputed(ob)
+    if ob.proposed_amount_minor is None:
+        raise Conflict(_("no corrected amount was proposed"))
+    if ob.proposed_by_id == actor.pk:
+        raise Conflict(_("the other side confirms the amount you proposed"))
+    before, cleared = ob.amount_minor, ob.amount_minor - ob.remaining_minor
+    now = timezone.now()
+    ob.amount_minor = ob.proposed_amount_minor
+    ob.remaining_minor = ob.amount_minor - cleared
+    ob.proposed_amount_minor, ob.proposed_by = None, None
+    ob.debtor_confirmed_at = ob.creditor_confirmed_at = now
+    ob.status = (
+        Obligation.Status.SETTLED if ob.remaining_minor == 0 else Obligation.Status.CONFIRMED
+    )
+    ob.version += 1
+    ob.save()
+    audit.record(
+        actor=actor,
+        verb="clearing.obligation.correct",
+        obj=ob,
+        data={"amount_before": before, "amount": ob.amount_minor},
+    )
+    return ob
+
+
+@transaction.atomic
+def obligation_withdraw(*, actor: Any, obligation: Obligation | int, reason: str) -> Obligation:
+    """The creditor drops the claim: the obligation leaves clearing for good. Withdrawing
+    a withdrawn obligation again changes nothing."""
+    ob = _locked_obligation(obligation)
+    require(actor, "clearing.obligation.withdraw", ob)
+    if ob.status == Obligation.Status.CANCELLED:
+        return ob
+    if ob.status == Obligation.Status.SETTLED:
+        raise Conflict(_("a settled obligation cannot be withdrawn"))
+    if not reason.strip():
+        raise ValidationFailed(_("say why you withdraw it"), field="reason")
+    ob.status = Obligation.Status.CANCELLED
+    ob.proposed_amount_minor, ob.proposed_by = None, None
+    ob.version += 1
+    ob.save()
+    audit.record(
+        actor=actor,
+        verb="clearing.obligation.withdraw",
+        obj=ob,
+        reason=reason,
+        data={"remaining": ob.remaining_minor},
+    )
+    return ob
