@@ -18,6 +18,7 @@ from solidaria.clearing.engine.csvio import MAX_DECIMALS, CsvError, read_obligat
 from solidaria.clearing.engine.solver import clear
 from solidaria.clearing.engine.summary import ClearingSummary
 from solidaria.clifront import CliError, Writer, run_verb
+from solidaria.core.textfiles import TextFileError, decode
 
 HELP = "Clear a CSV of obligations (debtor,creditor,amount) optimally; no database."
 TOP_CYCLES = 5
@@ -41,11 +42,14 @@ def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
         raise CliError(f"--decimals must be between 0 and {MAX_DECIMALS}")
     source = Path(options["obligations"])
     try:
+        decode(source.read_bytes())  # names the line of UTF-16, binary or non-UTF-8 text
         table = read_obligations(source, decimals=decimals)
-    except CsvError as exc:
+    except (CsvError, TextFileError) as exc:
         raise CliError(f"{source}: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{source}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise CliError(f"{source}: cannot read: {exc.strerror}") from None
+    if not len(table):
+        raise CliError(f"{source}: line 1: no obligations to clear (the file has only a header)")
     result = clear(table)
     out = options.get("out")
     if out:

@@ -36,10 +36,14 @@ import numpy as np
 from solidaria.clearing.engine import csvbulk
 from solidaria.clearing.engine.model import IntArray, ObligationTable
 from solidaria.clearing.engine.solver import ClearingResult
+from solidaria.core.textfiles import FIELD_LIMIT, long_cell, too_long
 
 HEADER = ("debtor", "creditor", "amount")
 OUT_HEADER = (*HEADER, "setoff", "remaining")
 MAX_DECIMALS = 18
+MAX_ID_LENGTH = 200
+"""Longest member id (characters): a longer one is a broken file, not a member."""
+MAX_AMOUNT_LENGTH = 40
 
 _DECIMAL = re.compile(r"(\d+)(?:\.(\d+))?")
 
@@ -62,6 +66,8 @@ def parse_amount(text: str, *, decimals: int) -> int:
     """A positive decimal string → minor units, exactly; ValueError otherwise."""
     raw = text.strip()
     scale: int = 10**decimals
+    if len(raw) > MAX_AMOUNT_LENGTH:
+        raise ValueError(f"'{raw[:20]}...' is too large ({len(raw)} characters)")
     if raw.isdigit() and raw.isascii():
         value = int(raw) * scale
     else:
@@ -153,6 +159,8 @@ def _amount_parser(decimals: int) -> Callable[[str], int]:
     scales: list[int] = [10 ** (decimals - k) for k in range(decimals + 1)]
 
     def parse(text: str) -> int:
+        if len(text) > MAX_AMOUNT_LENGTH:
+            return -1
         whole, dot, frac = text.partition(".")
         if not (whole.isdigit() and whole.isascii()):
             return -1
@@ -209,6 +217,8 @@ def _read_fast(text: str, decimals: int) -> ObligationTable | None:
         return ObligationTable.from_indexed((), *(np.zeros(0, dtype=np.int64),) * 3)
     debtors = list(map(str.strip, debtors))
     creditors = list(map(str.strip, creditors))
+    if max(map(len, debtors)) > MAX_ID_LENGTH or max(map(len, creditors)) > MAX_ID_LENGTH:
+        return None
     if "" in set(debtors) or "" in set(creditors) or any(map(operator.eq, debtors, creditors)):
         return None
     amounts = np.fromiter(map(_amount_parser(decimals), texts), dtype=object, count=len(texts))
@@ -228,7 +238,8 @@ def _read_fast(text: str, decimals: int) -> ObligationTable | None:
 
 
 def _read_careful(handle: TextIO, decimals: int) -> ObligationTable:
-    reader = csv.reader(handle, strict=True)
+    whole = handle.read()
+    reader = csv.reader(io.StringIO(whole, newline=""), strict=True)
     index: dict[str, int] = {}
     debtors: list[int] = []
     creditors: list[int] = []
@@ -252,6 +263,9 @@ def _read_careful(handle: TextIO, decimals: int) -> ObligationTable:
                 raise CsvError(line, "debtor", "missing")
             if not creditor:
                 raise CsvError(line, "creditor", "missing")
+            for name, value in (("debtor", debtor), ("creditor", creditor)):
+                if len(value) > MAX_ID_LENGTH:
+                    raise CsvError(line, name, f"longer than {MAX_ID_LENGTH} characters")
             if debtor == creditor:
                 raise CsvError(line, "creditor", f"'{creditor}' cannot owe itself")
             if not text.strip():
@@ -264,6 +278,12 @@ def _read_careful(handle: TextIO, decimals: int) -> ObligationTable:
             creditors.append(index.setdefault(creditor, len(index)))
             amounts.append(amount)
     except csv.Error as exc:
+        if too_long(exc):
+            raise CsvError(
+                reader.line_num,
+                long_cell(whole, reader.line_num, HEADER),
+                f"longer than {FIELD_LIMIT:,} characters",
+            ) from None
         raise CsvError(reader.line_num, "", f"malformed CSV: {exc}") from None
     if not header_seen:
         raise CsvError(1, "", "empty file: expected the header debtor,creditor,amount")

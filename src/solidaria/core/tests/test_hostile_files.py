@@ -1,0 +1,177 @@
+"""Every importer and CLI verb on every hostile file of the corpus (`hostile/make_corpus.py`).
+
+A file the reader must refuse gives exit status 2 and one line naming the file, the line
+(or JSON path) and the field, and writes nothing; a file it must read exits 0. No reader
+ever ends in a traceback. The web upload pages answer the same files with the same
+message (never a 500).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
+
+from solidaria.accounts.models import User
+from solidaria.clifront import allocate, clear, pb, run_verb, tally
+from solidaria.core.tests.hostile.make_corpus import BYLAWS, PATRONAGE, Case, write_corpus
+
+CASES = write_corpus(Path("corpus"), write=False)
+PURE = ("clear", "pb", "tally", "allocate", "bylaws")
+DIRECTORY = ("coopsuk", "dotcoop", "susy", "murmurations")
+
+
+@dataclass
+class Outcome:
+    status: int
+    out: str
+    err: str
+    crash: str = ""  # the traceback, when an exception escaped
+
+    @property
+    def message(self) -> str:
+        return self.err.removeprefix("CommandError: ").rstrip("\n")
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
+    root = tmp_path_factory.mktemp("hostile")
+    return {case.id: case for case in write_corpus(root)}
+
+
+def _capture(call: Callable[[], int | None]) -> Outcome:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = call() or 0
+        except CommandError as exc:
+            err.write(f"CommandError: {exc}\n")
+            status = exc.returncode
+        except SystemExit as exc:  # argparse
+            status = int(exc.code or 0)
+        except BaseException:  # noqa: BLE001 - the point: nothing may escape
+            return Outcome(-1, out.getvalue(), err.getvalue(), traceback.format_exc())
+    return Outcome(status, out.getvalue(), err.getvalue())
+
+
+def run_pure(case: Case, tmp: Path) -> Outcome:
+    """The console-script front-end of the verb (what `solidaria VERB` runs)."""
+    path = str(case.path)
+    if case.target == "clear":
+        verb, argv = clear, [path, "--json"]
+    elif case.target == "pb":
+        verb, argv = pb, ["count", path, "--json"]
+    elif case.target == "tally":
+        verb, argv = tally, [path, "--json"]
+    else:
+        bylaws, patronage = tmp / "bylaws.json", tmp / "patronage.csv"
+        bylaws.write_text(__import__("json").dumps(BYLAWS), encoding="utf-8")
+        patronage.write_text(PATRONAGE, encoding="utf-8")
+        files = [path, "--bylaws", str(bylaws)]
+        if case.target == "bylaws":
+            files = [str(patronage), "--bylaws", path]
+        verb, argv = allocate, [*files, "--surplus", "1000.00", "--json"]
+    return _capture(
+        lambda: run_verb(verb.add_arguments, verb.run, prog="solidaria", description="", argv=argv)
+    )
+
+
+def check(case: Case, outcome: Outcome) -> None:
+    assert not outcome.crash, outcome.crash
+    if case.expect == "ok":
+        assert outcome.status == 0, outcome.err
+        return
+    assert outcome.status == 2, (outcome.status, outcome.out[:200], outcome.err[:200])
+    message = outcome.message
+    assert "\n" not in message and message, outcome.err
+    assert len(message) < 500, message[:500]
+    assert message.startswith(f"{case.path}: "), message
+    assert case.where in message, message
+    assert case.field in message, message
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.target in PURE], ids=lambda c: c.id)
+def test_cli_verbs_answer_every_hostile_file(
+    case: Case, corpus: dict[str, Case], tmp_path: Path
+) -> None:
+    case = corpus[case.id]
+    check(case, run_pure(case, tmp_path))
+
+
+# ---------------------------------------------------------------- the database side
+
+
+@pytest.fixture
+def ledger_people(member: User, other_member: User) -> None:
+    """ada and bo with accounts in CRED, the names the corpus's ledger files use."""
+    from solidaria.core.permissions import SYSTEM
+    from solidaria.ledger import services
+    from solidaria.ledger.models import CreditPolicy
+
+    credits = services.currency_create(
+        actor=SYSTEM,
+        code="CRED",
+        name="Community credits",
+        exponent=2,
+        default_credit_limit=10_000,
+        default_upper_limit=50_000,
+        credit_policy=CreditPolicy.ADMITTED_MEMBERS_GET_DEFAULT,
+    )
+    services.account_open(actor=member, currency=credits)
+    services.account_open(actor=other_member, currency=credits)
+
+
+@pytest.fixture
+def taxonomies(db: None) -> None:
+    from solidaria.directory.taxonomy import load_taxonomies
+
+    load_taxonomies()
+
+
+def written() -> dict[str, int]:
+    """Rows the readers could write: after a refused file, nothing more than before."""
+    from solidaria.budgeting.models import Process
+    from solidaria.clearing.models import Obligation
+    from solidaria.directory.models import Organisation, Provenance
+    from solidaria.ledger.models import Transfer
+
+    return {
+        "organisations": Organisation.objects.count(),
+        "provenance": Provenance.objects.count(),
+        "transfers": Transfer.objects.count(),
+        "obligations": Obligation.objects.count(),
+        "processes": Process.objects.count(),
+    }
+
+
+def run_command(case: Case) -> Outcome:
+    """`solidaria ledger import FILE` / `solidaria import directory --format F FILE`."""
+    path = str(case.path)
+    if case.target == "ledger":
+        return _capture(lambda: call_command("ledger", "import", path))
+    args = ("import", "directory", "--format", case.target, path, "--no-progress")
+    return _capture(lambda: call_command(*args))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.target in ("ledger", *DIRECTORY)], ids=lambda c: c.id
+)
+def test_commands_answer_every_hostile_file_and_write_nothing(
+    case: Case, corpus: dict[str, Case], ledger_people: None, taxonomies: None
+) -> None:
+    case = corpus[case.id]
+    before = written()
+    outcome = run_command(case)
+    check(case, outcome)
+    if case.expect == "error":
+        assert written() == before
