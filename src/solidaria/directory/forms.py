@@ -79,3 +79,34 @@ class EditReviewForm(forms.Form):
         max_length=500,
         help_text=_("Required when you reject: the proposer reads it."),
     )
+
+
+class ClaimForm(forms.Form):
+    reason = forms.CharField(
+        label=_("How are you involved? (a steward reads this)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ClaimDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("confirm", _("Confirm")), ("decline", _("Decline"))]
+    )
+    reason = forms.CharField(label=_("Reason (needed to decline)"), max_length=2000, required=False)
+
+
+class OperatorEndForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (needed when a steward removes someone)"),
+        max_length=2000,
+        required=False,
+    )
+
+
+class PublishForm(forms.Form):
+    shows_coop_facts = forms.BooleanField(
+        label=_("Show the co-op's members and capital (when the co-op is public)"),
+        required=False,
+    )
+    shows_listings = forms.BooleanField(label=_("Show our offers and wants"), required=False)

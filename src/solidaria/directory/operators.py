@@ -179,3 +179,27 @@ def operator_end(*, actor: Any, operator_id: int, reason: str = "") -> Operator:
 def may_steward_organisation(actor: Any, organisation: Organisation) -> bool:
     """Network stewards and the organisation's confirmed operators."""
     return is_steward(actor) or is_operator(actor, organisation)
+
+
+def organisation_publish(
+    *, actor: Any, org_id: int, shows_coop_facts: bool, shows_listings: bool
+) -> Organisation:
+    """The organisation's operators (or a network steward) choose what its page shows
+    beyond the directory entry."""
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().filter(pk=org_id).first()
+        if org is None:
+            raise NotFound(_("There is no such organisation."))
+        require(actor, "directory.organisation.publish", org)
+        before = {"shows_coop_facts": org.shows_coop_facts, "shows_listings": org.shows_listings}
+        org.shows_coop_facts, org.shows_listings = bool(shows_coop_facts), bool(shows_listings)
+        after = {"shows_coop_facts": org.shows_coop_facts, "shows_listings": org.shows_listings}
+        if after != before:
+            org.save(update_fields=["shows_coop_facts", "shows_listings", "updated_at"])
+            record(
+                actor=actor,
+                verb="directory.organisation.publish",
+                obj=org,
+                data={"before": before, "after": after},
+            )
+    return org

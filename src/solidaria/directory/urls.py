@@ -1,6 +1,6 @@
 from django.urls import path
 
-from solidaria.directory import views
+from solidaria.directory import operator_views, views
 
 app_name = "directory"
 urlpatterns = [
@@ -15,6 +15,22 @@ urlpatterns = [
         views.pending_edit_review,
         name="edit-review",
     ),
+    path(
+        "organisations/<int:org_id>/operators/claim/",
+        operator_views.claim,
+        name="operator-claim",
+    ),
+    path(
+        "organisations/<int:org_id>/operators/<int:operator_id>/decide/",
+        operator_views.decide,
+        name="operator-decide",
+    ),
+    path(
+        "organisations/<int:org_id>/operators/<int:operator_id>/end/",
+        operator_views.end,
+        name="operator-end",
+    ),
+    path("organisations/<int:org_id>/publish/", operator_views.publish, name="publish"),
     path("review/", views.review_queue, name="review"),
     path("import/", views.import_upload, name="import"),
 ]

@@ -18,9 +18,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import CORRECTABLE, NotFound, PermissionDenied
-from solidaria.core.permissions import steward_required
-from solidaria.directory import queries, search, services
-from solidaria.directory.forms import EditReviewForm, ImportForm, OrganisationForm, ReviewForm
+from solidaria.core.permissions import allowed, is_steward, steward_required
+from solidaria.directory import operators, page, queries, search, services
+from solidaria.directory.forms import (
+    ClaimDecisionForm,
+    ClaimForm,
+    EditReviewForm,
+    ImportForm,
+    OperatorEndForm,
+    OrganisationForm,
+    PublishForm,
+    ReviewForm,
+)
 from solidaria.directory.importers.pipeline import run_import
 from solidaria.directory.services import EDITABLE_FIELDS
 from solidaria.directory.taxonomy import labels as concept_labels
@@ -159,9 +168,34 @@ def organisation_detail(request: HttpRequest, org_id: int) -> HttpResponse:
             "pending_diff": queries.edit_diff(org, pending) if pending else [],
             "rejected_edit": queries.last_rejected_edit(request.user, org),
             "edit_review_form": EditReviewForm(),
+            **_who_runs_it(request, org),
             **_tiles(),
         },
     )
+
+
+def _who_runs_it(request: HttpRequest, org: Any) -> dict[str, Any]:
+    """The operators, claims and published sections of an organisation's page."""
+    user = request.user
+    is_confirmed = org.status == org.Status.CONFIRMED
+    return {
+        "operators": operators.operators_of(org),
+        "my_claim": operators.open_claim(user, org),
+        "may_claim": is_confirmed and allowed(user, "directory.operator.claim"),
+        "claims": operators.pending_claims().filter(organisation=org) if is_steward(user) else [],
+        "may_publish": allowed(user, "directory.organisation.publish", org),
+        "claim_form": ClaimForm(),
+        "claim_decision_form": ClaimDecisionForm(),
+        "end_form": OperatorEndForm(),
+        "publish_form": PublishForm(
+            initial={
+                "shows_coop_facts": org.shows_coop_facts,
+                "shows_listings": org.shows_listings,
+            }
+        ),
+        "coop_facts": page.coop_facts(user, org),
+        "listings": page.listings_of(org),
+    }
 
 
 def _tiles() -> dict[str, str]:
@@ -263,6 +297,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "directory/review.html",
         {
             "proposed": queries.review_queue(),
+            "claims": operators.pending_claims(),
             "form": ReviewForm(),
             "edits": [
                 (edit, queries.edit_diff(edit.organisation, edit))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from solidaria.ledger import checkpoint_views, views
+from solidaria.ledger import checkpoint_views, operator_views, views
 
 app_name = "ledger"
 urlpatterns = [
@@ -9,6 +9,11 @@ urlpatterns = [
     path("join/", views.join, name="join"),
     path("accounts/<int:account_id>/", views.account_detail, name="account"),
     path("accounts/request/", views.account_request_new, name="account_request"),
+    path(
+        "accounts/<int:account_id>/operators/",
+        operator_views.account_operators,
+        name="account_operators",
+    ),
     path("pay/", views.pay, name="pay"),
     path("request/", views.request_new, name="request"),
     path(

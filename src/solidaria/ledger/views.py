@@ -128,6 +128,8 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "currency": account.currency,
+            "may_manage_operators": account.kind == Account.Kind.ORGANISATION
+            and allowed(request.user, "ledger.account.operators.set", account),
         },
     )
 
