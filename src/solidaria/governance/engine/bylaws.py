@@ -14,7 +14,13 @@ exactly; no floats)::
       "mixed_weights": {"hours": "70", "purchases": "30"},   only for "mixed", sum 100
       "cash": "30",                          % of each member's return paid in cash
       "minimum_cash": "20",                  optional floor for "cash" (default 0)
-      "collective_account": "collective"     optional, where the residue goes
+      "collective_account": "collective",    optional, where the residue goes
+      "acceptance": "general-assembly",      optional: "steward" (default) or
+                                             "general-assembly" (a poll accepts a run)
+      "assembly_quorum": "50",               optional, % of the electorate's vote
+                                             weight that must take part (default 0)
+      "assembly_threshold": "50"             optional: yes needs more than this % of
+                                             the yes and no votes (default 50)
     }
 
 reserves + social_fund + members must be exactly 100 %, and unknown keys are refused,
@@ -41,6 +47,15 @@ class BylawsError(ValueError):
         self.message = message
 
 
+class Acceptance(StrEnum):
+    """Who accepts an allocation run: a co-op steward, or the general assembly by a poll
+    (a proposal: quorum of the electorate's weight, yes > threshold of yes and no, a tie
+    fails)."""
+
+    STEWARD = "steward"
+    GENERAL_ASSEMBLY = "general-assembly"
+
+
 class PatronageBasis(StrEnum):
     HOURS = "hours"
     PURCHASES = "purchases"
@@ -63,6 +78,9 @@ class Bylaws:
     minimum_cash_bp: int = 0
     collective_account: str = "collective"
     effective_from: str = ""
+    acceptance: Acceptance = Acceptance.STEWARD
+    assembly_quorum_bp: int = 0
+    assembly_threshold_bp: int = FULL // 2
 
     def __post_init__(self) -> None:
         for name in (
@@ -74,6 +92,8 @@ class Bylaws:
             "hours_weight_bp",
             "purchases_weight_bp",
             "minimum_cash_bp",
+            "assembly_quorum_bp",
+            "assembly_threshold_bp",
         ):
             value = getattr(self, name)
             if not 0 <= value <= FULL:
@@ -121,7 +141,15 @@ class Bylaws:
             }
         if self.effective_from:
             data["effective_from"] = self.effective_from
+        if self.acceptance == Acceptance.GENERAL_ASSEMBLY:
+            data["acceptance"] = self.acceptance.value
+            data["assembly_quorum"] = _pct(self.assembly_quorum_bp)
+            data["assembly_threshold"] = _pct(self.assembly_threshold_bp)
         return data
+
+    @property
+    def needs_assembly(self) -> bool:
+        return self.acceptance == Acceptance.GENERAL_ASSEMBLY
 
 
 def _pct(bp: int) -> str:
@@ -158,6 +186,9 @@ _KEYS = {
     "cash",
     "minimum_cash",
     "collective_account",
+    "acceptance",
+    "assembly_quorum",
+    "assembly_threshold",
 }
 _REQUIRED = ("version", "reserves", "indivisible_reserves", "social_fund", "members", "cash")
 
@@ -194,6 +225,15 @@ def bylaws_from_dict(data: Mapping[str, Any]) -> Bylaws:
     for key in ("version", "effective_from", "collective_account"):
         if key in data and not isinstance(data[key], str):
             raise BylawsError(key, "must be a string")
+    try:
+        acceptance = Acceptance(data.get("acceptance", Acceptance.STEWARD.value))
+    except ValueError:
+        raise BylawsError(
+            "acceptance", f"{data['acceptance']!r} is not steward or general-assembly"
+        ) from None
+    assembly_keys = sorted({"assembly_quorum", "assembly_threshold"} & set(data))
+    if assembly_keys and acceptance != Acceptance.GENERAL_ASSEMBLY:
+        raise BylawsError(assembly_keys[0], "only allowed with acceptance 'general-assembly'")
     return Bylaws(
         version=data["version"],
         effective_from=data.get("effective_from", ""),
@@ -207,4 +247,9 @@ def bylaws_from_dict(data: Mapping[str, Any]) -> Bylaws:
         cash_bp=parse_percent(data["cash"], "cash"),
         minimum_cash_bp=parse_percent(data.get("minimum_cash", "0"), "minimum_cash"),
         collective_account=data.get("collective_account", "collective"),
+        acceptance=acceptance,
+        assembly_quorum_bp=parse_percent(data.get("assembly_quorum", "0"), "assembly_quorum"),
+        assembly_threshold_bp=parse_percent(
+            data.get("assembly_threshold", "50"), "assembly_threshold"
+        ),
     )

@@ -13,7 +13,10 @@ from __future__ import annotations
 from solidaria.governance.services.allocation import (
     PatronageRow,
     allocation_accept,
+    allocation_apply_by_poll,
+    allocation_poll_open,
     allocation_run_create,
+    allocation_run_from_ledger,
     bylaws_create,
     bylaws_in_force,
     coop_account_name,
@@ -49,7 +52,10 @@ from solidaria.governance.services.share_payments import (
 __all__ = [
     "PatronageRow",
     "allocation_accept",
+    "allocation_apply_by_poll",
+    "allocation_poll_open",
     "allocation_run_create",
+    "allocation_run_from_ledger",
     "bylaws_create",
     "bylaws_in_force",
     "close_due_polls",

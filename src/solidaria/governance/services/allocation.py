@@ -1,5 +1,7 @@
-"""Surplus allocation: bylaws versions, allocation runs computed by the engine, and
-accepting a run into the ledger and the share register."""
+"""Surplus allocation: bylaws versions, allocation runs computed by the engine (patronage
+typed in, or read from the ledger over a period), and accepting a run into the ledger and
+the share register: by a co-op steward, or, when the bylaws say so, by a general-assembly
+poll whose passing applies the run once the poll's close has committed."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from solidaria.core import audit
 from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.permissions import SYSTEM
+from solidaria.governance import patronage as ledger_patronage
 from solidaria.governance import queries
 from solidaria.governance.engine.allocation import AllocationError, Patronage, allocate_surplus
 from solidaria.governance.engine.bylaws import BylawsError, bylaws_from_dict
@@ -28,6 +31,8 @@ from solidaria.governance.models import (
     Cooperative,
     Membership,
     PatronageInput,
+    PatronageSource,
+    Poll,
 )
 from solidaria.governance.services.capital import lock_coop, next_seq, register_entry
 from solidaria.governance.services.permissions import acting_user, require_coop_steward
@@ -72,6 +77,8 @@ class PatronageRow:
     username: str
     hours_minutes: int = 0
     purchases_minor: int = 0
+    hours_transfers: int = 0  # from the ledger: how many payments each figure sums
+    purchases_transfers: int = 0
 
 
 @transaction.atomic
@@ -84,8 +91,71 @@ def allocation_run_create(
     patronage: Sequence[PatronageRow],
     bylaws: BylawsVersion | None = None,
 ) -> AllocationRun:
-    """Compute a year's allocation with the engine and store it with its bylaws version."""
+    """Compute a year's allocation with the engine from patronage typed in, and store it
+    with its bylaws version."""
     require_coop_steward(actor, coop)
+    return _run_create(actor, coop, year, surplus_minor, patronage, bylaws, {})
+
+
+@transaction.atomic
+def allocation_run_from_ledger(
+    *,
+    actor: Any,
+    coop: Cooperative,
+    year: int,
+    surplus_minor: int,
+    period_start: dt.date,
+    period_end: dt.date,
+    hours_currency: Any = None,
+    include_purchases: bool = True,
+    bylaws: BylawsVersion | None = None,
+) -> AllocationRun:
+    """Compute a year's allocation with each member's patronage read from the ledger over
+    the period (`governance.patronage`): hours paid to them in `hours_currency`, and
+    purchases they paid into the co-op's account. The run keeps the period, the sources
+    and how many payments each figure sums."""
+    require_coop_steward(actor, coop)
+    purchases_account = None
+    if include_purchases:
+        purchases_account = queries.coop_account(coop)
+        if purchases_account is None:
+            raise ValidationFailed(
+                _("%(coop)s has no account in its currency, so there are no purchases to read")
+                % {"coop": coop.name},
+                field="source",
+            )
+    figures = ledger_patronage.from_ledger(
+        coop,
+        start=period_start,
+        end=period_end,
+        hours_currency=hours_currency,
+        purchases_account=purchases_account,
+    )
+    rows = [
+        PatronageRow(
+            f.username, f.hours_minutes, f.purchases_minor, f.hours_transfers, f.purchases_transfers
+        )
+        for f in figures
+    ]
+    source = {
+        "patronage_source": PatronageSource.LEDGER,
+        "period_start": period_start,
+        "period_end": period_end,
+        "hours_currency": hours_currency,
+        "purchases_account": purchases_account,
+    }
+    return _run_create(actor, coop, year, surplus_minor, rows, bylaws, source)
+
+
+def _run_create(
+    actor: Any,
+    coop: Cooperative,
+    year: int,
+    surplus_minor: int,
+    patronage: Sequence[PatronageRow],
+    bylaws: BylawsVersion | None,
+    source: dict[str, Any],
+) -> AllocationRun:
     if isinstance(surplus_minor, bool) or not isinstance(surplus_minor, int) or surplus_minor < 0:
         raise ValidationFailed(
             _("the surplus is a whole number of cents, 0 or more"), field="surplus"
@@ -145,6 +215,7 @@ def allocation_run_create(
         engine_version=allocation.engine_version,
         created_by=acting_user(actor),
         created_at=timezone.now(),
+        **source,
     )
     PatronageInput.objects.bulk_create(
         PatronageInput(
@@ -152,6 +223,8 @@ def allocation_run_create(
             membership=m,
             hours_minutes=r.hours_minutes,
             purchases_minor=r.purchases_minor,
+            hours_transfers=r.hours_transfers,
+            purchases_transfers=r.purchases_transfers,
         )
         for m, r in zip(memberships, patronage, strict=True)
     )
@@ -183,7 +256,12 @@ def allocation_run_create(
         actor=actor,
         verb="governance.allocation.create",
         obj=run,
-        data={"year": year, "surplus": surplus_minor, "bylaws": bylaws.version},
+        data={
+            "year": year,
+            "surplus": surplus_minor,
+            "bylaws": bylaws.version,
+            "patronage": str(source.get("patronage_source", PatronageSource.TYPED)),
+        },
     )
     return run
 
@@ -199,19 +277,108 @@ def _system_account(currency: Any, name: str) -> Any:
     return ledger.system_account(currency=currency, name=name)
 
 
+def _run_of(run: AllocationRun | int) -> AllocationRun:
+    pk = run.pk if isinstance(run, AllocationRun) else run
+    found = AllocationRun.objects.select_related("coop", "bylaws").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("there is no such allocation run"))
+    return found
+
+
+def needs_assembly(run: AllocationRun) -> bool:
+    """The run's bylaws ask a general-assembly poll to accept it."""
+    return bool(bylaws_from_dict(run.bylaws.data).needs_assembly)
+
+
 def allocation_accept(*, actor: Any, run: AllocationRun | int) -> AllocationAcceptance:
-    """Apply a run: cash parts and fund parts as one ledger batch from the co-op's system
-    account, capital credits as register entries; all in one transaction. Accepting again
-    returns the first acceptance and moves nothing."""
+    """A steward applies a run: cash parts and fund parts as one ledger batch, capital
+    credits as register entries; all in one transaction. Accepting again returns the
+    first acceptance and moves nothing. Refused when the bylaws leave it to the general
+    assembly (`allocation_poll_open`)."""
+    found = _run_of(run)
+    require_coop_steward(actor, found.coop)
+    existing = AllocationAcceptance.objects.filter(run=found).first()
+    if existing is not None:
+        return existing
+    if needs_assembly(found):
+        raise ValidationFailed(
+            _(
+                "The bylaws ask the general assembly to accept an allocation: open a poll "
+                "on it, and it is applied when the poll passes."
+            )
+        )
+    return _apply(actor, found, poll=None)
+
+
+@transaction.atomic
+def allocation_poll_open(*, actor: Any, run: AllocationRun | int, closes_at: dt.datetime) -> Poll:
+    """A steward puts the run to the general assembly: a proposal poll with the quorum and
+    threshold the bylaws set (a tie fails). When it closes having passed, the run is
+    applied after the close commits (`allocation_apply_by_poll`, as a task)."""
+    from solidaria.governance.services.polls import poll_create
+
+    found = _run_of(run)
+    require_coop_steward(actor, found.coop)
+    rules = bylaws_from_dict(found.bylaws.data)
+    if not rules.needs_assembly:
+        raise ValidationFailed(_("The bylaws leave accepting this allocation to the stewards."))
+    lock_coop(found.coop)
+    if AllocationAcceptance.objects.filter(run=found).exists():
+        raise Conflict(_("This allocation was applied already."))
+    if Poll.objects.filter(allocation_for=found).exists():
+        raise Conflict(_("The general assembly has a poll on this allocation already."))
+    currency = found.coop.currency
+    surplus = currency.format(found.surplus_minor) if currency else str(found.surplus_minor)
+    poll = poll_create(
+        actor=actor,
+        coop=found.coop,
+        kind=Poll.Kind.PROPOSAL,
+        title=_("Accept the surplus allocation for %(y)s") % {"y": found.year},
+        body=_(
+            "Share a surplus of %(s)s by bylaws version %(v)s, as the allocation page shows. "
+            "If this passes, it is applied to the ledger and the capital register."
+        )
+        % {"s": surplus, "v": found.bylaws.version},
+        closes_at=closes_at,
+        settings={
+            "quorum": str(Fraction(rules.assembly_quorum_bp, 10_000)),
+            "quorum_base": "electorate",
+            "threshold": str(Fraction(rules.assembly_threshold_bp, 10_000)),
+            "threshold_base": "votes-cast",
+            "comparison": ">",
+            "tie_rule": "fails",
+        },
+    )
+    poll.allocation_for = found
+    poll.save(update_fields=["allocation_for"])
+    audit.record(actor=actor, verb="governance.allocation.poll", obj=found, data={"poll": poll.pk})
+    return poll
+
+
+def allocation_apply_by_poll(*, poll: Poll | int) -> AllocationAcceptance | None:
+    """Apply the run a closed general-assembly poll passed (the platform acts; the poll is
+    recorded on the acceptance). Nothing for a poll that did not pass or is on no run;
+    applying again returns the first acceptance."""
+    pk = poll.pk if isinstance(poll, Poll) else poll
+    found = Poll.objects.select_related("result").filter(pk=pk).first()
+    if found is None or found.allocation_for_id is None or not found.is_closed:
+        return None
+    result = getattr(found, "result", None)
+    if result is None or result.outcome != "passed":
+        return None
+    run = _run_of(found.allocation_for_id)
+    existing = AllocationAcceptance.objects.filter(run=run).first()
+    return existing or _apply(SYSTEM, run, poll=found)
+
+
+def _apply(actor: Any, found: AllocationRun, *, poll: Poll | None) -> AllocationAcceptance:
+    """Pay the run out: from the co-op's own account when it holds one (its limits apply:
+    a co-op cannot pay out money it does not hold), else from its `coop:<slug>` system
+    account, as before co-ops held accounts."""
     from solidaria.ledger import services as ledger
     from solidaria.ledger.models import TransferBatch
 
-    pk = run.pk if isinstance(run, AllocationRun) else run
-    found = AllocationRun.objects.select_related("coop").filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("there is no such allocation run"))
     coop = found.coop
-    require_coop_steward(actor, coop)
     with transaction.atomic():
         locked = lock_coop(coop)
         existing = AllocationAcceptance.objects.filter(run=found).first()
@@ -224,7 +391,7 @@ def allocation_accept(*, actor: Any, run: AllocationRun | int) -> AllocationAcce
         if locked.currency is None:
             raise ValidationFailed(_("set the co-op's currency before paying out a surplus"))
         currency = locked.currency
-        source = _system_account(currency, coop_account_name(coop))
+        source = queries.coop_account(locked) or _system_account(currency, coop_account_name(coop))
         lines: list[tuple[int, int, str, str]] = []
         memo = _("surplus %(y)s") % {"y": found.year}
         now = timezone.now()
@@ -271,11 +438,12 @@ def allocation_accept(*, actor: Any, run: AllocationRun | int) -> AllocationAcce
             accepted_by=acting_user(actor),
             accepted_at=now,
             ledger_batch=batch,
+            poll=poll,
         )
         audit.record(
             actor=actor,
             verb="governance.allocation.accept",
             obj=found,
-            data={"batch": batch.pk if batch else None},
+            data={"batch": batch.pk if batch else None, "poll": poll.pk if poll else None},
         )
         return acceptance

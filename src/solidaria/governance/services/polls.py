@@ -31,6 +31,7 @@ taken during voting keep the order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import secrets
 import uuid
@@ -194,6 +195,12 @@ def _seal_ballots(poll: Poll) -> int:
     return len(fresh)
 
 
+def _apply_allocation_later(poll_id: int) -> None:
+    from solidaria.governance.tasks import apply_allocation
+
+    apply_allocation.enqueue(poll_id)
+
+
 def _close(poll_id: int, actor: Any) -> Poll:
     with transaction.atomic():
         poll = Poll.objects.select_for_update().select_related("coop").get(pk=poll_id)
@@ -221,6 +228,10 @@ def _close(poll_id: int, actor: Any) -> Poll:
             membership = Membership.objects.select_for_update().get(pk=poll.admission_for_id)
             if membership.status == Membership.Status.APPLIED:
                 apply_decision(None, membership, result.outcome == "passed", result.statement)
+        if poll.allocation_for_id is not None and result.outcome == "passed":
+            # The general assembly accepted a surplus allocation: it is applied once this
+            # close has committed (a task; see `allocation.allocation_apply_by_poll`).
+            transaction.on_commit(functools.partial(_apply_allocation_later, poll.pk))
         audit.record(
             actor=actor,
             verb="governance.poll.close",
