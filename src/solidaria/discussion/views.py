@@ -48,6 +48,7 @@ def thread(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_POST
 def comment_new(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     parent = queries.readable_parent(request.user, kind, pk)
+    require(request.user, "discussion.comment.post", parent)
     form = forms.CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -218,6 +219,7 @@ def listing_conversation(request: HttpRequest, listing_id: int) -> HttpResponse:
         return redirect("discussion:conversation", pk=existing.pk)
     if listing.owner_id == request.user.pk:
         return redirect("discussion:conversations")
+    require(request.user, "discussion.conversation.open", listing)
     form = forms.MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -259,6 +261,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     found = queries.readable_conversation(request.user, pk)
     if request.method != "POST":
         return _conversation_page(request, found)
+    require(request.user, "discussion.conversation.post", found)
     form = forms.MessageForm(request.POST)
     if form.is_valid():
         try:
@@ -278,6 +281,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
 def conversation_request(request: HttpRequest, pk: int) -> HttpResponse:
     """End the conversation with a payment request (made by the ledger's services)."""
     found = queries.readable_conversation(request.user, pk)
+    require(request.user, "discussion.conversation.post", found)
     form = forms.PaymentRequestForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

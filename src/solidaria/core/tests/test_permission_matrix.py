@@ -49,6 +49,7 @@ NOBODY: frozenset[str] = frozenset()
 OWNER = frozenset({"member"})
 OWNER_OR_STEWARD = frozenset({"member", "network_steward"})
 COOP_INSIDERS = frozenset({"member", "coop_steward", "network_steward"})
+PARTIES = frozenset({"member", "other_coop_member"})
 
 # ---------------------------------------------------------------- the world
 
@@ -159,6 +160,14 @@ def _build_world() -> World:
     pb.project_review(actor=stew, project=project, status=ProjectStatus.FEASIBLE)
     pb.phase_advance(actor=stew, process=process)
     ids.update(process=process.slug, project=project.pk)
+
+    # discussion: ada's comment on her offer, reported by bo; bo writes to ada about it
+    from solidaria.discussion import services as talk
+
+    comment = talk.comment_post(actor=ada, parent=listing, body="Baked on Fridays")
+    report = talk.comment_report(actor=bo, comment=comment, reason="Spam")
+    conversation = talk.conversation_start(actor=bo, listing=listing, body="Two?").conversation
+    ids.update(comment=comment.pk, report=report.pk, conversation=conversation.pk)
     return World(people, ids)
 
 
@@ -257,6 +266,10 @@ READ_ONLY = {
     "governance:allocation",
     "governance:allocation_csv",
     "federation:murmurations-organisation",
+    "discussion:thread",
+    "discussion:reports",
+    "discussion:person",
+    "discussion:conversations",
     "notifications:inbox",
 }
 
@@ -324,6 +337,15 @@ WEB: dict[str, Route] = {
     "governance:poll_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
     "governance:bylaws_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
     "governance:allocation_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
+    "discussion:comment_new": Route(lambda w: {"kind": "listing", "pk": w.ids["listing"]}, MEMBERS),
+    "discussion:comment_edit": Route(lambda w: {"pk": w.ids["comment"]}, OWNER),
+    "discussion:comment_hide": Route(lambda w: {"pk": w.ids["comment"]}, STEWARD),
+    "discussion:comment_report": Route(lambda w: {"pk": w.ids["comment"]}, MEMBERS),
+    "discussion:report_resolve": Route(lambda w: {"pk": w.ids["report"]}, STEWARD),
+    # the offer's author (ada) and the member who wrote to her about it (bo)
+    "discussion:conversation": Route(lambda w: {"pk": w.ids["conversation"]}, PARTIES),
+    "discussion:conversation_request": Route(lambda w: {"pk": w.ids["conversation"]}, PARTIES),
+    "discussion:listing_conversation": Route(lambda w: {"listing_id": w.ids["listing"]}, MEMBERS),
     # one's own notifications only: another's is not found
     "notifications:read": Route(lambda w: {"pk": 999}, NOBODY),
     "notifications:read_all": Route(_none, LOGGED_IN),
@@ -422,6 +444,11 @@ def _op(method: str, template: str, allowed: frozenset[str], body: Any = None) -
             "pk": w.ids["obligation"] if "/obligations/" in template else 999,
             "result_id": 999,
             "run_id": 999,
+            "kind": "listing",
+            "parent_id": w.ids["listing"],
+            "comment_id": w.ids["comment"],
+            "report_id": w.ids["report"],
+            "conversation_id": w.ids["conversation"],
         }
         if "account-requests" in template:
             values["request_id"] = 999
@@ -659,6 +686,41 @@ API: dict[tuple[str, str], Op] = dict(
             lambda w: {"year": 2026, "surplus_minor": 100, "patronage": []},
         ),
         _op("POST", "/api/governance/allocations/{run_id}/accept", NOBODY),
+        _op(
+            "POST",
+            "/api/discussion/threads/{kind}/{parent_id}/comments",
+            MEMBERS,
+            lambda w: {"body": "Hello"},
+        ),
+        _op("PATCH", "/api/discussion/comments/{comment_id}", OWNER, lambda w: {"body": "x"}),
+        _op(
+            "POST", "/api/discussion/comments/{comment_id}/hide", STEWARD, lambda w: {"reason": "r"}
+        ),
+        _op(
+            "POST",
+            "/api/discussion/comments/{comment_id}/reports",
+            MEMBERS,
+            lambda w: {"reason": "r"},
+        ),
+        _op(
+            "POST",
+            "/api/discussion/reports/{report_id}/resolve",
+            STEWARD,
+            lambda w: {"decision": "dismiss"},
+        ),
+        _op(  # the offer's author cannot write to herself
+            "POST",
+            "/api/discussion/offers-wants/{listing_id}/messages",
+            MEMBERS - {"member"},
+            lambda w: {"body": "Hi"},
+        ),
+        _op(
+            "POST",
+            "/api/discussion/conversations/{conversation_id}/messages",
+            PARTIES,
+            lambda w: {"body": "Hi"},
+        ),
+        _op("POST", "/api/discussion/conversations/{conversation_id}/payment-request", PARTIES),
     ]
 )
 
