@@ -20,6 +20,7 @@ urlpatterns = [
     path("clearing/", include("solidaria.clearing.urls")),
     path("budgeting/", include("solidaria.budgeting.urls")),
     path("governance/", include("solidaria.governance.urls")),
+    path("indicators/", include("solidaria.indicators.urls")),
     path("notifications/", include("solidaria.notifications.urls")),
     path("discussion/", include("solidaria.discussion.urls")),
     path("", include("solidaria.federation.urls")),

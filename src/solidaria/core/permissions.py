@@ -504,3 +504,8 @@ rule(
     member & is_conversation_party,
     _("Only the two sides of this conversation may write in it."),
 )
+rule(
+    "indicators.report.compute",
+    system | network_steward,
+    _("Only network stewards may compute the network report."),
+)

@@ -1,6 +1,6 @@
 """Catalogues: the versioned data an assessment is filled in against.
 
-A catalogue is a JSON document (`format: "solidaria-catalogue/1"`) of one of two kinds:
+A catalogue is a JSON document (`format: "solidaria-catalogue/1"`) of one of three kinds:
 
 - `ecg`: an Economy for the Common Good balance sheet: stakeholder groups, values and
   20 topics, each with positive and negative aspects (positive ones carry a weight);
@@ -10,6 +10,8 @@ A catalogue is a JSON document (`format: "solidaria-catalogue/1"`) of one of two
   network writes itself: groups (principles) of sections of items; an item is a
   `question` (entered) or an `indicator` (computed or entered), optionally split by
   gender (women `d`, men `h`, non-binary `a`, as the REAS codebook suffixes them).
+- `network`: the indicators a network computes from its own data, each with its unit,
+  what it is computed per, its source, its period and its formula (`engine/network.py`).
 
 `catalogue_from_dict` validates a document and names the entry at fault
 (`topics[3].aspects[1] (A4.2): ...`); `catalogue_to_dict` writes it back, so a network
@@ -33,6 +35,8 @@ __all__ = [
     "EcgCatalogue",
     "Group",
     "Item",
+    "NetworkCatalogue",
+    "NetworkIndicator",
     "Questionnaire",
     "Section",
     "catalogue_from_dict",
@@ -40,7 +44,9 @@ __all__ = [
 ]
 
 FORMAT = "solidaria-catalogue/1"
-KINDS = ("ecg", "questionnaire")
+KINDS = ("ecg", "questionnaire", "network")
+UNITS = ("amount", "minutes", "share", "ratio", "count")
+PER = ("currency", "process", "poll", "network")
 ITEM_TYPES = ("question", "indicator")
 GENDER_SUFFIXES = ("d", "h", "a")  # women, men, non-binary (REAS codebook)
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -106,7 +112,28 @@ class Questionnaire:
         return [i for g in self.groups for s in g.sections for i in s.items]
 
 
-Catalogue = EcgCatalogue | Questionnaire
+@dataclass(frozen=True, slots=True)
+class NetworkIndicator:
+    code: str
+    unit: str
+    per: str
+    source: str
+    period: str
+    formula: str
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkCatalogue:
+    id: str
+    version: str
+    title: str
+    source: str
+    licence: str
+    indicators: tuple[NetworkIndicator, ...]
+    kind: str = "network"
+
+
+Catalogue = EcgCatalogue | Questionnaire | NetworkCatalogue
 
 
 def _get(obj: Any, key: str, where: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
@@ -238,7 +265,27 @@ def _questionnaire(data: Mapping[str, Any], head: dict[str, str]) -> Questionnai
     return Questionnaire(**head, groups=tuple(groups))
 
 
-def catalogue_from_dict(data: Any) -> EcgCatalogue | Questionnaire:
+def _network(data: Mapping[str, Any], head: dict[str, str]) -> NetworkCatalogue:
+    seen: set[str] = set()
+    indicators = []
+    for i, it in enumerate(_list(data, "indicators", "")):
+        where = f"indicators[{i}]"
+        code = _code(it, where)
+        where = f"{where} ({code})"
+        if code in seen:
+            raise CatalogueError("code used twice", where)
+        seen.add(code)
+        fields = {k: _text(it, k, where) for k in ("unit", "per", "source", "period", "formula")}
+        for key, allowed in (("unit", UNITS), ("per", PER)):
+            if fields[key] not in allowed:
+                raise CatalogueError(
+                    f"{key} {fields[key]!r} is not one of {', '.join(allowed)}", where
+                )
+        indicators.append(NetworkIndicator(code=code, **fields))
+    return NetworkCatalogue(**head, indicators=tuple(indicators))
+
+
+def catalogue_from_dict(data: Any) -> Catalogue:
     """Validate a catalogue document; `CatalogueError` names the entry at fault."""
     if not isinstance(data, dict):
         raise CatalogueError("a catalogue is a JSON object")
@@ -257,7 +304,9 @@ def catalogue_from_dict(data: Any) -> EcgCatalogue | Questionnaire:
     }
     if not head["version"].strip():
         raise CatalogueError("version is empty", "version")
-    return _ecg(data, head) if kind == "ecg" else _questionnaire(data, head)
+    if kind == "ecg":
+        return _ecg(data, head)
+    return _questionnaire(data, head) if kind == "questionnaire" else _network(data, head)
 
 
 def _num(value: Fraction) -> int | str:
@@ -268,7 +317,7 @@ def _num(value: Fraction) -> int | str:
     )
 
 
-def catalogue_to_dict(cat: EcgCatalogue | Questionnaire) -> dict[str, Any]:
+def catalogue_to_dict(cat: Catalogue) -> dict[str, Any]:
     """The document `catalogue_from_dict` reads back into an equal catalogue."""
     out: dict[str, Any] = {
         "format": FORMAT,
@@ -294,6 +343,19 @@ def catalogue_to_dict(cat: EcgCatalogue | Questionnaire) -> dict[str, Any]:
                 ],
             }
             for t in cat.topics
+        ]
+        return out
+    if isinstance(cat, NetworkCatalogue):
+        out["indicators"] = [
+            {
+                "code": i.code,
+                "unit": i.unit,
+                "per": i.per,
+                "source": i.source,
+                "period": i.period,
+                "formula": i.formula,
+            }
+            for i in cat.indicators
         ]
         return out
     out["groups"] = [

@@ -1,0 +1,291 @@
+"""Network indicators: figures a network computes from its own economic data.
+
+The catalogue (`data/indicators/network/network_1.json`, kind `network`) lists each
+indicator with its unit, what it is computed per (currency, process, poll or the whole
+network), its source, its period and its formula; this module holds one function per
+indicator code, over plain data the app gathers for one period (`NetworkData`).
+A figure keeps its numerator and denominator, so a page can say how it was computed,
+and its exact value (a `Fraction`); nothing is rounded here.
+
+Semantics, spelled out (the formula text in the catalogue says the same):
+- trade is a completed payment (payment, payment request, bulk or import; not grants,
+  levies or reversals) that was not reversed, between two accounts of the currency;
+- a share of accounts in credit / in debt is over the currency's accounts at the end of
+  the period, balance > 0 / balance < 0 (an account at exactly 0 is in neither);
+- velocity is the period's trade over the money in circulation at its end (the sum of
+  the positive balances, which in mutual credit equals the sum of the negative ones);
+- a share with a zero denominator is not computed (no figure rather than 0 or 100 %).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+__all__ = [
+    "ENGINE_VERSION",
+    "INDICATORS",
+    "AccountBalance",
+    "BudgetTurnout",
+    "ClearingApplied",
+    "CurrencyInfo",
+    "Figure",
+    "Invoice",
+    "NetworkData",
+    "Payment",
+    "PollTurnout",
+    "compute",
+]
+
+ENGINE_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyInfo:
+    code: str
+    is_time: bool  # a time bank: amounts in minutes
+    exponent: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    currency: str
+    amount: int  # minor units (minutes for time)
+    payer_person: int | None = None  # the person behind the account, if any
+    payee_person: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBalance:
+    currency: str
+    balance: int  # at the end of the period
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """An obligation recorded in the period and how much of it was settled inside the
+    network by the end of the period (set off by clearing or paid on the ledger)."""
+
+    currency: str
+    amount: int
+    settled_inside: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClearingApplied:
+    """A clearing run applied in the period: the debts it looked at and what it set off."""
+
+    currency: str
+    gross: int
+    set_off: int
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetTurnout:
+    process: str  # slug
+    title: str
+    electorate: int
+    ballots: int
+
+
+@dataclass(frozen=True, slots=True)
+class PollTurnout:
+    poll: str  # id
+    title: str
+    electorate: int
+    voters: int
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkData:
+    currencies: tuple[CurrencyInfo, ...] = ()
+    payments: tuple[Payment, ...] = ()
+    balances: tuple[AccountBalance, ...] = ()
+    invoices: tuple[Invoice, ...] = ()
+    clearing: tuple[ClearingApplied, ...] = ()
+    budgets: tuple[BudgetTurnout, ...] = ()
+    polls: tuple[PollTurnout, ...] = ()
+    members: int = 0  # admitted members at the end of the period
+    members_who_voted: int = 0  # of them, who took part in at least one poll of the period
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One value of one indicator for one subject ("" for the whole network)."""
+
+    indicator: str
+    subject: str
+    value: Fraction
+    numerator: int
+    denominator: int | None = None  # None: the value is the numerator itself
+    subject_label: str = ""
+    details: dict[str, int] = field(default_factory=dict)
+
+
+def _share(
+    indicator: str, subject: str, num: int, den: int, label: str = "", **details: int
+) -> list[Figure]:
+    if den <= 0:
+        return []
+    return [Figure(indicator, subject, Fraction(num, den), num, den, label, dict(details))]
+
+
+def _amount(indicator: str, subject: str, value: int, **details: int) -> list[Figure]:
+    return [Figure(indicator, subject, Fraction(value), value, None, "", dict(details))]
+
+
+def _money(data: NetworkData) -> list[CurrencyInfo]:
+    return [c for c in data.currencies if not c.is_time]
+
+
+def _time(data: NetworkData) -> list[CurrencyInfo]:
+    return [c for c in data.currencies if c.is_time]
+
+
+def _trade(data: NetworkData, code: str) -> int:
+    return sum(p.amount for p in data.payments if p.currency == code)
+
+
+def _circulation(data: NetworkData, code: str) -> int:
+    return sum(b.balance for b in data.balances if b.currency == code and b.balance > 0)
+
+
+def trade_settled_inside(data: NetworkData) -> list[Figure]:
+    out = []
+    for c in data.currencies:
+        rows = [i for i in data.invoices if i.currency == c.code]
+        inside = sum(i.settled_inside for i in rows)
+        out += _share("trade.settled_inside", c.code, inside, sum(i.amount for i in rows))
+    return out
+
+
+def ledger_volume(data: NetworkData) -> list[Figure]:
+    return [
+        f
+        for c in _money(data)
+        for f in _amount(
+            "ledger.volume",
+            c.code,
+            _trade(data, c.code),
+            payments=sum(p.currency == c.code for p in data.payments),
+        )
+    ]
+
+
+def ledger_velocity(data: NetworkData) -> list[Figure]:
+    return [
+        f
+        for c in _money(data)
+        for f in _share("ledger.velocity", c.code, _trade(data, c.code), _circulation(data, c.code))
+    ]
+
+
+def _balance_share(data: NetworkData, indicator: str, sign: int) -> list[Figure]:
+    out = []
+    for c in data.currencies:
+        rows = [b.balance for b in data.balances if b.currency == c.code]
+        count = sum(1 for b in rows if (b > 0 if sign > 0 else b < 0))
+        out += _share(indicator, c.code, count, len(rows))
+    return out
+
+
+def ledger_in_credit(data: NetworkData) -> list[Figure]:
+    return _balance_share(data, "ledger.accounts_in_credit", 1)
+
+
+def ledger_in_debt(data: NetworkData) -> list[Figure]:
+    return _balance_share(data, "ledger.accounts_in_debt", -1)
+
+
+def timebank_hours(data: NetworkData) -> list[Figure]:
+    return [
+        f for c in _time(data) for f in _amount("timebank.minutes", c.code, _trade(data, c.code))
+    ]
+
+
+def timebank_people(data: NetworkData) -> list[Figure]:
+    out = []
+    for c in _time(data):
+        people: set[int] = set()
+        for p in data.payments:
+            if p.currency == c.code:
+                people.update(x for x in (p.payer_person, p.payee_person) if x is not None)
+        out += _amount("timebank.people", c.code, len(people))
+    return out
+
+
+def clearing_set_off(data: NetworkData) -> list[Figure]:
+    out = []
+    for c in data.currencies:
+        runs = [r for r in data.clearing if r.currency == c.code]
+        if runs:
+            out += _amount("clearing.set_off", c.code, sum(r.set_off for r in runs), runs=len(runs))
+    return out
+
+
+def clearing_liquidity_saved(data: NetworkData) -> list[Figure]:
+    out = []
+    for c in data.currencies:
+        runs = [r for r in data.clearing if r.currency == c.code]
+        out += _share(
+            "clearing.liquidity_saved",
+            c.code,
+            sum(r.set_off for r in runs),
+            sum(r.gross for r in runs),
+        )
+    return out
+
+
+def budgeting_turnout(data: NetworkData) -> list[Figure]:
+    return [
+        f
+        for b in data.budgets
+        for f in _share("budgeting.turnout", b.process, b.ballots, b.electorate, b.title)
+    ]
+
+
+def governance_poll_turnout(data: NetworkData) -> list[Figure]:
+    return [
+        f
+        for p in data.polls
+        for f in _share("governance.poll_turnout", p.poll, p.voters, p.electorate, p.title)
+    ]
+
+
+def governance_members_voting(data: NetworkData) -> list[Figure]:
+    return _share("governance.members_voting", "", data.members_who_voted, data.members)
+
+
+INDICATORS: dict[str, Callable[[NetworkData], list[Figure]]] = {
+    "trade.settled_inside": trade_settled_inside,
+    "ledger.volume": ledger_volume,
+    "ledger.velocity": ledger_velocity,
+    "ledger.accounts_in_credit": ledger_in_credit,
+    "ledger.accounts_in_debt": ledger_in_debt,
+    "timebank.minutes": timebank_hours,
+    "timebank.people": timebank_people,
+    "clearing.set_off": clearing_set_off,
+    "clearing.liquidity_saved": clearing_liquidity_saved,
+    "budgeting.turnout": budgeting_turnout,
+    "governance.poll_turnout": governance_poll_turnout,
+    "governance.members_voting": governance_members_voting,
+}
+
+
+class UnknownIndicator(ValueError):
+    """A catalogue names an indicator this engine version cannot compute."""
+
+
+def compute(codes: Iterable[str], data: NetworkData) -> list[Figure]:
+    """Every figure of the indicators `codes` (catalogue order), for one period's data."""
+    out: list[Figure] = []
+    for code in codes:
+        try:
+            fn = INDICATORS[code]
+        except KeyError:
+            raise UnknownIndicator(
+                f"{code}: no such indicator in engine {ENGINE_VERSION}"
+            ) from None
+        out += fn(data)
+    return out

@@ -1,0 +1,173 @@
+"""The platform's rows for one period, as the network-indicator engine's plain data.
+
+One function per source, each documented with what it counts; `gather` calls them all.
+Everything is read as of the period's end (`end`, not included): a balance is the
+`balance_after` of the account's last journal entry before `end`, an invoice counts
+what was set off or paid on it before `end`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+
+from solidaria.accounts.models import Admission, AdmissionEvent, User
+from solidaria.budgeting.models import Ballot as BudgetBallot
+from solidaria.budgeting.models import Electorate, Phase, PhaseSchedule, VotingCode
+from solidaria.clearing.models import Obligation, RunItem, SetOff, Settlement
+from solidaria.governance.models import Participation, Poll
+from solidaria.indicators.engine.network import (
+    AccountBalance,
+    BudgetTurnout,
+    ClearingApplied,
+    CurrencyInfo,
+    Invoice,
+    NetworkData,
+    Payment,
+    PollTurnout,
+)
+from solidaria.ledger.models import Account, Currency, Entry, Transfer
+
+TRADE_KINDS = (
+    Transfer.Kind.PAYMENT,
+    Transfer.Kind.REQUEST,
+    Transfer.Kind.BULK,
+    Transfer.Kind.IMPORT,
+)
+
+
+def currencies() -> tuple[CurrencyInfo, ...]:
+    return tuple(
+        CurrencyInfo(c.code, c.unit_kind == Currency.UnitKind.TIME, c.exponent)
+        for c in Currency.objects.order_by("code")
+    )
+
+
+def payments(start: dt.datetime, end: dt.datetime) -> tuple[Payment, ...]:
+    """Completed trade (see TRADE_KINDS) in the period, not reversed (by `end`)."""
+    rows = (
+        Transfer.objects.filter(
+            status=Transfer.Status.COMPLETED,
+            kind__in=TRADE_KINDS,
+            completed_at__gte=start,
+            completed_at__lt=end,
+        )
+        .exclude(reversed_by__created_at__lt=end)
+        .values_list("currency__code", "amount_minor", "payer__owner_id", "payee__owner_id")
+        .order_by("pk")
+    )
+    return tuple(Payment(c, a, payer, payee) for c, a, payer, payee in rows)
+
+
+def balances(end: dt.datetime) -> tuple[AccountBalance, ...]:
+    """Members' and organisations' accounts opened before `end`, at their balance then."""
+    last = Entry.objects.filter(account=OuterRef("pk"), created_at__lt=end).order_by("-seq")
+    rows = (
+        Account.objects.filter(created_at__lt=end)
+        .exclude(kind=Account.Kind.SYSTEM)
+        .annotate(at_end=Subquery(last.values("balance_after")[:1]))
+        .values_list("currency__code", "at_end")
+        .order_by("pk")
+    )
+    return tuple(AccountBalance(c, int(b or 0)) for c, b in rows)
+
+
+def invoices(start: dt.datetime, end: dt.datetime) -> tuple[Invoice, ...]:
+    """Obligations recorded in the period (not withdrawn): what was set off or paid by `end`."""
+    set_off = (
+        SetOff.objects.filter(obligation=OuterRef("pk"), applied_at__lt=end)
+        .values("obligation")
+        .annotate(s=Sum("amount_minor"))
+        .values("s")
+    )
+    paid = (
+        Settlement.objects.filter(obligation=OuterRef("pk"), at__lt=end)
+        .values("obligation")
+        .annotate(s=Sum("amount_minor"))
+        .values("s")
+    )
+    rows = (
+        Obligation.objects.filter(created_at__gte=start, created_at__lt=end)
+        .exclude(status=Obligation.Status.CANCELLED)
+        .annotate(set_off=Subquery(set_off[:1]), paid=Subquery(paid[:1]))
+        .values_list("currency__code", "amount_minor", "set_off", "paid")
+        .order_by("pk")
+    )
+    return tuple(Invoice(c, a, int(s or 0) + int(p or 0)) for c, a, s, p in rows)
+
+
+def clearing(start: dt.datetime, end: dt.datetime) -> tuple[ClearingApplied, ...]:
+    """Runs with set-offs applied in the period: the debt each looked at and what it set off."""
+    runs = (
+        SetOff.objects.filter(applied_at__gte=start, applied_at__lt=end)
+        .values("run_id", "run__currency__code")
+        .annotate(s=Sum("amount_minor"))
+        .order_by("run_id")
+    )
+    out = []
+    for r in runs:
+        gross = RunItem.objects.filter(run_id=r["run_id"]).aggregate(g=Sum("remaining_before"))["g"]
+        out.append(ClearingApplied(r["run__currency__code"], int(gross or 0), int(r["s"])))
+    return tuple(out)
+
+
+def members_at(at: dt.datetime) -> list[int]:
+    """Ids of the people admitted at `at` and still members now (as electorates count them)."""
+    last = AdmissionEvent.objects.filter(user=OuterRef("pk"), at__lte=at).order_by("-at", "-id")
+    rows = (
+        User.objects.filter(is_active=True, admission=Admission.ADMITTED, date_joined__lte=at)
+        .annotate(state=Subquery(last.values("to_state")[:1]))
+        .filter(Q(state=Admission.ADMITTED) | Q(role=User.Role.STEWARD) | Q(is_superuser=True))
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    return list(rows)
+
+
+def budgets(start: dt.datetime, end: dt.datetime) -> tuple[BudgetTurnout, ...]:
+    """Processes whose voting opened in the period: ballots over the electorate."""
+    opened = PhaseSchedule.objects.filter(
+        phase=Phase.VOTING, opened_at__gte=start, opened_at__lt=end
+    ).select_related("process")
+    out = []
+    for schedule in opened.order_by("opened_at", "pk"):
+        process = schedule.process
+        assert schedule.opened_at is not None
+        if process.electorate == Electorate.MEMBERS:
+            electorate = len(members_at(schedule.opened_at))
+        else:
+            electorate = VotingCode.objects.filter(process=process).count()
+        ballots = BudgetBallot.objects.filter(process=process).count()
+        out.append(BudgetTurnout(process.slug, process.title, electorate, ballots))
+    return tuple(out)
+
+
+def polls(start: dt.datetime, end: dt.datetime) -> tuple[PollTurnout, ...]:
+    """Polls closed in the period: who took part over the electorate when it opened."""
+    rows = (
+        Poll.objects.filter(closed_at__gte=start, closed_at__lt=end)
+        .annotate(voters=Count("participations"))
+        .order_by("closed_at", "pk")
+    )
+    return tuple(PollTurnout(str(p.pk), p.title, p.electorate_count, p.voters) for p in rows)
+
+
+def gather(start: dt.datetime, end: dt.datetime) -> NetworkData:
+    members = set(members_at(end))
+    voters = set(
+        Participation.objects.filter(poll__closed_at__gte=start, poll__closed_at__lt=end)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    return NetworkData(
+        currencies=currencies(),
+        payments=payments(start, end),
+        balances=balances(end),
+        invoices=invoices(start, end),
+        clearing=clearing(start, end),
+        budgets=budgets(start, end),
+        polls=polls(start, end),
+        members=len(members),
+        members_who_voted=len(members & voters),
+    )
