@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
@@ -56,3 +58,52 @@ class ProfileForm(forms.Form):
         max_length=254,
         help_text=_("If you change it, we send a link to confirm the new address."),
     )
+    languages = forms.CharField(
+        label=_("Languages you speak"),
+        max_length=400,
+        required=False,
+        help_text=_("Separate them with commas, e.g. English, Español."),
+    )
+    bio = forms.CharField(
+        label=_("About you"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    skills = forms.CharField(
+        label=_("Skills you offer in the time bank"),
+        max_length=1000,
+        required=False,
+        help_text=_("Separate them with commas, e.g. bike repair, Spanish lessons."),
+    )
+
+
+class RoleForm(forms.Form):
+    """Grant or withdraw one role (a network steward's form on a person's page)."""
+
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            ("network", _("network steward")),
+            ("currency", _("steward of a currency")),
+            ("process", _("manager of a budgeting process")),
+        ],
+    )
+    scope = forms.ChoiceField(
+        label=_("Which currency or process (not for network steward)"),
+        required=False,
+        choices=[],
+    )
+    action = forms.ChoiceField(
+        label=_("Grant or withdraw"),
+        choices=[("grant", _("Grant")), ("revoke", _("Withdraw"))],
+    )
+    reason = forms.CharField(label=_("Reason (for the audit journal)"), max_length=500)
+
+    def __init__(self, *args: Any, currencies: Any = (), processes: Any = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [
+            ("", "—"),
+            *[(f"currency:{c.pk}", f"{c.code} · {c.name}") for c in currencies],
+            *[(f"process:{p.pk}", p.title) for p in processes],
+        ]

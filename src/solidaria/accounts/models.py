@@ -42,6 +42,11 @@ class User(AbstractUser):
         default=3,
         help_text=_("How many people this member may invite; set by stewards."),
     )
+    # What a person tells the network about themselves (their profile page shows it to
+    # members): languages they speak, a short bio, and skills they offer in the time bank.
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    bio = models.TextField(_("about me"), max_length=2000, blank=True)
+    skills = models.JSONField(_("skills"), default=list, blank=True)
 
     @property
     def is_steward(self) -> bool:

@@ -182,9 +182,42 @@ def email_verify(*, token: str) -> User:
     return user
 
 
+def _items(values: Any, *, field: str, most: int, longest: int) -> list[str]:
+    """A list of short texts from a list or a comma-separated text: trimmed, no blanks,
+    no repeats (case-insensitively), at most `most` of at most `longest` characters."""
+    if isinstance(values, str):
+        values = values.split(",")
+    out: list[str] = []
+    for value in values or []:
+        text = str(value).strip()
+        if text and text.casefold() not in {o.casefold() for o in out}:
+            if len(text) > longest:
+                raise ValidationFailed(
+                    _("Each entry is at most %(n)s characters long.") % {"n": longest},
+                    field=field,
+                )
+            out.append(text)
+    if len(out) > most:
+        raise ValidationFailed(_("Give at most %(n)s entries.") % {"n": most}, field=field)
+    return out
+
+
+PROFILE_FIELDS = ("first_name", "last_name", "email", "languages", "bio", "skills")
+
+
 @transaction.atomic
-def profile_update(*, actor: Any, first_name: str, last_name: str, email: str) -> User:
-    """A person edits their own name and email; a new email must be confirmed again."""
+def profile_update(
+    *,
+    actor: Any,
+    first_name: str,
+    last_name: str,
+    email: str,
+    languages: Any = None,
+    bio: str | None = None,
+    skills: Any = None,
+) -> User:
+    """A person edits their own name, email, languages, bio and time-bank skills; a new
+    email must be confirmed again. Fields left as None keep their value."""
     require(actor, "accounts.profile.edit")
     user = User.objects.select_for_update().get(pk=actor.pk)
     email = email.strip()
@@ -192,23 +225,40 @@ def profile_update(*, actor: Any, first_name: str, last_name: str, email: str) -
         raise ValidationFailed(_("Give an email address."), field="email")
     if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
         raise ValidationFailed(_("Another account uses this email address."), field="email")
-    before = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+    before = {f: getattr(user, f) for f in PROFILE_FIELDS}
     user.first_name, user.last_name = first_name.strip(), last_name.strip()
+    if languages is not None:
+        user.languages = _items(languages, field="languages", most=20, longest=40)
+    if skills is not None:
+        user.skills = _items(skills, field="skills", most=30, longest=80)
+    if bio is not None:
+        if len(bio.strip()) > 2000:
+            raise ValidationFailed(_("Keep it under 2000 characters."), field="bio")
+        user.bio = bio.strip()
     email_changed = email.lower() != user.email.lower()
     user.email = email
     if email_changed:
         user.email_verified_at = None
-    user.save(update_fields=["first_name", "last_name", "email", "email_verified_at"])
+    user.save(update_fields=[*PROFILE_FIELDS, "email_verified_at"])
     audit.record(
         actor=actor,
         verb="accounts.profile.update",
         obj=user,
-        data={"before": before, "email_changed": email_changed},
+        data={
+            "fields": sorted(f for f in PROFILE_FIELDS if getattr(user, f) != before[f]),
+            "email_changed": email_changed,
+        },
     )
     if email_changed:
         language = translation.get_language() or settings.LANGUAGE_CODE
         transaction.on_commit(lambda: send_verification_email(user.pk, language=language))
     return user
+
+
+def password_changed(*, actor: Any) -> None:
+    """Django's PasswordChangeView set the new password: the journal says so (never what)."""
+    require(actor, "accounts.profile.edit")
+    audit.record(actor=actor, verb="accounts.password.change", obj=actor)
 
 
 # ---------------------------------------------------------------- admission

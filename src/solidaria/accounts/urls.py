@@ -27,6 +27,12 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/", views.profile, name="profile"),
+    path("password/", views.password_change, name="password_change"),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("profile/edit/", views.profile_edit, name="profile_edit"),
     path("profile/leave/", views.leave, name="leave"),
     path("invitations/", views.invitation_create, name="invitation_create"),

@@ -3,28 +3,35 @@ stewards' admission queue. Every write goes through `accounts.services`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from solidaria.accounts import queries, services
+from solidaria.accounts import queries, roles, services
 from solidaria.accounts.forms import (
     AdmissionDecisionForm,
     InvitationForm,
     LeaveForm,
     ProfileForm,
     QuotaForm,
+    RoleForm,
     SignUpForm,
     TokenForm,
 )
 from solidaria.accounts.models import Admission, User
+from solidaria.budgeting.models import Process
 from solidaria.core import throttle
 from solidaria.core.errors import CORRECTABLE, TooManyAttempts
-from solidaria.core.permissions import is_member, member_required, steward_required
+from solidaria.core.permissions import is_member, is_steward, member_required, steward_required
+from solidaria.ledger.models import Currency
 
 
 def sign_up(request: HttpRequest, code: str | None = None) -> HttpResponse:
@@ -128,11 +135,27 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "first_name": user.first_name,
                 "last_name": user.last_name,
                 "email": user.email,
+                "languages": ", ".join(user.languages),
+                "bio": user.bio,
+                "skills": ", ".join(user.skills),
             },
         ),
         "new_invitation_link": request.session.pop("new_invitation_link", None),
     }
     return render(request, "accounts/profile.html", context)
+
+
+class _PasswordChange(auth_views.PasswordChangeView):
+    """Django's password change: the old password, the new one twice (validated); the
+    session stays logged in. Audited, like every change to a person."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.password_changed(actor=self.request.user)
+        return response
+
+
+password_change = _PasswordChange.as_view()
 
 
 @login_required
@@ -233,16 +256,26 @@ def people(request: HttpRequest) -> HttpResponse:
     )
 
 
-@steward_required
+@member_required
 def person(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A person's page: members see their name, languages, bio, skills and roles; network
+    stewards also decide their admission, quota and roles here (only they may post)."""
     someone = get_object_or_404(User, pk=user_id)
-    decision_form = AdmissionDecisionForm(request.POST or None, prefix="decide")
-    quota_form = QuotaForm(
-        request.POST or None, prefix="quota", initial={"quota": someone.invitation_quota}
+    steward = is_steward(request.user)
+    if request.method == "POST" and not steward:
+        raise DjangoPermissionDenied
+    post = request.POST if request.method == "POST" else None
+    decision_form = AdmissionDecisionForm(post, prefix="decide")
+    quota_form = QuotaForm(post, prefix="quota", initial={"quota": someone.invitation_quota})
+    role_form = RoleForm(
+        post if post and "role-role" in post else None,
+        prefix="role",
+        currencies=Currency.objects.order_by("code"),
+        processes=Process.objects.order_by("title"),
     )
-    if request.method == "POST":
+    if post:
         try:
-            if "decide-decision" in request.POST and decision_form.is_valid():
+            if "decide-decision" in post and decision_form.is_valid():
                 services.admission_decide(
                     actor=request.user,
                     user_id=someone.pk,
@@ -251,7 +284,7 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
                 )
                 messages.success(request, _("The decision was recorded."))
                 return redirect("person", user_id=someone.pk)
-            if "quota-quota" in request.POST and quota_form.is_valid():
+            if "quota-quota" in post and quota_form.is_valid():
                 services.invitation_quota_set(
                     actor=request.user,
                     user_id=someone.pk,
@@ -260,6 +293,10 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
                 )
                 messages.success(request, _("The invitation quota was changed."))
                 return redirect("person", user_id=someone.pk)
+            if role_form.is_bound and role_form.is_valid():
+                roles.role_change(actor=request.user, user=someone, **role_form.cleaned_data)
+                messages.success(request, _("The role was changed."))
+                return redirect("person", user_id=someone.pk)
         except CORRECTABLE as exc:
             messages.error(request, exc.message)
     return render(
@@ -267,9 +304,12 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
         "accounts/person.html",
         {
             "someone": someone,
-            "history": queries.history(someone),
-            "decisions": services.decisions_for(someone),
+            "roles": roles.roles_of(someone),
+            "is_steward_view": steward,
+            "history": queries.history(someone) if steward else [],
+            "decisions": services.decisions_for(someone) if steward else [],
             "decision_form": decision_form,
             "quota_form": quota_form,
+            "role_form": role_form,
         },
     )

@@ -302,3 +302,27 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"result {self.pk} of {self.process}"
+
+
+class ProcessManager(models.Model):
+    """A member who runs one budgeting process (reviews projects, moves its phases,
+    counts and publishes) besides the network stewards. Granted and withdrawn by
+    network stewards with a reason (`budgeting.managers`); audited."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="managers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="managed_processes"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["process", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["process", "user"], name="budgeting_manager_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} manages {self.process}"

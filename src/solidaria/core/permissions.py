@@ -300,7 +300,26 @@ rule(
 )
 
 # budgeting
-rule("budgeting.process.manage", network_steward, _("Only stewards may do this."))
+
+
+@predicate
+def process_manager(actor: Any, process: Any) -> bool:
+    """A member a network steward made manager of this budgeting process."""
+    from solidaria.budgeting.managers import is_process_manager
+
+    return _is_person(actor) and is_process_manager(actor, process)
+
+
+rule(
+    "budgeting.process.manage",
+    network_steward | (member & process_manager),
+    _("Only stewards and the process's managers may do this."),
+)
+rule(
+    "budgeting.managers.set",
+    network_steward,
+    _("Only network stewards may choose a process's managers."),
+)
 rule("budgeting.project.propose", member, _("Only admitted members may propose projects."))
 rule(
     "budgeting.project.withdraw",
@@ -509,3 +528,4 @@ rule(
     system | network_steward,
     _("Only network stewards may compute the network report."),
 )
+rule("accounts.steward.set", network_steward, _("Only network stewards may name network stewards."))

@@ -195,8 +195,11 @@ def _lock_currency(currency: Currency | int) -> Currency:
 
 
 @transaction.atomic
-def currency_steward_add(*, actor: Any, currency: Currency, user: Any) -> CurrencySteward:
-    """A network steward makes an admitted member a steward of one currency."""
+def currency_steward_add(
+    *, actor: Any, currency: Currency, user: Any, reason: str = ""
+) -> CurrencySteward:
+    """A network steward makes an admitted member a steward of one currency (saying why,
+    from the web interface)."""
     require(actor, "ledger.currency.stewards.set", currency)
     currency = _lock_currency(currency)
     if not is_member(user) or user is SYSTEM:
@@ -214,6 +217,7 @@ def currency_steward_add(*, actor: Any, currency: Currency, user: Any) -> Curren
         actor=actor,
         verb="ledger.currency.steward.add",
         obj=currency,
+        reason=reason,
         data={"user": user.pk, "username": user.username},
     )
     return role
