@@ -23,7 +23,13 @@ from solidaria.clearing.forms import (
 from solidaria.clearing.models import ClearingRun, Obligation, RunResponse
 from solidaria.core.errors import CORRECTABLE, ValidationFailed
 from solidaria.core.money import AmountError, parse_minor
-from solidaria.core.permissions import allowed, is_steward, member_required, steward_required
+from solidaria.core.permissions import (
+    allowed,
+    is_steward,
+    member_required,
+    require,
+    steward_required,
+)
 
 
 @member_required
@@ -133,6 +139,7 @@ def obligation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 def obligation_settle(request: HttpRequest, pk: int) -> HttpResponse:
     """The debtor pays (part of) the rest on the ledger."""
     ob = get_object_or_404(Obligation.objects.select_related("currency"), pk=pk)
+    require(request.user, "clearing.obligation.settle", ob)
     form = SettleForm(request.POST, prefix=f"settle-{pk}", obligation_currency=ob.currency)
     if not form.is_valid():
         messages.error(request, _("Choose a currency and an amount."))
@@ -292,6 +299,7 @@ def run_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
 @require_POST
 def run_respond(request: HttpRequest, pk: int) -> HttpResponse:
     """A member the run touches accepts or objects."""
+    require(request.user, "clearing.run.respond", _run_for(request, pk))
     form = ResponseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose whether you accept or object."))
