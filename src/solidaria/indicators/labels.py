@@ -105,11 +105,11 @@ def method(code: str) -> str:
     return str(METHODS.get(code, ""))
 
 
-def value_text(figure: Mapping[str, Any], unit: str, exponent: int = 2) -> str:
+def value_text(figure: Mapping[str, Any], unit: str, exponent: int = 2, code: str = "") -> str:
     """A figure's value as people read it (rounded for display only)."""
     value = Fraction(str(figure["value"]))
     if unit == "amount":
-        return format_minor(int(figure["numerator"]), exponent=exponent)
+        return f"{format_minor(int(figure['numerator']), exponent=exponent)} {code}".strip()
     if unit == "minutes":
         return format_minutes(int(figure["numerator"]))
     if unit == "share":

@@ -84,7 +84,7 @@ def blocks(report: NetworkReport) -> list[Block]:
             block.rows.append(
                 Row(
                     subject=_subject(f, spec.per, currencies),
-                    value=labels.value_text(f, spec.unit, exponent),
+                    value=labels.value_text(f, spec.unit, exponent, code),
                     basis=labels.basis_text(f, spec.unit, exponent, code),
                     bar=bar,
                     figure=f,

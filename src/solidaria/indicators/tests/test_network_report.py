@@ -169,7 +169,7 @@ def test_report_page_shows_every_indicator_with_its_method_link(
     for spec in network_catalogue.load().indicators:
         assert labels.title(spec.code) in html
         assert f'/indicators/methods/#{spec.code}"' in html
-    assert "42.00" in html  # the CRED volume, as people read it
+    assert "42.00 CRED" in html  # the CRED volume, as people read it
     assert "2:00 h" in html  # 120 minutes in the time bank
     assert "66.67 %" in html and "2 of 3" in html  # accounts in credit
     assert "4.00 of 10.00 CRED" in html
