@@ -23,6 +23,7 @@ from solidaria.core.permissions import is_system_actor
 from solidaria.ledger.models import Account, PaymentRequest, Transfer
 from solidaria.ledger.rules import check_amount, check_pair, load_account
 from solidaria.ledger.services import transfer_create
+from solidaria.notifications import events
 
 request_paid = Signal()  # kwargs: request (PaymentRequest), transfer (Transfer, completed)
 
@@ -75,6 +76,7 @@ def request_create(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit.record(actor=actor, verb="ledger.request.create", obj=req, data={"amount": amount_minor})
+    events.request_made(actor=actor, request=req)
     return req
 
 
@@ -119,6 +121,7 @@ def request_accept(*, actor: Any, request: PaymentRequest | int) -> Transfer:
     audit.record(actor=actor, verb="ledger.request.accept", obj=req)
     if transfer.status == Transfer.Status.COMPLETED:
         request_paid.send(sender=PaymentRequest, request=req, transfer=transfer)
+    events.request_decided(actor=actor, request=req)
     return transfer
 
 
@@ -129,7 +132,9 @@ def request_decline(
     req = _open_request(request)
     if not is_system_actor(actor) and not _acts_for(actor, req.payer):
         raise NotFound(_("there is no payment request %(id)s") % {"id": req.pk})
-    return _close_request(actor, req, PaymentRequest.Status.DECLINED, reason)
+    declined = _close_request(actor, req, PaymentRequest.Status.DECLINED, reason)
+    events.request_decided(actor=actor, request=declined, reason=reason)
+    return declined
 
 
 @transaction.atomic

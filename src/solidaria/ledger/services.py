@@ -42,6 +42,7 @@ from solidaria.ledger.rules import (
 )
 from solidaria.ledger.rules import parse_amount as parse_amount  # public: pages, API, CLI
 from solidaria.ledger.writes import Writes
+from solidaria.notifications import events
 
 # Who issues credit (stewards, policies, organisation account requests): `credit`,
 # public here too so that pages, API, admin and other apps find every ledger service here.
@@ -299,6 +300,7 @@ def account_limits_set(
             "after": {"credit_limit": credit_limit, "upper_limit": upper_limit},
         },
     )
+    events.limits_changed(actor=actor, account=account)
     return account
 
 
@@ -355,6 +357,7 @@ def transfer_create(
                 fast.currency = payer.currency
             fast.replayed = False  # type: ignore[attr-defined]
             fast.warnings = []  # type: ignore[attr-defined]
+            events.payment_made_later(actor=actor, transfer=fast)  # a task, after commit
             return fast
         optimistic = outcome != "replay"
 
@@ -372,7 +375,9 @@ def transfer_create(
         network = lock_network(currency, locked) if levy else None
         now = timezone.now()
         if needs_authorisation(actor, currency, amount_minor, kind):
-            return _reserve(actor, payer_l, payee_l, amount_minor, levy, memo, category, kind, now)
+            held = _reserve(actor, payer_l, payee_l, amount_minor, levy, memo, category, kind, now)
+            events.payment_made(actor=actor, transfer=held, payer=payer_l, payee=payee_l)
+            return held
         posted = post(
             legs=[
                 Leg(
@@ -401,6 +406,7 @@ def transfer_create(
                 data={"amount": amount_minor, "payer": payer_pk, "payee": payee_pk},
             )
         )
+        events.payment_made(actor=actor, transfer=transfer, payer=payer_l, payee=payee_l)
         return transfer
 
     transfer = run_once(
@@ -507,6 +513,7 @@ def transfer_approve(*, actor: Any, transfer: Transfer | int, reason: str = "") 
         levy_account={pending.currency_id: network} if network is not None else None,
     )
     audit.record(actor=actor, verb="ledger.transfer.approve", obj=pending, reason=reason)
+    events.transfer_decided(actor=actor, transfer=pending)
     return pending
 
 
@@ -528,6 +535,7 @@ def transfer_reject(*, actor: Any, transfer: Transfer | int, reason: str) -> Tra
     pending.decision_reason = reason
     pending.save(update_fields=["status", "reserved_minor", "decided_by", "decision_reason"])
     audit.record(actor=actor, verb="ledger.transfer.reject", obj=pending, reason=reason)
+    events.transfer_decided(actor=actor, transfer=pending)
     return pending
 
 

@@ -20,6 +20,14 @@ def deliver_notifications(*, kind: str, dedupe_key: str, user_ids: list[int]) ->
 
 
 @task()
+def record_payment(*, transfer_id: int, actor_id: int | None) -> None:
+    """Tell of a payment made on PostgreSQL's one-statement path (after it committed)."""
+    from solidaria.notifications.events import payment_recorded
+
+    payment_recorded(transfer_id=transfer_id, actor_id=actor_id)
+
+
+@task()
 def send_digests() -> int:
     return services.send_digests()
 
