@@ -11,6 +11,7 @@ APP_NAV = [
     ("clearing:home", _("Clearing"), _("Set off debts between members")),
     ("budgeting:home", _("Budgeting"), _("Participatory budgets")),
     ("governance:home", _("Governance"), _("Members, shares, decisions and surplus")),
+    ("indicators:reports", _("Indicators"), _("Wellbeing beyond GDP: the network's yearly report")),
 ]
 
 
