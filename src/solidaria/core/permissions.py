@@ -529,3 +529,8 @@ rule(
     _("Only network stewards may compute the network report."),
 )
 rule("accounts.steward.set", network_steward, _("Only network stewards may name network stewards."))
+rule(
+    "governance.coop.found",
+    network_steward | (member & is_operator),
+    _("Only network stewards and the people who run this organisation may make it a co-op."),
+)

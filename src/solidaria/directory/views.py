@@ -178,6 +178,7 @@ def _who_runs_it(request: HttpRequest, org: Any) -> dict[str, Any]:
     """The operators, claims and published sections of an organisation's page."""
     user = request.user
     is_confirmed = org.status == org.Status.CONFIRMED
+    coop = page.coop_of(org)
     return {
         "operators": operators.operators_of(org),
         "my_claim": operators.open_claim(user, org),
@@ -194,6 +195,11 @@ def _who_runs_it(request: HttpRequest, org: Any) -> dict[str, Any]:
             }
         ),
         "coop_facts": page.coop_facts(user, org),
+        "coop": coop,
+        "may_found_coop": coop is None
+        and is_confirmed
+        and allowed(user, "governance.coop.found", org),
+        "may_set_up_coop": coop is not None and allowed(user, "governance.coop.steward", coop),
         "listings": page.listings_of(org),
     }
 

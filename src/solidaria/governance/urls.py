@@ -1,6 +1,6 @@
 from django.urls import path
 
-from solidaria.governance import views
+from solidaria.governance import coop_views, views
 
 app_name = "governance"
 urlpatterns = [
@@ -11,7 +11,10 @@ urlpatterns = [
     path("allocations/<int:pk>/", views.allocation_detail, name="allocation"),
     path("allocations/<int:pk>/csv/", views.allocation_csv, name="allocation_csv"),
     path("allocations/<int:pk>/accept/", views.allocation_accept, name="allocation_accept"),
+    path("new/", coop_views.coop_new, name="coop_new"),
     path("<slug:slug>/", views.coop_detail, name="coop"),
+    path("<slug:slug>/setup/", coop_views.coop_setup, name="coop_setup"),
+    path("<slug:slug>/stewards/", coop_views.coop_stewards, name="coop_stewards"),
     path("<slug:slug>/apply/", views.apply, name="apply"),
     path(
         "<slug:slug>/memberships/<int:membership_id>/",
