@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from solidaria.clifront import CliError, Writer, run_verb
-from solidaria.governance.engine.allocation import Allocation, AllocationError, allocate_surplus
-from solidaria.governance.engine.bylaws import BylawsError, bylaws_from_dict
-from solidaria.governance.engine.patronage_csv import InputError, parse_cents, parse_patronage_csv
+from solidaria.core.textfiles import JsonFileError, TextFileError, parse_json, read_text
+from solidaria.governance.engine.allocation import Allocation, AllocationError, allocate_scaled
+from solidaria.governance.engine.bylaws import BYLAWS_KEYS, BylawsError, bylaws_from_dict
+from solidaria.governance.engine.patronage_csv import InputError, parse_cents, read_patronage
 
 
 def _money(cents: int) -> str:
@@ -28,12 +29,21 @@ def _money(cents: int) -> str:
 
 def _read(path: str) -> str:
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        return read_text(path)
     except OSError as exc:
         raise CliError(f"{path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{path}: not UTF-8 text") from None
+    except TextFileError as exc:
+        raise CliError(f"{path}: {exc}") from None
+
+
+def _bylaws_error(path: str, exc: BylawsError) -> CliError:
+    """The bylaws' problem with its JSON path ($.reserves, $.mixed_weights.hours)."""
+    key = exc.field.split(".")[0]
+    if key in BYLAWS_KEYS:
+        return CliError(f"{path}: $.{exc.field}: {exc.message}")
+    if exc.field == "bylaws":
+        return CliError(f"{path}: $: {exc.message}")
+    return CliError(f"{path}: $: {exc}")
 
 
 HELP = "Allocate a year's surplus to funds and members by bylaws and patronage."
@@ -55,17 +65,19 @@ def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
         raise CliError("--surplus: negative; losses are not allocated")
     bylaws_path = options["bylaws"]
     try:
-        data = json.loads(_read(bylaws_path))
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{bylaws_path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+        data = parse_json(_read(bylaws_path))
+    except JsonFileError as exc:
+        raise CliError(f"{bylaws_path}: {exc}") from None
     try:
         bylaws = bylaws_from_dict(data)
     except BylawsError as exc:
-        raise CliError(f"{bylaws_path}: {exc}") from None
+        raise _bylaws_error(bylaws_path, exc) from None
     csv_path = options["patronage"]
     try:
-        rows = parse_patronage_csv(_read(csv_path))
-        allocation = allocate_surplus(surplus, bylaws, rows)
+        columns = read_patronage(_read(csv_path))
+        allocation = allocate_scaled(
+            surplus, bylaws, columns.members, columns.hours, columns.purchases
+        )
     except InputError as exc:
         raise CliError(f"{csv_path}: {exc}") from None
     except AllocationError as exc:
@@ -106,7 +118,7 @@ def as_json(a: Allocation) -> dict[str, Any]:
                 "cents": m.cents,
                 "cash_cents": m.cash_cents,
                 "capital_cents": m.capital_cents,
-                "patronage_share": str(m.patronage_share),
+                "patronage_share": m.patronage_share_text,
             }
             for m in a.members
         ],

@@ -164,7 +164,7 @@ def parse_json(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_refuse_constant, parse_int=_int, parse_float=_float)
     except json.JSONDecodeError as exc:
-        raise JsonFileError(f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
+        raise JsonFileError(f"line {exc.lineno}", f"invalid JSON: {exc.msg}") from None
     except (ValueError, RecursionError) as exc:
         raise JsonFileError("$", f"not usable JSON: {exc}") from None
 

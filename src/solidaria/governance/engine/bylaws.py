@@ -36,6 +36,7 @@ from enum import StrEnum
 from typing import Any
 
 FULL = 10_000  # 100 % in basis points
+MAX_LABEL = 100  # characters of the version, the date and the collective account
 
 
 class BylawsError(ValueError):
@@ -161,7 +162,10 @@ def _pct(bp: int) -> str:
 def parse_percent(value: Any, field: str) -> int:
     """'12.5' -> 1250 basis points, exactly; floats and more than 2 decimals are refused."""
     if not isinstance(value, str | int) or isinstance(value, bool):
-        raise BylawsError(field, f'write the percentage as a string such as "30", got {value!r}')
+        shown = repr(value) if len(repr(value)) < 40 else f"a {type(value).__name__}"
+        raise BylawsError(field, f'write the percentage as a string such as "30", got {shown}')
+    if isinstance(value, str) and len(value) > 20:
+        raise BylawsError(field, f"{value[:20]!r}... is not a percentage")
     try:
         number = Decimal(str(value).strip().removesuffix("%").strip())
     except InvalidOperation:
@@ -174,7 +178,7 @@ def parse_percent(value: Any, field: str) -> int:
     return int(bp)
 
 
-_KEYS = {
+BYLAWS_KEYS = _KEYS = {
     "version",
     "effective_from",
     "reserves",
@@ -225,6 +229,8 @@ def bylaws_from_dict(data: Mapping[str, Any]) -> Bylaws:
     for key in ("version", "effective_from", "collective_account"):
         if key in data and not isinstance(data[key], str):
             raise BylawsError(key, "must be a string")
+        if len(data.get(key, "")) > MAX_LABEL:
+            raise BylawsError(key, f"longer than {MAX_LABEL} characters")
     try:
         acceptance = Acceptance(data.get("acceptance", Acceptance.STEWARD.value))
     except ValueError:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from solidaria.core.textfiles import FIELD_LIMIT, long_cell, too_long
 from solidaria.governance.engine.allocation import Patronage
 
 HEADER = ("member", "hours", "purchases")
@@ -41,40 +44,106 @@ def parse_cents(text: str) -> int:
     return int(value)
 
 
-def parse_patronage_csv(text: str) -> list[Patronage]:
-    """Rows of patronage; blank hours or purchases mean 0; negative amounts are refused."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
-    rows: list[Patronage] = []
+MAX_MEMBER_LENGTH = 200
+MAX_DIGITS = 40
+_NUMBER = re.compile(r"\+?(\d*)(?:\.(\d*))?")
+
+
+@dataclass(frozen=True, slots=True)
+class PatronageColumns:
+    """PATRONAGE.csv as columns: each hours and purchases value is an integer in units of
+    10^-decimals of the column (so `hours[i] / 10**hours_decimals` is exact)."""
+
+    members: list[str]
+    hours: list[int]
+    purchases: list[int]
+    hours_decimals: int
+    purchases_decimals: int
+    lines: list[int]
+
+    def rows(self) -> list[Patronage]:
+        h, p = 10**self.hours_decimals, 10**self.purchases_decimals
+        return [
+            Patronage(m, Fraction(hv, h), Fraction(pv, p))
+            for m, hv, pv in zip(self.members, self.hours, self.purchases, strict=True)
+        ]
+
+
+def _cell_value(cell: str, line: int, field: str) -> tuple[int, int]:
+    """(digits as an integer, decimals) of a non-negative decimal; blank is 0."""
+    text = cell.strip()
+    if not text:
+        return 0, 0
+    if len(text) > MAX_DIGITS:
+        raise InputError(line, field, f"{text[:20]!r}... is too long for a number")
+    match = _NUMBER.fullmatch(text)
+    if match is None or not (match.group(1) or match.group(2)):
+        try:
+            negative = parse_decimal(text) < 0
+        except ValueError as exc:
+            raise InputError(line, field, str(exc)) from None
+        if negative:
+            raise InputError(line, field, f"negative patronage {text}")
+        raise InputError(line, field, f"{cell!r} is not a decimal number")
+    whole, frac = match.group(1), match.group(2) or ""
+    return int(whole + frac or "0"), len(frac)
+
+
+def read_patronage(text: str) -> PatronageColumns:
+    """Read PATRONAGE.csv (`member,hours,purchases`): blank hours or purchases mean 0;
+    negative amounts, duplicate members and empty files are refused (InputError with the
+    line and the field). Linear in the file: a million rows read in a few seconds."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    members: list[str] = []
+    cells: tuple[list[tuple[int, int]], list[tuple[int, int]]] = ([], [])
+    lines: list[int] = []
+    seen: dict[str, int] = {}
     header_seen = False
-    for record in reader:
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not record or all(not cell.strip() for cell in record):
+                continue
+            if not header_seen:
+                names = tuple(cell.strip().lower() for cell in record)
+                if names != HEADER:
+                    got = ",".join(names)
+                    got = got if len(got) < 80 else got[:80] + "..."
+                    raise InputError(line, "header", f"expected {','.join(HEADER)}, got {got}")
+                header_seen = True
+                continue
+            if len(record) != 3:
+                raise InputError(line, "row", f"expected 3 fields, got {len(record)}")
+            member = record[0].strip()
+            if not member:
+                raise InputError(line, "member", "empty")
+            if len(member) > MAX_MEMBER_LENGTH:
+                raise InputError(line, "member", f"longer than {MAX_MEMBER_LENGTH} characters")
+            for column, field, cell in zip(cells, HEADER[1:], record[1:], strict=True):
+                column.append(_cell_value(cell, line, field))
+            first = seen.setdefault(member, line)
+            if first != line:
+                raise InputError(line, "member", f"{member!r} listed twice (first on line {first})")
+            members.append(member)
+            lines.append(line)
+    except csv.Error as exc:
         line = reader.line_num
-        if not record or all(not cell.strip() for cell in record):
-            continue
-        if not header_seen:
-            names = tuple(cell.strip().lower() for cell in record)
-            if names != HEADER:
-                raise InputError(
-                    line, "header", f"expected {','.join(HEADER)}, got {','.join(names)}"
-                )
-            header_seen = True
-            continue
-        if len(record) != 3:
-            raise InputError(line, "row", f"expected 3 fields, got {len(record)}")
-        member = record[0].strip()
-        if not member:
-            raise InputError(line, "member", "empty")
-        values = []
-        for field, cell in zip(HEADER[1:], record[1:], strict=True):
-            try:
-                value = parse_decimal(cell) if cell.strip() else Fraction(0)
-            except ValueError as exc:
-                raise InputError(line, field, str(exc)) from None
-            if value < 0:
-                raise InputError(line, field, f"negative patronage {cell.strip()}")
-            values.append(value)
-        if any(r.member == member for r in rows):
-            raise InputError(line, "member", f"{member!r} listed twice")
-        rows.append(Patronage(member, values[0], values[1]))
+        if too_long(exc):
+            field = long_cell(text, line, HEADER) or "row"
+            raise InputError(line, field, f"longer than {FIELD_LIMIT:,} characters") from None
+        raise InputError(line, "row", f"malformed CSV: {exc}") from None
     if not header_seen:
         raise InputError(1, "header", f"missing header {','.join(HEADER)}")
-    return rows
+    if not members:
+        raise InputError(1, "member", "no members: the file has only the header")
+    scaled = []
+    for column in cells:
+        decimals = max((d for _, d in column), default=0)
+        scaled.append(([v * 10 ** (decimals - d) for v, d in column], decimals))
+    (hours, hd), (purchases, pd) = scaled
+    return PatronageColumns(members, hours, purchases, hd, pd, lines)
+
+
+def parse_patronage_csv(text: str) -> list[Patronage]:
+    """Rows of patronage (see `read_patronage`), as exact `Patronage` rows."""
+    return read_patronage(text).rows()

@@ -36,3 +36,32 @@ def largest_remainder(total: int, shares: Sequence[Fraction]) -> tuple[list[int]
         left -= end - start
         start = end
     return parts, left
+
+
+def largest_remainder_scaled(
+    total: int, numerators: Sequence[int], denominator: int
+) -> tuple[list[int], int]:
+    """`largest_remainder` for shares given as `numerators / denominator` (integers, so a
+    million shares round in about a second): the same parts and residue."""
+    if denominator <= 0:
+        raise ValueError("the denominator must be positive")
+    if sum(numerators) != total * denominator:
+        raise ValueError("shares must add up to the total exactly")
+    if any(n < 0 for n in numerators):
+        raise ValueError("shares must not be negative")
+    parts = [n // denominator for n in numerators]
+    rest = [n - p * denominator for n, p in zip(numerators, parts, strict=True)]
+    left = total - sum(parts)
+    order = sorted((i for i, r in enumerate(rest) if r), key=rest.__getitem__, reverse=True)
+    start = 0
+    while start < len(order) and left > 0:
+        end = start
+        while end < len(order) and rest[order[end]] == rest[order[start]]:
+            end += 1
+        if end - start > left:
+            break
+        for i in order[start:end]:
+            parts[i] += 1
+        left -= end - start
+        start = end
+    return parts, left
