@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from solidaria.budgeting.engine.pabulib import PabulibError, read
+from solidaria.budgeting.engine.pabulib import PabulibError, parse
 from solidaria.clifront import CliError, Writer, run_verb
+from solidaria.core.textfiles import TextFileError, read_text
 
 HELP = "Participatory budgeting tools on Pabulib files (subcommand: count)."
 RULE_NAMES = (
@@ -80,11 +81,13 @@ def run(
         raise CliError(f"unknown rule {rule!r}; known rules: {', '.join(RULE_NAMES)}")
     groups = _groups(options.get("exclusive"))
     try:
-        instance, profile = read(path, voters=False)
-    except PabulibError as exc:
-        raise CliError(f"{path}: {exc}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: {exc}") from exc
+        instance, profile = parse(read_text(path), voters=False)
+    except (PabulibError, TextFileError) as exc:
+        raise CliError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise CliError(f"{path}: {exc.strerror}") from None
+    if not profile.ballots:
+        raise CliError(f"{path}: VOTES section: no votes to count")
     if rule is None and instance.rule in ("", "unknown"):
         stderr.write(f"META rule is {instance.rule or 'missing'!r}: counting with greedy")
         rule = "greedy"

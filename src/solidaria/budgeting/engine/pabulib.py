@@ -22,9 +22,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from solidaria.core.textfiles import FIELD_LIMIT, long_cell, too_long
+
 from .model import WITHDRAWN_COST, BallotType, Instance, Profile, Project
 
 SECTIONS = ("meta", "projects", "votes")
+MAX_NUMBER_LENGTH = 40
+"""Longest number (characters) a file may hold: far beyond any budget, far below the
+4,300 digits at which Python refuses to read an integer."""
 _PROJECT_KNOWN = {"project_id", "cost", "name", "category", "target", "beneficiaries", "selected"}
 _VOTE_KNOWN = {"voter_id", "vote", "points"}
 
@@ -39,8 +44,18 @@ class PabulibError(ValueError):
         self.reason = message
 
 
+def _too_long(raw: str, *, what: str, section: str, line: int) -> None:
+    if len(raw) > MAX_NUMBER_LENGTH:
+        raise PabulibError(
+            f"{what} {raw[:20]!r}... is too long for a number ({len(raw):,} characters)",
+            section=section,
+            line=line,
+        )
+
+
 def _whole_number(raw: str, *, what: str, section: str, line: int) -> int:
     text = raw.strip()
+    _too_long(text, what=what, section=section, line=line)
     if text.isdigit():
         return int(text)
     try:
@@ -57,6 +72,7 @@ def _whole_number(raw: str, *, what: str, section: str, line: int) -> int:
 def _amount(raw: str, *, what: str, section: str, line: int) -> Decimal:
     """A non-negative decimal number, exactly (``1925834.77``; a comma works as the point)."""
     text = raw.strip()
+    _too_long(text, what=what, section=section, line=line)
     try:
         value = Decimal(text.replace(",", "."))
     except InvalidOperation:
@@ -127,6 +143,8 @@ def _read_votes(
     extra = [(i, fields[h]) for i, h in enumerate(header) if h in fields]
     seen_votes: dict[str, tuple[int, ...]] = {}
     seen_points: dict[str, tuple[int, ...]] = {}
+    ids: list[str] = []
+    id_lines: list[int] = []
     for line, row in rows:
         if len(row) != width:  # width >= 2: blank lines and section names land here
             if not row or (len(row) == 1 and not row[0].strip()):
@@ -139,6 +157,8 @@ def _read_votes(
                 section="votes",
                 line=line,
             )
+        ids.append(row[0])
+        id_lines.append(line)
         if keep_voters:
             voter_ids.append(row[0].strip())
             for i, values in extra:
@@ -163,6 +183,21 @@ def _read_votes(
                     line=line,
                 )
             points.append(pts)
+    if len(set(ids)) != len(ids):
+        _duplicate_voter(ids, id_lines)
+
+
+def _duplicate_voter(ids: list[str], lines: list[int]) -> None:
+    """Name the first voter id given twice, with its line."""
+    seen: dict[str, int] = {}
+    for voter, line in zip(ids, lines, strict=True):
+        if voter in seen:
+            raise PabulibError(
+                f"voter_id {voter[:40]!r} appears twice (first on line {seen[voter]})",
+                section="votes",
+                line=line,
+            )
+        seen[voter] = line
 
 
 def parse(text: str, *, voters: bool = True) -> tuple[Instance, Profile]:
@@ -171,6 +206,41 @@ def parse(text: str, *, voters: bool = True) -> tuple[Instance, Profile]:
     to count, and faster on big files."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    source = io.StringIO(text, newline="")
+    reader = csv.reader(source, delimiter=";")
+    try:
+        return _parse(source, reader, voters)
+    except csv.Error as exc:
+        line = reader.line_num
+        section = _section_at(text, line)
+        if too_long(exc):
+            header = _header_before(text, line)
+            field = long_cell(text, line, header, delimiter=";") or "a field"
+            raise PabulibError(
+                f"{field} is longer than {FIELD_LIMIT:,} characters", section=section, line=line
+            ) from None
+        raise PabulibError(f"malformed line: {exc}", section=section, line=line) from None
+
+
+def _section_at(text: str, line: int) -> str:
+    """The section the 1-based `line` is in (for errors only)."""
+    section = "meta"
+    for number, raw in enumerate(text.splitlines()[:line], start=1):
+        if raw.strip().lower() in SECTIONS and number < line:
+            section = raw.strip().lower()
+    return section
+
+
+def _header_before(text: str, line: int) -> list[str]:
+    """The column names of the section `line` is in (for errors only)."""
+    lines = text.splitlines()[: line - 1]
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].strip().lower() in SECTIONS:
+            return lines[i + 1].split(";") if i + 1 < len(lines) else []
+    return []
+
+
+def _parse(source: io.StringIO, reader: Any, voters: bool) -> tuple[Instance, Profile]:
     section = ""
     header: list[str] | None = None
     header_line = 0
@@ -187,8 +257,6 @@ def parse(text: str, *, voters: bool = True) -> tuple[Instance, Profile]:
     project_cols: dict[str, int] = {}
     points_col = -1
     last_line = 0
-    source = io.StringIO(text, newline="")
-    reader = csv.reader(source, delimiter=";")
     for row in reader:
         line = reader.line_num
         last_line = line
@@ -256,6 +324,17 @@ def parse(text: str, *, voters: bool = True) -> tuple[Instance, Profile]:
                 line=last_line + 1,
             )
     budget_value = _amount(meta["budget"], what="budget", section="meta", line=meta_lines["budget"])
+    if not budget_value:
+        raise PabulibError(
+            "budget is 0: nothing could be funded", section="meta", line=meta_lines["budget"]
+        )
+    declared = meta.get("num_votes", "").strip()
+    if not ballots and declared not in ("", "0"):
+        raise PabulibError(
+            f"the section has no votes but META num_votes is {declared[:20]}",
+            section="votes",
+            line=last_line + 1,
+        )
     decimals = max([_places(budget_value), *(_places(c) for c in costs)])
     budget = _scaled(budget_value, decimals)
     projects = [
@@ -266,7 +345,9 @@ def parse(text: str, *, voters: bool = True) -> tuple[Instance, Profile]:
         ballot_type = BallotType(meta.get("vote_type", "approval").strip().lower())
     except ValueError:
         raise PabulibError(
-            f"unknown vote_type {meta.get('vote_type')!r}", section="meta", line=1
+            f"unknown vote_type {meta.get('vote_type', '')[:40]!r}",
+            section="meta",
+            line=meta_lines.get("vote_type", 1),
         ) from None
     has_points = ballot_type in (BallotType.CUMULATIVE, BallotType.SCORING)
     if has_points and points_col < 0:

@@ -219,7 +219,7 @@ def _big_field(target: str) -> tuple[str, str, str]:
     if target == "allocate":
         return f"member,hours,purchases\nann,1,1\n{big},2,2\n", "line 3", "member"
     if target == "pb":
-        return pb(projects=f"p1;40\n{big};50\np3;30\n"), "line 9", "project_id"
+        return pb(projects=f"p1;40\n{big};50\np3;30\n"), "line 10", "project_id"
     if target == "tally":
         return blt().replace('"Bob"', f'"{big}"'), "line 8", "name"
     if target == "coopsuk":
