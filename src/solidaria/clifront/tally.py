@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from solidaria.clifront import CliError, Writer, run_verb
+from solidaria.core.textfiles import TextFileError
 from solidaria.governance.engine.blt import BltError, read_blt
 from solidaria.governance.engine.stv import METHODS, TieBreak, count
 
@@ -35,13 +36,19 @@ def add_arguments(parser: ArgumentParser) -> None:
 def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
     path = options["ballots"]
     try:
-        election = read_blt(path)
+        election = read_blt(path, strict=True)
     except OSError as exc:
         raise CliError(f"{path}: {exc.strerror}") from None
-    except BltError as exc:
+    except (BltError, TextFileError) as exc:
         raise CliError(f"{path}: {exc}") from None
     tie_break = TieBreak(_tie_order(options.get("tie_order") or "", len(election.candidates)))
     result = count(election, options.get("method") or "stv-scottish", tie_break=tie_break)
+    hopefuls = election.hopefuls
+    if len(hopefuls) <= election.seats and set(result.elected) == set(hopefuls):
+        stderr.write(
+            f"{path}: {election.seats} seats for {len(hopefuls)} candidates: "
+            "every candidate is elected"
+        )
     party = election.affiliations
     if options.get("json"):
         data = result.as_json()

@@ -25,7 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from solidaria.core.textfiles import decode
 from solidaria.governance.engine.election import Ballot, Election
+
+MAX_NUMBER_LENGTH = 40
+MAX_NAME_LENGTH = 200
 
 
 class BltError(ValueError):
@@ -55,6 +59,8 @@ def _content_lines(text: str) -> list[_Line]:
 
 
 def _int(token: str, line: int, field: str) -> int:
+    if len(token) > MAX_NUMBER_LENGTH:
+        raise BltError(line, field, f"{token[:20]!r}... is too long for a number")
     try:
         return int(token)
     except ValueError:
@@ -114,8 +120,12 @@ def _parse_ballot(line: _Line, n_candidates: int) -> Ballot:
     return Ballot(weight, tuple(ranking))
 
 
-def parse_blt(text: str) -> Election:
-    """Parse the text of a BLT file into an `Election` (candidates numbered from 0)."""
+def parse_blt(text: str, *, strict: bool = False) -> Election:
+    """Parse the text of a BLT file into an `Election` (candidates numbered from 0).
+
+    `strict` (what a count needs, `solidaria tally`): also refuses every candidate
+    withdrawn, no valid ballot, a name given twice and names longer than
+    MAX_NAME_LENGTH, each with its line."""
     lines = _content_lines(text)
     if not lines:
         raise BltError(1, "header", "empty file")
@@ -141,6 +151,10 @@ def parse_blt(text: str) -> Election:
             if not -n_candidates <= value < 0:
                 raise BltError(line.number, "withdrawn", f"{token} is not -1..-{n_candidates}")
             withdrawn.add(-value - 1)
+        if strict and len(withdrawn) == n_candidates:
+            raise BltError(
+                line.number, "withdrawn", "every candidate is withdrawn: nobody can be elected"
+            )
         index += 1
 
     ballots: list[Ballot] = []
@@ -153,8 +167,20 @@ def parse_blt(text: str) -> Election:
         if line.text == "0":
             break
         ballots.append(_parse_ballot(line, n_candidates))
+    if strict and not any(
+        b.weight > 0 and any(c not in withdrawn for c in b.ranking) for b in ballots
+    ):
+        raise BltError(
+            line.number,
+            "ballots",
+            "no valid ballot: each is empty, weighs 0 or ranks only withdrawn candidates",
+        )
 
-    names, affiliations, title = _names_and_title(lines[index:], n_candidates, lines[-1].number)
+    names, affiliations, title, name_lines = _names_and_title(
+        lines[index:], n_candidates, lines[-1].number
+    )
+    if strict:
+        _check_names(names, name_lines)
     return Election(
         candidates=names,
         seats=seats,
@@ -165,13 +191,23 @@ def parse_blt(text: str) -> Election:
     )
 
 
+def _check_names(names: tuple[str, ...], lines: tuple[int, ...]) -> None:
+    first: dict[str, int] = {}
+    for name, line in zip(names, lines, strict=True):
+        if len(name) > MAX_NAME_LENGTH:
+            raise BltError(line, "name", f"longer than {MAX_NAME_LENGTH} characters")
+        if name in first:
+            raise BltError(line, "name", f"{name!r} is given twice (first on line {first[name]})")
+        first[name] = line
+
+
 def _line_strings(line: _Line) -> list[str]:
     return _quoted_strings(line) if line.text.startswith('"') else [line.text]
 
 
 def _names_and_title(
     lines: list[_Line], n: int, last: int
-) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+) -> tuple[tuple[str, ...], tuple[str, ...], str, tuple[int, ...]]:
     """Names (and affiliations) and the title from the lines after the ballots.
 
     Two layouts: one candidate a line, each a name or a name and an affiliation, then at
@@ -201,25 +237,24 @@ def _names_and_title(
             raise BltError(rest[1][0].number, "title", "unexpected content after the title")
         names = tuple(s[0] for s in candidate_lines)
         affiliations = tuple(s[1] if len(s) == 2 else "" for s in candidate_lines)
-        return names, affiliations, rest[0][1][0] if rest else ""
+        numbers = tuple(line.number for line in lines[:n])
+        return names, affiliations, rest[0][1][0] if rest else "", numbers
     stream = [(line.number, s) for line, ss in zip(lines, per_line, strict=True) for s in ss]
     if len(stream) < n:
         raise BltError(last, "name", f"expected {n} names, found {len(stream)}")
     extra = stream[n:]
     if len(extra) > 1:
         raise BltError(extra[1][0], "title", "unexpected content after the title")
-    return tuple(s for _, s in stream[:n]), (), extra[0][1] if extra else ""
+    numbers = tuple(number for number, _ in stream[:n])
+    return tuple(s for _, s in stream[:n]), (), extra[0][1] if extra else "", numbers
 
 
-def read_blt(path: str) -> Election:
-    """Read a BLT file (UTF-8, with Latin-1 as fallback for old files)."""
+def read_blt(path: str, *, strict: bool = False) -> Election:
+    """Read a BLT file (UTF-8, with Latin-1 as fallback for old files; UTF-16 and binary
+    data are refused with TextFileError)."""
     with open(path, "rb") as handle:
         data = handle.read()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return parse_blt(text)
+    return parse_blt(decode(data, latin1_fallback=True), strict=strict)
 
 
 def _quote(text: str) -> str:

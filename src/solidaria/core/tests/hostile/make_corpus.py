@@ -318,7 +318,7 @@ def _specific() -> list[tuple[str, str, str | bytes, str, str, str]]:
         "tally",
         "duplicate-names",
         blt().replace('"Bob"', '"Ann"'),
-        w="line 9",
+        w="line 8",
         f="name",
     )
 
