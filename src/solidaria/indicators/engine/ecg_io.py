@@ -154,6 +154,12 @@ def facts_from_json(data: Any) -> CompanyFacts:
             raise InputError(
                 "a share of the staff is between 0 and 1", f"$.employeesFractions[{i}].percentage"
             )
+    for i, sector in enumerate(sectors):
+        if not 0 <= sector.share_of_turnover <= 1:
+            raise InputError(
+                "a share of the turnover is between 0 and 1",
+                f"$.industrySectors[{i}].amountOfTotalTurnover",
+            )
     origin = data.get("mainOriginOfOtherSuppliers")
     origin_code: str | None = WORLD
     origin_costs: Fraction | None = None

@@ -202,6 +202,13 @@ def test_chosen_stakeholder_weights_replace_the_derived_ones(
         ),
         (
             "[]",
+            '{"industrySectors": [{"industryCode": "F", "amountOfTotalTurnover": 60}]}',
+            [],
+            "facts.json: $.industrySectors[0].amountOfTotalTurnover: a share of the turnover "
+            "is between 0 and 1",
+        ),
+        (
+            "[]",
             "{}",
             ["--stakeholder-weights", "A=x"],
             "--stakeholder-weights: 'x' is not a number",
