@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -475,6 +476,20 @@ def bylaws_sentences(b: Mapping[str, Any]) -> list[str]:
         _("Cents left over by rounding go to the %(a)s.")
         % {"a": fund_label(str(b.get("collective_account", "collective"))).lower()}
     )
+    if b.get("acceptance") == "general-assembly":
+        out.append(
+            _(
+                "The general assembly accepts an allocation by a poll: %(q)s of the members' "
+                "votes must take part, and yes needs more than %(t)s of the yes and no votes; "
+                "a tie fails."
+            )
+            % {
+                "q": share_words(_fraction(b.get("assembly_quorum", "0")) / 100),
+                "t": share_words(_fraction(b.get("assembly_threshold", "50")) / 100),
+            }
+        )
+    else:
+        out.append(_("A co-op steward accepts an allocation."))
     return out
 
 
@@ -499,12 +514,18 @@ def ledger_category_label(category: str) -> str:
     return category
 
 
-def allocation_rows(lines: Sequence[Any], surplus: int) -> list[dict[str, Any]]:
-    """One row per fund and member: name, cents, its share of the surplus, exact cents."""
+def allocation_rows(
+    lines: Sequence[Any], surplus: int, currency: Any = None
+) -> list[dict[str, Any]]:
+    """One row per fund and member: name, cents, its share of the surplus, and its exact
+    share rounded to the nearest cent (`nearest_cents`) with what largest-remainder
+    rounding changed (`rounding`: -1, 0 or +1 cent). Pages show money, never the
+    fraction itself (it stays in the CSV and the API)."""
     rows = []
     for ln in lines:
         is_member = bool(ln.membership_id)
         exact = _fraction(ln.exact)
+        nearest = round(exact)
         rows.append(
             {
                 "name": ln.account if is_member else fund_label(ln.account),
@@ -514,8 +535,48 @@ def allocation_rows(lines: Sequence[Any], surplus: int) -> list[dict[str, Any]]:
                 "cash_cents": ln.cash_cents,
                 "capital_cents": ln.capital_cents,
                 "share": display_percent(exact / surplus) if surplus else "",
-                "exact": ln.exact,
-                "exact_cents": display_decimal(exact, 4),
+                "nearest_cents": nearest,
+                "rounding": ln.cents - nearest,
+                "rounding_text": rounding_sentence(ln.cents - nearest, currency),
             }
         )
     return rows
+
+
+def rounding_sentence(cents: int, currency: Any) -> str:
+    """What largest-remainder rounding did to one line, in words."""
+    if cents == 0:
+        return _("none")
+    one = currency.format(abs(cents)) if currency is not None else str(abs(cents))
+    if cents > 0:
+        return _("%(c)s more, to make the total exact") % {"c": one}
+    return _("%(c)s less, to make the total exact") % {"c": one}
+
+
+def patronage_source_sentence(run: Any) -> str:
+    """Where a run's patronage figures came from, in one sentence."""
+    if run.patronage_source != "ledger":
+        return _("The patronage figures were typed in by a steward.")
+    period = {
+        "start": date_format(run.period_start, "SHORT_DATE_FORMAT"),
+        "end": date_format(run.period_end, "SHORT_DATE_FORMAT"),
+    }
+    parts = []
+    if run.hours_currency_id:
+        parts.append(
+            _("hours worked are the time paid to each member in %(code)s")
+            % {"code": run.hours_currency.code}
+        )
+    if run.purchases_account_id:
+        parts.append(
+            _("purchases are what each member paid into the co-op's account %(name)s")
+            % {"name": run.purchases_account.name}
+        )
+    return _(
+        "The patronage figures were read from the ledger, from %(start)s to %(end)s: "
+        "%(sources)s (share payments and reversed payments left out)."
+    ) % {**period, "sources": "; ".join(parts)}
+
+
+def transfers_count(n: int) -> str:
+    return ngettext("%(n)s payment", "%(n)s payments", n) % {"n": n}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("allocations/<int:pk>/", views.allocation_detail, name="allocation"),
     path("allocations/<int:pk>/csv/", views.allocation_csv, name="allocation_csv"),
     path("allocations/<int:pk>/accept/", views.allocation_accept, name="allocation_accept"),
+    path("allocations/<int:pk>/poll/", capital_views.allocation_poll, name="allocation_poll"),
     path("new/", coop_views.coop_new, name="coop_new"),
     path("<slug:slug>/", views.coop_detail, name="coop"),
     path("<slug:slug>/setup/", coop_views.coop_setup, name="coop_setup"),
@@ -32,4 +33,10 @@ urlpatterns = [
     path("<slug:slug>/polls/new/", views.poll_new, name="poll_new"),
     path("<slug:slug>/bylaws/new/", views.bylaws_new, name="bylaws_new"),
     path("<slug:slug>/allocations/new/", views.allocation_new, name="allocation_new"),
+    path(
+        "<slug:slug>/allocations/from-ledger/",
+        capital_views.allocation_from_ledger,
+        name="allocation_from_ledger",
+    ),
+    path("<slug:slug>/shares/", capital_views.shares, name="shares"),
 ]

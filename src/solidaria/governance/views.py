@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import CORRECTABLE
 from solidaria.core.permissions import member_required
-from solidaria.governance import forms, labels, pdf, queries, services
+from solidaria.governance import capital_views, forms, labels, pdf, queries, services
 from solidaria.governance.models import AllocationRun, Cooperative, Membership, Poll
 
 
@@ -228,6 +228,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             "holdings": rows,
             "share_types": share_types,
             "form": form,
+            "coop_account": queries.coop_account(coop),
             "is_steward": queries.is_coop_steward(request.user, coop),
             "membership": queries.active_membership(request.user, coop),
         },
@@ -439,7 +440,12 @@ def allocation_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _allocation(request: HttpRequest, pk: int) -> AllocationRun:
-    run = get_object_or_404(AllocationRun.objects.select_related("coop__currency", "bylaws"), pk=pk)
+    run = get_object_or_404(
+        AllocationRun.objects.select_related(
+            "coop__currency", "bylaws", "hours_currency", "purchases_account"
+        ),
+        pk=pk,
+    )
     _inside(request, run.coop)
     return run
 
@@ -449,18 +455,15 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _allocation(request, pk)
     bars = queries.allocation_chart(run)
     lines = run.lines.select_related("membership__user").order_by("-cents", "account")
-    shares = {m.get("member"): m.get("patronage_share") for m in run.result.get("members", [])}
     return render(
         request,
         "governance/allocation_detail.html",
         {
             "run": run,
             "coop": run.coop,
-            "lines": labels.allocation_rows(list(lines), run.surplus_minor),
-            "inputs": [
-                {"input": i, "share": shares.get(i.membership.user.username)}
-                for i in run.inputs.select_related("membership__user")
-            ],
+            "lines": labels.allocation_rows(list(lines), run.surplus_minor, run.coop.currency),
+            "inputs": capital_views.patronage_rows(run),
+            **capital_views.allocation_context(run),
             "bylaws_sentences": labels.bylaws_sentences(run.result.get("bylaws", {})),
             "raw_bylaws": labels.raw_settings(run.result.get("bylaws", {})),
             "bars": [

@@ -83,7 +83,10 @@ def test_allocation_shows_funds_by_name_and_shares_as_percentages(
     assert "<td>Divisible reserves</td><td>3647.66 EUR-COOP</td><td>15 %</td>" in page
     assert "<td>ana</td><td>4509.14 EUR-COOP</td><td>18.54 %</td>" in page
     assert "30 % of the surplus goes to reserves, 50 % of them indivisible." in page
-    assert "7144300625861/15844050" in page.split("<details>")[1]
+    # and the exact shares are money to the cent, never a raw fraction
+    details = page.split("<details>")[1]
+    assert "Exact share, to the nearest cent" in details
+    assert "7144300625861/15844050" not in page
 
 
 # --- every kind of poll --------------------------------------------------------------
