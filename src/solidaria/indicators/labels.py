@@ -85,8 +85,8 @@ UNITS = {
     "amount": _("an amount of the currency"),
     "minutes": _("hours and minutes"),
     "share": _("a percentage"),
-    "ratio": _("times"),
-    "count": _("people"),
+    "ratio": _("a number of times"),
+    "count": _("a number of people"),
 }
 
 PER = {
