@@ -32,6 +32,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from solidaria.accounts.models import User
 from solidaria.core.errors import DomainError
 from solidaria.core.permissions import SYSTEM
+from solidaria.core.textfiles import FIELD_LIMIT, TextFileError, decode, long_cell, too_long
 from solidaria.ledger import batches, checkpoints, services
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, Currency
@@ -130,25 +131,16 @@ class Command(BaseCommand):
         path: Path = options["file"]
         try:
             raw = path.read_bytes()
-            text = raw.decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{path}: cannot read the file ({exc})", returncode=2) from None
-        reader = csv.DictReader(io.StringIO(text))
-        fields = [f.strip() for f in reader.fieldnames or []]
-        for needed in ("payer", "payee", "amount"):
-            if needed not in fields:
-                raise CommandError(f"{path}: line 1, field {needed}: column missing", returncode=2)
-        if "currency" not in fields and not options.get("currency"):
+            text = decode(raw)
+        except OSError as exc:
             raise CommandError(
-                f"{path}: line 1, field currency: no currency column and no --currency",
-                returncode=2,
-            )
-        lines = []
-        for number, row in enumerate(reader, start=2):
-            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-            lines.append(self._line(path, number, row, options))
-        if not lines:
-            raise CommandError(f"{path}: no lines to import", returncode=2)
+                f"{path}: cannot read the file ({exc.strerror})", returncode=2
+            ) from None
+        except TextFileError as exc:
+            raise CommandError(f"{path}: {exc}", returncode=2) from None
+        rows = _rows(path, text, has_currency=bool(options.get("currency")))
+        lookups: dict[tuple[str, str], Any] = {}
+        lines = [self._line(path, number, row, options, lookups) for number, row in rows]
         key = options.get("key") or "import:" + hashlib.sha256(raw).hexdigest()
         try:
             batch = batches.import_transfers(
@@ -160,22 +152,36 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb}: batch {batch.pk}, {batch.line_count} transfers")
 
     def _line(
-        self, path: Path, number: int, row: dict[str, str], options: dict[str, Any]
+        self,
+        path: Path,
+        number: int,
+        row: dict[str, str],
+        options: dict[str, Any],
+        lookups: dict[tuple[str, str], Any],
     ) -> batches.BatchLine:
         def fail(field: str, message: str) -> CommandError:
             return CommandError(f"{path}: line {number}, field {field}: {message}", returncode=2)
 
-        code = row.get("currency") or options.get("currency") or ""
-        currency = Currency.objects.filter(code=code.upper()).first()
+        code = (row.get("currency") or options.get("currency") or "").upper()
+        if ("currency", code) not in lookups:
+            found = Currency.objects.filter(code=code).first() if len(code) <= 16 else None
+            lookups["currency", code] = found
+        currency = lookups["currency", code]
         if currency is None:
-            raise fail("currency", f"there is no currency '{code}'")
+            raise fail("currency", f"there is no currency '{_short(code)}'")
         accounts = {}
         for field in ("payer", "payee"):
-            accounts[field] = _resolve(row.get(field, ""), currency)
+            ref = row.get(field, "")
+            if (code, ref) not in lookups:
+                lookups[code, ref] = _resolve(ref, currency)
+            accounts[field] = lookups[code, ref]
             if isinstance(accounts[field], str):
                 raise fail(field, accounts[field])
+        amount_text = row.get("amount", "")
+        if len(amount_text) > MAX_AMOUNT_LENGTH:
+            raise fail("amount", f"'{_short(amount_text)}' is too long for an amount")
         try:
-            amount = services.parse_amount(currency, row.get("amount", ""))
+            amount = services.parse_amount(currency, amount_text)
         except DomainError as exc:
             raise fail("amount", exc.message) from None
         return batches.BatchLine(
@@ -188,20 +194,75 @@ class Command(BaseCommand):
         )
 
 
+MAX_AMOUNT_LENGTH = 40
+MAX_REF_LENGTH = 150  # a user name's longest
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+def _rows(path: Path, text: str, *, has_currency: bool) -> list[tuple[int, dict[str, str]]]:
+    """(line, row) of every transfer in the file, read without touching the database; the
+    line cap (`batches.MAX_BATCH_LINES`) is checked here, before any query, and reading
+    stops there."""
+
+    def fail(line: int, field: str, message: str) -> CommandError:
+        return CommandError(f"{path}: line {line}, field {field}: {message}", returncode=2)
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, dict[str, str]]] = []
+    header: list[str] = []
+    try:
+        header = [cell.strip() for cell in next(reader, [])]
+        for needed in ("payer", "payee", "amount"):
+            if needed not in header:
+                raise fail(1, needed, "column missing")
+        if "currency" not in header and not has_currency:
+            raise fail(1, "currency", "no currency column and no --currency")
+        start = reader.line_num + 1
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                start = reader.line_num + 1
+                continue
+            if len(rows) == batches.MAX_BATCH_LINES:
+                raise fail(
+                    start, "lines", f"more than {batches.MAX_BATCH_LINES:,} lines in one import"
+                )
+            row = {
+                name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)
+            }
+            rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        line = reader.line_num
+        if too_long(exc):
+            field = long_cell(text, line, header) or "-"
+            raise fail(line, field, f"longer than {FIELD_LIMIT:,} characters") from None
+        raise fail(line, "-", f"malformed CSV: {exc}") from None
+    if not rows:
+        raise fail(1, "lines", "no lines to import (the file has only a header)")
+    return rows
+
+
 def _resolve(ref: str, currency: Currency) -> Account | str:
     """An account, or the reason it cannot be found."""
     if not ref:
         return "empty"
+    if len(ref) > MAX_REF_LENGTH:
+        return f"there is no account or member '{_short(ref)}'"
     if ref == services.NETWORK_ACCOUNT:
         return services.network_account(currency)
     if ref.startswith("#"):
-        account = Account.objects.filter(pk=int(ref[1:]) if ref[1:].isdigit() else -1).first()
+        digits = ref[1:]
+        pk = int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 18 else -1
+        account = Account.objects.filter(pk=pk).first()
         if account is None:
-            return f"there is no account {ref}"
+            return f"there is no account {_short(ref)}"
         return account
     user = User.objects.filter(username=ref).first()
     if user is None:
-        return f"there is no member '{ref}'"
+        return f"there is no member '{_short(ref)}'"
     account = Account.objects.filter(currency=currency, owner=user, kind="member").first()
     if account is None:
         return f"{ref} has no {currency.code} account"
