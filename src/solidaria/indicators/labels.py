@@ -18,6 +18,7 @@ from solidaria.core.money import format_minor, format_minutes
 from solidaria.core.templatetags.human import display_decimal, display_percent
 
 REPORT_TITLE = _("Network report %(year)s")
+NO_REPORT = _("There is no network report for this year yet.")
 
 TITLES = {
     "trade.settled_inside": _("Invoiced trade settled inside the network"),

@@ -54,7 +54,7 @@ def compute(request: HttpRequest) -> HttpResponse:
 def _report(year: int) -> NetworkReport:
     report = queries.report_of(year)
     if report is None:
-        raise Http404(_("There is no network report for this year yet."))
+        raise Http404(labels.NO_REPORT)
     return report
 
 

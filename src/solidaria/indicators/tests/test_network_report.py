@@ -223,3 +223,18 @@ def test_a_steward_queues_a_report_others_are_refused(
 def test_no_report_yet_is_a_404(client: Client) -> None:
     assert client.get(f"/indicators/{YEAR}/").status_code == 404
     assert client.get(f"/indicators/{YEAR}.csv").status_code == 404
+
+
+@pytest.mark.django_db
+def test_api_serves_the_catalogue_and_the_report_to_anyone(world: World, client: Client) -> None:
+    assert client.get(f"/api/indicators/reports/{YEAR}").status_code == 404
+    services.report_compute(actor=SYSTEM, year=YEAR)
+    indicators = client.get("/api/indicators/network-indicators").json()
+    assert [i["code"] for i in indicators] == [s.code for s in network_catalogue.load().indicators]
+    assert client.get("/api/indicators/reports").json()[0]["year"] == YEAR
+    data = client.get(f"/api/indicators/reports/{YEAR}").json()
+    got = {(f["indicator"], f["subject"]): f for f in data["figures"]}
+    assert got[("ledger.velocity", "CRED")]["value"] == "7/3"
+    assert got[("trade.settled_inside", "CRED")]["numerator"] == 400
+    schema = client.get("/api/openapi.json").json()
+    assert "404" in schema["paths"]["/api/indicators/reports/{year}"]["get"]["responses"]
