@@ -24,6 +24,7 @@ from solidaria.accounts.models import Admission, AdmissionEvent, ApiToken, Invit
 from solidaria.core import audit
 from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.permissions import SYSTEM, require
+from solidaria.notifications import events
 
 VERIFY_SALT = "solidaria.accounts.email-verify"
 INVITATION_SALT = "solidaria.accounts.invitation"
@@ -137,6 +138,8 @@ def member_sign_up(
             invitation=invitation,
             verb="accounts.member.admit",
         )
+    else:
+        events.application_received(actor=user, user=user)
     language = translation.get_language() or settings.LANGUAGE_CODE
     transaction.on_commit(lambda: send_verification_email(user.pk, language=language))
     return user
@@ -301,6 +304,7 @@ def admission_decide(*, actor: Any, user_id: int, decision: str, reason: str = "
     _change_state(
         user=user, to_state=target, actor=actor, reason=reason, verb=f"accounts.member.{decision}"
     )
+    events.admission_decided(actor=actor, user=user, reason=reason)
     return user
 
 

@@ -46,7 +46,9 @@ from solidaria.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from solidaria.core.models import Visibility
 from solidaria.core.permissions import is_member, require
+from solidaria.notifications import events
 
 # Above this many ballots a count runs as a background task (see tasks.py).
 COUNT_INLINE_MAX_BALLOTS = 20_000
@@ -162,6 +164,7 @@ class ProcessSettings:
     rule: str = Rule.MES
     completion: str = Completion.ADD1
     rule_parameters: dict[str, Any] | None = None
+    visibility: str = Visibility.PUBLIC
 
 
 def _check_settings(s: ProcessSettings) -> None:
@@ -240,6 +243,7 @@ def process_create(
         rule=settings.rule,
         completion=settings.completion,
         rule_parameters=settings.rule_parameters or {},
+        visibility=settings.visibility,
         source=source,
         created_by=actor,
     )
@@ -333,6 +337,7 @@ def phase_advance(*, actor: Any, process: Process) -> Process:
         obj=process,
         data={"from": previous, "to": target, "sealed_ballots": sealed},
     )
+    events.phase_changed(actor=actor, process=process)
     return process
 
 
@@ -409,6 +414,7 @@ def project_review(
         reason=note,
         data={"status": status, "cost_minor": project.cost_minor},
     )
+    events.project_reviewed(actor=actor, project=project)
     return project
 
 

@@ -28,6 +28,7 @@ from solidaria.directory.importers.cleaning import (
 )
 from solidaria.directory.models import DESCRIPTIVE_FIELDS, Organisation, PendingEdit
 from solidaria.directory.taxonomy import FIELD_SCHEMES, MULTI_VALUED, known_codes
+from solidaria.notifications import events
 
 EDITABLE_FIELDS = [*DESCRIPTIVE_FIELDS, "licence"]
 
@@ -108,6 +109,8 @@ def organisation_create(*, actor: Any, data: dict[str, Any]) -> Organisation:
         _derive(org)
         org.save()
         record(actor=actor, verb="directory.organisation.create", obj=org)
+        if org.status == Status.PROPOSED:
+            events.entry_to_review(actor=actor, org=org)
     return org
 
 
@@ -196,6 +199,8 @@ def _propose_edit(actor: Any, org: Organisation, values: dict[str, Any]) -> None
         verb = "directory.organisation.edit_withdraw"
     edit.save()
     record(actor=actor, verb=verb, obj=org, data={"edit": edit.pk, "fields": sorted(proposed)})
+    if proposed:
+        events.entry_to_review(actor=actor, org=org, is_edit=True, edit_id=edit.pk)
 
 
 def pending_edit_review(
@@ -236,6 +241,14 @@ def pending_edit_review(
             reason=reason,
             data={"edit": edit.pk, "fields": sorted(changed or edit.values)},
         )
+        events.entry_decided(
+            actor=actor,
+            org=org,
+            proposer=edit.proposed_by,
+            decision=decision,
+            reason=reason,
+            edit_id=edit.pk,
+        )
     return org
 
 
@@ -261,4 +274,8 @@ def organisation_review(
             org_id=org.pk, before=before, after=(org.status, org.latitude, org.longitude)
         )
         record(actor=actor, verb=f"directory.organisation.{decision}", obj=org, reason=reason)
+        if decision in ("confirm", "reject"):
+            events.entry_decided(
+                actor=actor, org=org, proposer=org.created_by, decision=decision, reason=reason
+            )
     return org

@@ -57,6 +57,7 @@ from solidaria.governance.models import (
 )
 from solidaria.governance.services.membership import apply_decision
 from solidaria.governance.services.permissions import acting_user, require_coop_steward
+from solidaria.notifications import events
 
 # The source of the keys drawn when ballots are sealed; tests put a seeded Random here.
 _rng: random.Random = secrets.SystemRandom()
@@ -79,6 +80,7 @@ def poll_create(
     opens_at: dt.datetime | None = None,
     admission_for: Membership | None = None,
     previous_round: Poll | None = None,
+    visibility: str = "members",
 ) -> Poll:
     """Open a poll to the co-op's current members; the electorate is fixed now."""
     require_coop_steward(actor, coop)
@@ -86,6 +88,8 @@ def poll_create(
         raise ValidationFailed(_("unknown kind of poll"), field="kind")
     if not title.strip():
         raise ValidationFailed(_("a poll needs a title"), field="title")
+    if visibility not in ("public", "members"):
+        raise ValidationFailed(_("choose public or members only"), field="visibility")
     options = [str(o).strip() for o in options if str(o).strip()]
     if kind in queries.OPTION_KINDS:
         if len(options) < 2:
@@ -116,6 +120,7 @@ def poll_create(
         seats=seats if kind == Poll.Kind.STV else 1,
         is_anonymous=is_anonymous,
         is_results_hidden=is_results_hidden,
+        visibility=visibility,
         opens_at=opens_at,
         closes_at=closes_at,
         electorate_count=count,
@@ -126,6 +131,7 @@ def poll_create(
         created_by=acting_user(actor),
     )
     audit.record(actor=actor, verb="governance.poll.create", obj=poll, data={"kind": kind})
+    events.poll_opened(actor=actor, poll=poll)
     return poll
 
 
@@ -238,6 +244,7 @@ def _close(poll_id: int, actor: Any) -> Poll:
             obj=poll,
             data={"outcome": result.outcome, "sealed_ballots": sealed},
         )
+        events.poll_closed(actor=actor, poll=poll, outcome=result.outcome)
         return poll
 
 
