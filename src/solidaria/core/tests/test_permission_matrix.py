@@ -346,6 +346,10 @@ WEB: dict[str, Route] = {
     "governance:poll_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
     "governance:bylaws_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
     "governance:allocation_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
+    # shares paid on the ledger: the co-op's members (for themselves) and stewards
+    "governance:shares": Route(lambda w: {"slug": "bread"}, COOP_INSIDERS),
+    "governance:allocation_from_ledger": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
+    "governance:allocation_poll": Route(lambda w: {"pk": 999}, NOBODY),
     "discussion:comment_new": Route(lambda w: {"kind": "listing", "pk": w.ids["listing"]}, MEMBERS),
     "discussion:comment_edit": Route(lambda w: {"pk": w.ids["comment"]}, OWNER),
     "discussion:comment_hide": Route(lambda w: {"pk": w.ids["comment"]}, STEWARD),
