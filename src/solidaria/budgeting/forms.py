@@ -17,6 +17,7 @@ from solidaria.budgeting.models import (
     ProjectStatus,
     Rule,
 )
+from solidaria.core.models import Visibility
 from solidaria.core.money import AmountError, parse_minor
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -32,6 +33,14 @@ class ProcessForm(forms.Form):
     )
     budget = forms.CharField(label=_("Budget"), help_text=_("In the currency, e.g. 100000"))
     electorate = forms.ChoiceField(label=_("Who votes"), choices=Electorate.choices)
+    visibility = forms.ChoiceField(
+        label=_("Who can read it"),
+        choices=Visibility.choices,
+        initial=Visibility.PUBLIC,
+        help_text=_(
+            "Public: anyone can read the process and its published result without logging in."
+        ),
+    )
     ballot_type = forms.ChoiceField(label=_("Ballot type"), choices=BallotType.choices)
     min_length = forms.IntegerField(label=_("Minimum projects"), min_value=0, required=False)
     max_length = forms.IntegerField(label=_("Maximum projects"), min_value=0, required=False)

@@ -20,37 +20,36 @@ from django.utils.translation import gettext as _
 from solidaria.budgeting.models import (
     Ballot,
     BallotType,
-    Electorate,
     Phase,
     Process,
     Project,
     ProjectStatus,
     Result,
 )
+from solidaria.core import visibility
 from solidaria.core.errors import NotFound
 from solidaria.core.money import format_minor
-from solidaria.core.permissions import is_member, is_steward
+from solidaria.core.permissions import allowed, is_steward
 
 # ---------------------------------------------------------------- visibility
 
 
 def can_view(user: Any, process: Process) -> bool:
-    """Members see every process; processes open to residents with codes are public."""
-    return is_member(user) or process.electorate == Electorate.CODES
+    """Public processes are read by anyone, members-only ones by admitted members."""
+    return allowed(user, "budgeting.process.view", process)
 
 
 def visible_processes(user: Any) -> QuerySet[Process]:
-    qs = Process.objects.all()
-    if not is_member(user):
-        qs = qs.filter(electorate=Electorate.CODES)
-    return qs
+    return visibility.readable(user, Process.objects.all())
 
 
 def process_for(user: Any, slug: str) -> Process:
-    """The process, or NotFound for those who may not see it (no existence leak)."""
+    """The process; NotFound if there is none, `MembersOnly` (a NotFound: the API says 404,
+    a page asks to log in) for those who may not read it."""
     process = Process.objects.filter(slug=slug).first()
-    if process is None or not can_view(user, process):
+    if process is None:
         raise NotFound(_("No such process."))
+    visibility.require_view(user, "budgeting.process.view", process)
     return process
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from solidaria.budgeting.forms import (
     ballot_from_post,
 )
 from solidaria.budgeting.models import BallotType, Electorate, Phase, Process, Result
-from solidaria.core import throttle
+from solidaria.core import throttle, visibility
 from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
 from solidaria.core.permissions import is_member, is_steward, member_required, steward_required
 
@@ -31,10 +32,8 @@ SECRET_COOKIE_MAX_AGE = 180 * 24 * 3600
 
 
 def _process(request: HttpRequest, slug: str) -> Process:
-    try:
-        return queries.process_for(request.user, slug)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    """The process; a members-only one asks a visitor to log in (core.middleware)."""
+    return queries.process_for(request.user, slug)
 
 
 def _voter_tag(request: HttpRequest, process: Process, code: str = "") -> str | None:
@@ -80,7 +79,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "budgeting/home.html",
-        {"processes": processes, "is_steward": is_steward(request.user)},
+        {
+            "processes": processes,
+            "hidden_count": visibility.hidden_count(request.user, Process.objects.all()),
+            "is_steward": is_steward(request.user),
+        },
     )
 
 
@@ -106,6 +109,7 @@ def process_new(request: HttpRequest) -> HttpResponse:
             rule=data["rule"],
             completion=data["completion"],
             rule_parameters=data["rule_parameters"],
+            visibility=data["visibility"],
         )
         schedule: dict[str, tuple[datetime | None, datetime | None]] = {
             Phase.SUBMISSION: (None, data["submission_ends"]),
@@ -291,6 +295,8 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     """The ballot. Members must be logged in for member processes; residents give a code."""
     process = _process(request, slug)
     if process.electorate == Electorate.MEMBERS and not is_member(request.user):
+        if request.user.is_authenticated:
+            raise DjangoPermissionDenied(_("Only admitted members of the network vote here."))
         return redirect(f"{_login_url()}?next={request.path}")
     projects = list(queries.ballot_projects(process))
     code = request.POST.get("code", "")

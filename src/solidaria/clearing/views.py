@@ -21,6 +21,7 @@ from solidaria.clearing.forms import (
     SettleInForm,
 )
 from solidaria.clearing.models import ClearingRun, Obligation, RunResponse
+from solidaria.core import visibility
 from solidaria.core.errors import CORRECTABLE, ValidationFailed
 from solidaria.core.money import AmountError, parse_minor
 from solidaria.core.permissions import (
@@ -212,12 +213,17 @@ def _run_for(request: HttpRequest, pk: int) -> ClearingRun:
     return run
 
 
-@member_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Stewards see every position and cycle; a member sees their own position, their
     obligations in the run, the cycles they are in (members they have no obligation with
-    in this run are "a member"), and answers a proposal."""
-    run = _run_for(request, pk)
+    in this run are "a member"), and answers a proposal. Anyone else who may read the run
+    (anyone for a public run, members for the others) reads its summary: totals and
+    percentages, never a person's position."""
+    run = get_object_or_404(ClearingRun.objects.select_related("currency"), pk=pk)
+    visibility.require_view(request.user, "clearing.run.view", run)
+    if not queries.visible_run(request.user, run):
+        template = "clearing/_run_status.html" if request.htmx else "clearing/run_summary.html"
+        return render(request, template, {"run": run})
     steward = is_steward(request.user)
     positions = queries.member_positions(run) if run.summary and steward else []
     scale = max([max(p.owes_before, p.owed_before) for p in positions] or [1]) or 1

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from solidaria.core.errors import NotFound, PermissionDenied
+from solidaria.core.visibility import MembersOnly
 
 
 class DomainRefusalMiddleware:
@@ -25,6 +28,13 @@ class DomainRefusalMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
+        if isinstance(exception, MembersOnly):
+            # a members-only process, poll, run or co-op: a visitor logs in (the login
+            # page says why); a logged-in applicant is told why they cannot read it
+            if not request.user.is_authenticated:
+                messages.info(request, exception.message)
+                return redirect_to_login(request.get_full_path())
+            return render(request, "403.html", {"exception": exception.message}, status=403)
         if isinstance(exception, PermissionDenied):
             return render(request, "403.html", {"exception": exception.message}, status=403)
         if isinstance(exception, NotFound):

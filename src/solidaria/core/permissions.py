@@ -346,6 +346,45 @@ rule(
 rule("clearing.run.manage", network_steward, _("Only stewards may run clearing."))
 
 
+# visibility: public processes, polls, runs and co-ops are read by anyone; members-only
+# ones by admitted members (a poll's by the co-op's members). See core/visibility.py.
+
+
+@predicate
+def is_public(actor: Any, obj: Any) -> bool:
+    return getattr(obj, "visibility", None) == "public"
+
+
+@predicate
+def is_poll_insider(actor: Any, poll: Any) -> bool:
+    """A member or steward of the co-op that holds the poll."""
+    from solidaria.governance.queries import may_see_inside
+
+    return _is_person(actor) and may_see_inside(actor, poll.coop)
+
+
+rule(
+    "budgeting.process.view",
+    is_public | member,
+    _("This budgeting process is for members of the network only."),
+)
+rule(
+    "governance.coop.view",
+    is_public | member,
+    _("This co-op is for members of the network only."),
+)
+rule(
+    "governance.poll.view",
+    is_public | system | (member & is_poll_insider),
+    _("This poll is for the co-op's members only."),
+)
+rule(
+    "clearing.run.view",
+    is_public | member,
+    _("This clearing run is for members of the network only."),
+)
+
+
 @predicate
 def is_debtor(actor: Any, obj: Any) -> bool:
     return _is_person(actor) and actor.pk == getattr(obj, "debtor_id", None)

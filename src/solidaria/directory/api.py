@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 
 from solidaria.core.errors import PermissionDenied, ValidationFailed
 from solidaria.core.permissions import is_steward
-from solidaria.directory import clustering, queries, search, services
+from solidaria.directory import clustering, downloads, queries, search, services
 from solidaria.directory.models import Organisation, PendingEdit
 from solidaria.directory.taxonomy import labels as concept_labels
 
@@ -283,6 +283,26 @@ def list_pending_edits(request: HttpRequest) -> list[dict[str, Any]]:
     if not is_steward(request.user):
         raise PermissionDenied("only stewards review edits")
     return [pending_edit_out(edit.organisation, edit) for edit in queries.pending_edits()]
+
+
+class DownloadError(Schema):
+    detail: str
+
+
+DownloadFormat = Literal["csv", "geojson", "essglobal-jsonld", "essglobal-ttl", "murmurations"]
+
+
+@router.get(
+    "/downloads/{fmt}",
+    auth=None,
+    response={200: None, 404: DownloadError, 422: DownloadError},
+    summary="The directory as open data: the file `solidaria export directory` writes",
+    description="Confirmed entries whose licence allows redistribution; each carries its "
+    "licence. Licences and attribution: /directory/downloads/. CSV text cells that "
+    "start with = + - @ begin with an apostrophe.",
+)
+def download_directory(request: HttpRequest, fmt: DownloadFormat) -> FileResponse:
+    return downloads.file_response(fmt)
 
 
 @router.get(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from solidaria.directory import operator_views, views
+from solidaria.directory import downloads, operator_views, views
 
 app_name = "directory"
 urlpatterns = [
@@ -31,6 +31,8 @@ urlpatterns = [
         name="operator-end",
     ),
     path("organisations/<int:org_id>/publish/", operator_views.publish, name="publish"),
+    path("downloads/", downloads.downloads_page, name="downloads"),
+    path("downloads/<str:fmt>/", downloads.download, name="download"),
     path("review/", views.review_queue, name="review"),
     path("import/", views.import_upload, name="import"),
 ]

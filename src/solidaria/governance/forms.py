@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from solidaria.core.models import Visibility
 from solidaria.core.money import AmountError, parse_minor
 from solidaria.governance.engine.decisions import Base, Comparison, TieRule
 from solidaria.governance.models import MemberClass, Poll, ShareType
@@ -105,6 +106,14 @@ class PollForm(forms.Form):
     )
     is_anonymous = forms.BooleanField(label=_("secret ballot"), required=False)
     is_results_hidden = forms.BooleanField(label=_("hide results until closed"), required=False)
+    visibility = forms.ChoiceField(
+        label=_("who can read its outcome"),
+        choices=[
+            (Visibility.MEMBERS, _("the co-op's members only")),
+            (Visibility.PUBLIC, _("anyone (public): totals and shares, never who voted how")),
+        ],
+        initial=Visibility.MEMBERS,
+    )
 
     def clean_quorum(self) -> str:
         return _fraction_text(self.cleaned_data["quorum"])
@@ -142,6 +151,7 @@ class PollForm(forms.Form):
             "closes_at": d["closes_at"],
             "is_anonymous": d["is_anonymous"],
             "is_results_hidden": d["is_results_hidden"],
+            "visibility": d["visibility"],
         }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms as djforms
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,8 +19,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from solidaria.core import visibility
 from solidaria.core.errors import CORRECTABLE
-from solidaria.core.permissions import member_required
+from solidaria.core.models import Visibility
+from solidaria.core.permissions import is_member, member_required
 from solidaria.governance import capital_views, forms, labels, pdf, queries, services
 from solidaria.governance.models import AllocationRun, Cooperative, Membership, Poll
 
@@ -38,31 +41,48 @@ def _steward_only(request: HttpRequest, coop: Cooperative) -> None:
         raise DjangoPermissionDenied
 
 
-@member_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Members see every co-op; visitors the public ones (and are asked to log in for more)."""
     memberships = (
         Membership.objects.filter(user=request.user).select_related("coop", "member_class")
         if request.user.is_authenticated
         else []
     )
+    coops = queries.coops_for(request.user)
     return render(
         request,
         "governance/home.html",
         {
-            "coops": queries.coops_for(request.user),
+            "coops": visibility.readable(request.user, coops),
+            "hidden_count": visibility.hidden_count(request.user, coops),
             "memberships": memberships,
             "open_polls": queries.open_polls_for(request.user)[:20],
         },
     )
 
 
-@member_required
 def coop_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members read every co-op's page; a public co-op's page (without its register) is
+    read by anyone, with its public polls."""
     coop = _coop(slug)
+    visibility.require_view(request.user, "governance.coop.view", coop)
     membership = queries.active_membership(request.user, coop)
     is_inside = queries.may_see_inside(request.user, coop)
-    pending = Membership.objects.filter(user=request.user, coop=coop, status="applied").first()
+    pending = (
+        Membership.objects.filter(user=request.user, coop=coop, status="applied").first()
+        if is_member(request.user)
+        else None
+    )
     context: dict[str, Any] = {
+        "is_member": is_member(request.user),
+        "public_polls": []
+        if is_inside
+        else [
+            {"poll": p, "outcome": labels.outcome_label(p.result.outcome)}
+            if p.is_closed and hasattr(p, "result")
+            else {"poll": p, "outcome": ""}
+            for p in coop.polls.filter(visibility=Visibility.PUBLIC).select_related("result")[:50]
+        ],
         "coop": coop,
         "membership": membership,
         "pending": pending,
@@ -298,12 +318,19 @@ def _option_rows(poll: Poll) -> list[dict[str, Any]]:
     return [{"index": i, "name": o} for i, o in enumerate(poll.options)]
 
 
-@member_required
 def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The co-op's members and stewards vote and read everything here; anyone reads a
+    public poll's outcome (totals and percentages, never who voted how)."""
     poll = get_object_or_404(Poll.objects.select_related("coop"), pk=pk)
-    _inside(request, poll.coop)
+    visibility.require_view(request.user, "governance.poll.view", poll)
     if services.close_if_due(poll):  # fallback when the background task has not run yet
         poll.refresh_from_db()
+    if not queries.may_see_inside(request.user, poll.coop):
+        if request.method == "POST":
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            raise DjangoPermissionDenied(_("Only the co-op's members vote in its polls."))
+        return _poll_public(request, poll)
     if request.method == "POST":
         try:
             choice = forms.choice_from_post(poll, request.POST)
@@ -356,6 +383,33 @@ def poll_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "score_range": range(
                 int(poll.settings.get("minimum", 0)), int(poll.settings.get("maximum", 5)) + 1
             ),
+        },
+    )
+
+
+def _poll_public(request: HttpRequest, poll: Poll) -> HttpResponse:
+    """A public poll for people outside the co-op: its question and, once closed (or
+    while open when results are not hidden), the count in totals and shares."""
+    shown = None
+    if poll.is_closed:
+        shown = getattr(poll, "result", None)
+    elif queries.results_visible(poll, request.user):
+        try:
+            shown = queries.tally(poll)
+        except (ValueError, *CORRECTABLE):
+            shown = None
+    result_view = labels.result_view(poll.kind, shown.outcome, shown.data) if shown else None
+    return render(
+        request,
+        "governance/poll_public.html",
+        {
+            "poll": poll,
+            "coop": poll.coop,
+            "result_view": result_view,
+            "data": shown.data if shown else {},
+            "outcomes": _outcome_rows(poll, result_view),
+            "settings_sentences": labels.settings_sentences(poll.kind, poll.settings, poll.seats),
+            "turnout": queries.turnout(poll),
         },
     )
 

@@ -26,15 +26,28 @@ def sources_by_org() -> dict[int, list[str]]:
     return found
 
 
-def export(*, fmt: str, out: Path, everything: bool = False) -> int:
-    """Write the directory in `fmt` to `out`; returns how many organisations."""
+def withheld_licences() -> list[str]:
+    """Licences of imported entries that may not be redistributed in bulk: the public
+    downloads (directory/downloads.py) leave those entries out."""
+    from solidaria.directory.importers import dotcoop
+
+    return [dotcoop.LICENCE]
+
+
+def export(
+    *, fmt: str, out: Path, everything: bool = False, redistributable_only: bool = False
+) -> int:
+    """Write the directory in `fmt` to `out`; returns how many organisations.
+    `redistributable_only` leaves out entries whose licence forbids bulk redistribution."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt}")
     handle, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     os.close(handle)
     partial = Path(name)
     try:
-        count = _write(fmt=fmt, out=partial, everything=everything)
+        count = _write(
+            fmt=fmt, out=partial, everything=everything, redistributable_only=redistributable_only
+        )
         os.chmod(partial, _file_mode(out))
         os.replace(partial, out)
     except BaseException:
@@ -52,10 +65,12 @@ def _file_mode(out: Path) -> int:
     return 0o666 & ~umask
 
 
-def _write(*, fmt: str, out: Path, everything: bool) -> int:
+def _write(*, fmt: str, out: Path, everything: bool, redistributable_only: bool = False) -> int:
     qs = Organisation.objects.order_by("id")
     if not everything:
         qs = qs.filter(status=Organisation.Status.CONFIRMED)
+    if redistributable_only:
+        qs = qs.exclude(licence__in=withheld_licences())
     orgs = qs.iterator(chunk_size=2000)
     if fmt == "csv":
         return tabular.write_csv(orgs, out, sources=sources_by_org())

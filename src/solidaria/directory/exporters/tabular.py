@@ -22,13 +22,25 @@ def _row(org: Any, sources: dict[int, list[str]]) -> dict[str, Any]:
     return row
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, made plain text by a
+    leading apostrophe (OWASP); numbers (coordinates, ids) stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(orgs: Iterable[Any], out: Path, *, sources: dict[int, list[str]]) -> int:
     count = 0
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         for org in orgs:
-            writer.writerow(_row(org, sources))
+            writer.writerow({k: neutralised(v) for k, v in _row(org, sources).items()})
             count += 1
     return count
 
