@@ -124,6 +124,22 @@ def _build_world() -> World:
     org = directory.organisation_create(actor=ada, data={"name": "Ada's Bakery Co-op"})
     ids["org"] = org.pk
 
+    # an organisation ada runs, with an account (ledger) and bo's claim waiting (directory)
+    from solidaria.directory.factories import make_organisation
+    from solidaria.directory.models import Operator
+    from solidaria.directory.operators import operator_claim
+
+    mill = make_organisation("Ada's Mill", operators=(ada,))
+    claim = operator_claim(actor=bo, org_id=mill.pk, reason="I work there")
+    asked = ledger.account_request_create(actor=ada, currency=sol, organisation=mill)
+    org_account = ledger.account_request_approve(actor=stew, request=asked).account
+    ids.update(
+        mill=mill.pk,
+        claim=claim.pk,
+        ada_runs_mill=Operator.objects.get(organisation=mill, user=ada).pk,
+        org_account=org_account.pk,
+    )
+
     # governance: co-op "bread" (ada a worker, cora its steward), co-op "mill" (bo)
     bread = gov.coop_create(actor=stew, name="Bread", slug="bread", classes=[("workers", 1)])
     workers = bread.classes.get()
@@ -227,6 +243,7 @@ PUBLIC_OR_SELF = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "password_change_done",
     "set_language",
     # the signed link from an email is the permission (notifications/views.py)
     "notifications:unsubscribe",
@@ -282,6 +299,7 @@ WEB: dict[str, Route] = {
     "verify_email_resend": Route(_none, LOGGED_IN),
     "profile": Route(_none, LOGGED_IN),
     "profile_edit": Route(_none, LOGGED_IN),
+    "password_change": Route(_none, LOGGED_IN),
     "leave": Route(_none, MEMBERS),
     "invitation_create": Route(_none, MEMBERS),
     "invitation_revoke": Route(lambda w: {"invitation_id": 999}, NOBODY),
@@ -292,6 +310,16 @@ WEB: dict[str, Route] = {
     "directory:review-decide": Route(lambda w: {"org_id": w.ids["org"]}, STEWARD),
     "directory:edit-review": Route(lambda w: {"org_id": w.ids["org"]}, STEWARD),
     "directory:import": Route(_none, STEWARD),
+    "directory:operator-claim": Route(lambda w: {"org_id": w.ids["mill"]}, MEMBERS),
+    "directory:operator-decide": Route(
+        lambda w: {"org_id": w.ids["mill"], "operator_id": w.ids["claim"]}, STEWARD
+    ),
+    # ada runs the mill: she may leave; a network steward may remove her
+    "directory:operator-end": Route(
+        lambda w: {"org_id": w.ids["mill"], "operator_id": w.ids["ada_runs_mill"]},
+        OWNER_OR_STEWARD,
+    ),
+    "directory:publish": Route(lambda w: {"org_id": w.ids["mill"]}, OWNER_OR_STEWARD),
     "indicators:compute": Route(_none, STEWARD),
     "ledger:join": Route(_none, MEMBERS),
     "ledger:pay": Route(_none, MEMBERS),
@@ -302,6 +330,9 @@ WEB: dict[str, Route] = {
     "ledger:listing_new": Route(_none, MEMBERS),
     "ledger:listing_close": Route(lambda w: {"listing_id": w.ids["listing"]}, OWNER_OR_STEWARD),
     "ledger:account_request": Route(_none, MEMBERS),
+    "ledger:account_operators": Route(
+        lambda w: {"account_id": w.ids["org_account"]}, OWNER_OR_STEWARD
+    ),
     "ledger:steward_account_requests": Route(_none, CURRENCY_STEWARDS),
     "ledger:steward_credit_policy": Route(lambda w: {"code": w.ids["currency"]}, CURRENCY_STEWARDS),
     "ledger:steward_currencies": Route(_none, STEWARD),
@@ -346,6 +377,10 @@ WEB: dict[str, Route] = {
     "governance:poll_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
     "governance:bylaws_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
     "governance:allocation_new": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
+    # founding a co-op: network stewards, and ada, who runs a confirmed organisation
+    "governance:coop_new": Route(_none, OWNER_OR_STEWARD),
+    "governance:coop_setup": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
+    "governance:coop_stewards": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
     # shares paid on the ledger: the co-op's members (for themselves) and stewards
     "governance:shares": Route(lambda w: {"slug": "bread"}, COOP_INSIDERS),
     "governance:allocation_from_ledger": Route(lambda w: {"slug": "bread"}, COOP_STEWARDS),
