@@ -165,6 +165,18 @@ def affected_member_ids(run: ClearingRun) -> set[int]:
     return {m for pair in rows for m in pair}
 
 
+def setoff_by_member(run: ClearingRun) -> dict[int, int]:
+    """Each member a run touches, with how much of their obligations it sets off."""
+    amounts: dict[int, int] = defaultdict(int)
+    rows = RunItem.objects.filter(run=run, setoff_minor__gt=0).values_list(
+        "obligation__debtor_id", "obligation__creditor_id", "setoff_minor"
+    )
+    for debtor, creditor, amount in rows:
+        amounts[debtor] += amount
+        amounts[creditor] += amount
+    return dict(amounts)
+
+
 def responses(run: ClearingRun) -> dict[int, RunResponse]:
     return {r.member_id: r for r in RunResponse.objects.filter(run=run)}
 

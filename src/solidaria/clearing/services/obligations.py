@@ -21,6 +21,7 @@ from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.money import AmountError, parse_minor
 from solidaria.core.permissions import require
 from solidaria.ledger.models import Currency
+from solidaria.notifications import events
 
 MAX_IMPORT_LINES = 1_000_000
 
@@ -87,6 +88,7 @@ def obligation_create(
             created_by=actor,
         )
         audit.record(actor=actor, verb="clearing.obligation.create", obj=obligation, data=request)
+        events.obligation_recorded(actor=actor, obligation=obligation)
         return obligation
 
     return idempotency.once(
@@ -125,6 +127,7 @@ def obligation_confirm(*, actor: Any, obligation: Obligation | int) -> Obligatio
     ob.version += 1
     ob.save()
     audit.record(actor=actor, verb="clearing.obligation.confirm", obj=ob)
+    events.obligation_answered(actor=actor, obligation=ob, kind="clearing.obligation.confirmed")
     return ob
 
 
@@ -143,6 +146,9 @@ def obligation_dispute(*, actor: Any, obligation: Obligation | int, reason: str)
     ob.version += 1
     ob.save()
     audit.record(actor=actor, verb="clearing.obligation.dispute", obj=ob, reason=reason)
+    events.obligation_answered(
+        actor=actor, obligation=ob, kind="clearing.obligation.disputed", reason=reason
+    )
     return ob
 
 

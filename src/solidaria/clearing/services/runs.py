@@ -43,6 +43,7 @@ from solidaria.core import audit
 from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.permissions import SYSTEM, require
 from solidaria.ledger.models import Currency
+from solidaria.notifications import events
 
 OPEN = [ClearingRun.Status.QUEUED, ClearingRun.Status.RUNNING, ClearingRun.Status.PROPOSED]
 
@@ -145,7 +146,10 @@ def run_compute(run_id: int) -> ClearingRun:
                 computed_at=now,
             )
             if is_reproposal:
-                _apply_if_all_accepted(_locked_run(run.pk), actor=SYSTEM)
+                proposed = _locked_run(run.pk)
+                _apply_if_all_accepted(proposed, actor=SYSTEM)
+                if proposed.status == ClearingRun.Status.PROPOSED:
+                    _tell(proposed, actor=SYSTEM, kind="clearing.run.proposed")
     except Exception as exc:  # the run records why it failed; the steward can retry
         ClearingRun.objects.filter(pk=run.pk).update(
             status=ClearingRun.Status.FAILED, error=str(exc)[:2000]
@@ -208,7 +212,14 @@ def run_propose(
         data={"deadline": deadline.isoformat(), "rule": locked.acceptance_rule},
     )
     _apply_if_all_accepted(locked, actor=actor)
+    if locked.status == ClearingRun.Status.PROPOSED:
+        _tell(locked, actor=actor, kind="clearing.run.proposed")
     return locked
+
+
+def _tell(run: ClearingRun, *, actor: Any, kind: str) -> None:
+    """Each member the run touches hears (after commit) how much of theirs it sets off."""
+    events.run_event(actor=actor, run=run, kind=kind, amounts=queries.setoff_by_member(run))
 
 
 @transaction.atomic
@@ -339,6 +350,7 @@ def _apply(locked: ClearingRun, *, actor: Any) -> ClearingRun:
         obj=locked,
         data={"setoffs": len(setoffs), "total": sum(s.amount_minor for s in setoffs)},
     )
+    _tell(locked, actor=actor, kind="clearing.run.applied")
     return locked
 
 
