@@ -31,6 +31,7 @@ TITLES = {
     "clearing.set_off": _("Debt set off by clearing"),
     "clearing.liquidity_saved": _("Liquidity saved by clearing"),
     "budgeting.turnout": _("Participatory budgeting turnout"),
+    "budgeting.voters_with_funded_project": _("Voters with at least one funded project"),
     "governance.poll_turnout": _("Turnout in co-op polls"),
     "governance.members_voting": _("Members who voted at least once"),
 }
@@ -71,6 +72,11 @@ METHODS = {
     "budgeting.turnout": _(
         "For each participatory budget whose voting opened in the year: ballots cast over "
         "the electorate (the members admitted when voting opened, or the voting codes issued)."
+    ),
+    "budgeting.voters_with_funded_project": _(
+        "For each participatory budget counted in the year, and each counting rule used: "
+        "the share of ballots that supported at least one project the rule funded. "
+        "Comparing the rules shows what a proportional rule changes for voters."
     ),
     "governance.poll_turnout": _(
         "For each co-op poll closed in the year: the people who took part over its "

@@ -14,11 +14,12 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from solidaria.accounts.models import Admission, AdmissionEvent, User
 from solidaria.budgeting.models import Ballot as BudgetBallot
-from solidaria.budgeting.models import Electorate, Phase, PhaseSchedule, VotingCode
+from solidaria.budgeting.models import Electorate, Phase, PhaseSchedule, Result, VotingCode
 from solidaria.clearing.models import Obligation, RunItem, SetOff, Settlement
 from solidaria.governance.models import Participation, Poll
 from solidaria.indicators.engine.network import (
     AccountBalance,
+    BudgetSatisfaction,
     BudgetTurnout,
     ClearingApplied,
     CurrencyInfo,
@@ -143,6 +144,35 @@ def budgets(start: dt.datetime, end: dt.datetime) -> tuple[BudgetTurnout, ...]:
     return tuple(out)
 
 
+def budget_counts(start: dt.datetime, end: dt.datetime) -> tuple[BudgetSatisfaction, ...]:
+    """Counts made in the period (the newest of each process and rule): the ballots that
+    name at least one project the rule funded, over all the process's ballots."""
+    newest: dict[tuple[int, str], Result] = {}
+    rows = Result.objects.filter(counted_at__gte=start, counted_at__lt=end).select_related(
+        "process"
+    )
+    for result in rows.order_by("counted_at", "pk"):
+        newest[(result.process_id, result.rule)] = result
+    ballots: dict[int, list[set[str]]] = {}
+    out = []
+    for (process_id, rule), result in sorted(newest.items()):
+        if process_id not in ballots:
+            ballots[process_id] = [
+                set(p) for p in BudgetBallot.objects.filter(process_id=process_id)
+                .values_list("projects", flat=True)
+                .iterator()
+            ]  # fmt: skip
+        funded = set(result.selected)
+        satisfied = sum(1 for b in ballots[process_id] if b & funded)
+        process = result.process
+        out.append(
+            BudgetSatisfaction(
+                process.slug, process.title, rule, len(ballots[process_id]), satisfied
+            )
+        )
+    return tuple(out)
+
+
 def polls(start: dt.datetime, end: dt.datetime) -> tuple[PollTurnout, ...]:
     """Polls closed in the period: who took part over the electorate when it opened."""
     rows = (
@@ -167,6 +197,7 @@ def gather(start: dt.datetime, end: dt.datetime) -> NetworkData:
         invoices=invoices(start, end),
         clearing=clearing(start, end),
         budgets=budgets(start, end),
+        budget_counts=budget_counts(start, end),
         polls=polls(start, end),
         members=len(members),
         members_who_voted=len(members & voters),

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
+from solidaria.core.templatetags.human import rule_name
 from solidaria.indicators import labels, network_catalogue
 from solidaria.indicators.engine.catalogue import NetworkIndicator
 from solidaria.indicators.models import NetworkReport
@@ -61,7 +62,11 @@ def _subject(figure: dict[str, Any], per: str, currencies: dict[str, Currency]) 
         return f"{c.name} ({c.code})" if c is not None else str(figure["subject"])
     if per == "network":
         return str(labels.PER["network"])
-    return str(figure.get("subject_label") or figure["subject"])
+    name = str(figure.get("subject_label") or figure["subject"])
+    if figure["indicator"] == "budgeting.voters_with_funded_project":
+        rule = str(figure["subject"]).rpartition("/")[2]
+        return f"{name} ({rule_name(rule)})"
+    return name
 
 
 def blocks(report: NetworkReport) -> list[Block]:

@@ -14,7 +14,9 @@ Semantics, spelled out (the formula text in the catalogue says the same):
   the period, balance > 0 / balance < 0 (an account at exactly 0 is in neither);
 - velocity is the period's trade over the money in circulation at its end (the sum of
   the positive balances, which in mutual credit equals the sum of the negative ones);
-- a share with a zero denominator is not computed (no figure rather than 0 or 100 %).
+- a share with a zero denominator is not computed (no figure rather than 0 or 100 %);
+- a participatory budget's voters "with a funded project" are the ballots that name at
+  least one project the rule funded (any support counts: approval, points or rank).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "ENGINE_VERSION",
     "INDICATORS",
     "AccountBalance",
+    "BudgetSatisfaction",
     "BudgetTurnout",
     "ClearingApplied",
     "CurrencyInfo",
@@ -90,6 +93,17 @@ class BudgetTurnout:
 
 
 @dataclass(frozen=True, slots=True)
+class BudgetSatisfaction:
+    """One count of a process by one rule: how many ballots had at least one funded project."""
+
+    process: str  # slug
+    title: str
+    rule: str
+    ballots: int
+    satisfied: int
+
+
+@dataclass(frozen=True, slots=True)
 class PollTurnout:
     poll: str  # id
     title: str
@@ -105,6 +119,7 @@ class NetworkData:
     invoices: tuple[Invoice, ...] = ()
     clearing: tuple[ClearingApplied, ...] = ()
     budgets: tuple[BudgetTurnout, ...] = ()
+    budget_counts: tuple[BudgetSatisfaction, ...] = ()
     polls: tuple[PollTurnout, ...] = ()
     members: int = 0  # admitted members at the end of the period
     members_who_voted: int = 0  # of them, who took part in at least one poll of the period
@@ -245,6 +260,22 @@ def budgeting_turnout(data: NetworkData) -> list[Figure]:
     ]
 
 
+def budgeting_voters_funded(data: NetworkData) -> list[Figure]:
+    """Per process and rule: the share of ballots that supported at least one funded
+    project (subject "slug/rule"), so a network sees what a proportional rule changes."""
+    return [
+        f
+        for b in data.budget_counts
+        for f in _share(
+            "budgeting.voters_with_funded_project",
+            f"{b.process}/{b.rule}",
+            b.satisfied,
+            b.ballots,
+            b.title,
+        )
+    ]
+
+
 def governance_poll_turnout(data: NetworkData) -> list[Figure]:
     return [
         f
@@ -268,6 +299,7 @@ INDICATORS: dict[str, Callable[[NetworkData], list[Figure]]] = {
     "clearing.set_off": clearing_set_off,
     "clearing.liquidity_saved": clearing_liquidity_saved,
     "budgeting.turnout": budgeting_turnout,
+    "budgeting.voters_with_funded_project": budgeting_voters_funded,
     "governance.poll_turnout": governance_poll_turnout,
     "governance.members_voting": governance_members_voting,
 }

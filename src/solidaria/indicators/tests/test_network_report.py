@@ -238,3 +238,43 @@ def test_api_serves_the_catalogue_and_the_report_to_anyone(world: World, client:
     assert got[("trade.settled_inside", "CRED")]["numerator"] == 400
     schema = client.get("/api/openapi.json").json()
     assert "404" in schema["paths"]["/api/indicators/reports/{year}"]["get"]["responses"]
+
+
+ELECTION = """META
+key;value
+budget;3000
+currency;EUR
+vote_type;approval
+rule;greedy
+PROJECTS
+project_id;cost;name
+a;2000;Park
+b;1000;Bench
+c;1500;Library
+VOTES
+voter_id;vote
+1;a
+2;a,b
+3;b,c
+4;a
+"""
+
+
+@pytest.mark.django_db
+def test_voters_with_a_funded_project_per_rule(steward: User, client: Client) -> None:
+    from solidaria.budgeting import services as pb
+
+    # given one election counted by greedy (funds a and b) and by MES (funds a only;
+    # worked out by hand in budgeting/tests/test_explanations.py)
+    process = pb.process_import_pabulib(actor=steward, text=ELECTION, slug="park", title="Park")
+    assert set(pb.count_run(actor=steward, process=process).selected) == {"a", "b"}
+    pb.rule_update(actor=steward, process=process, rule="mes", completion="none", parameters={})
+    assert pb.count_run(actor=steward, process=process).selected == ["a"]
+    # when the report is computed
+    got = _figures(services.report_compute(actor=SYSTEM, year=YEAR))
+    # then with greedy every voter has a funded project; with MES voter 3 ({b, c}) has none
+    assert got[("budgeting.voters_with_funded_project", "park/greedy")]["value"] == "1/1"
+    mes = got[("budgeting.voters_with_funded_project", "park/mes")]
+    assert (mes["numerator"], mes["denominator"]) == (3, 4)
+    html = client.get(f"/indicators/{YEAR}/").content.decode()
+    assert "Park (" in html and "75 %" in html and "3 of 4" in html
