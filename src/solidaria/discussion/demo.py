@@ -5,6 +5,7 @@ up by its text before it is made."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from solidaria.core.demo import demo_users
@@ -31,7 +32,9 @@ CONVERSATION = [
 ]
 
 
-def _thread(parent: Any, lines: list[tuple[str, str, int | None]], users: dict[str, Any]) -> int:
+def _thread(
+    parent: Any, lines: Sequence[tuple[str, str, int | None]], users: dict[str, Any]
+) -> int:
     made: list[Comment] = []
     count = 0
     for author, text, answers in lines:

@@ -243,3 +243,36 @@ def test_the_owner_sees_how_many_wrote_privately(offer, member, other_member) ->
 
     assert "1 member wrote to you privately about this." in html
     assert "with bo" in mine
+
+
+def test_a_poll_page_carries_its_thread(poll, member, member_client) -> None:
+    services.comment_post(actor=member, parent=poll, body="Which oven model?")
+
+    html = member_client.get(reverse("governance:poll", kwargs={"pk": poll.pk})).content.decode()
+
+    assert "Discussion (1 comment)" in html and "Which oven model?" in html
+    assert _thread_post_url("poll", poll.pk) in html
+
+
+def test_a_proposed_entry_shows_its_review_thread_to_its_proposer_only(
+    proposed_org, member, member_client, other_member, steward
+) -> None:
+    services.comment_post(actor=steward, parent=proposed_org, body="Is there a website?")
+    url = reverse("directory:detail", kwargs={"org_id": proposed_org.pk})
+
+    html = member_client.get(url).content.decode()
+    other = Client()
+    other.force_login(other_member)
+
+    assert "Is there a website?" in html
+    assert other.get(url).status_code == 404
+
+
+def test_a_process_page_links_each_projects_thread(project, member, member_client) -> None:
+    services.comment_post(actor=member, parent=project, body="Yes")
+    html = member_client.get(
+        reverse("budgeting:process", kwargs={"slug": project.process.slug})
+    ).content.decode()
+
+    thread = reverse("discussion:thread", kwargs={"kind": "project", "pk": project.pk})
+    assert f'<a href="{thread}">Discussion (1 comment)</a>' in html
