@@ -5,8 +5,8 @@ ask these two functions; each follows its parent's own visibility and membership
 
 | parent | who reads | who comments |
 |---|---|---|
-| budgeting project | whoever may see its process | admitted members who may see it |
-| poll (proposal, consent, consensus, advice) | the co-op's insiders; anyone if public | the co-op's insiders (admitted) |
+| budgeting project | whoever may see its process ("budgeting.process.view") | admitted members who may see it |
+| poll (proposal, consent, consensus, advice) | whoever may see it ("governance.poll.view") | the co-op's insiders (admitted) |
 | organisation proposed for the directory | its proposer and the stewards | the same |
 | pending edit of a directory entry | its proposer and the stewards | the same |
 | offer or want | anyone | admitted members, while it is open |
@@ -24,8 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from solidaria.core.errors import NotFound
-from solidaria.core.models import Visibility
-from solidaria.core.permissions import is_authenticated, is_member, is_steward
+from solidaria.core.permissions import allowed, is_authenticated, is_member, is_steward
 
 POLL_KINDS = frozenset({"proposal", "consent", "consensus", "advice"})
 
@@ -84,7 +83,7 @@ def may_read(actor: Any, parent: Any) -> bool:
 
         return can_view(actor, parent.process)
     if kind == "poll":
-        return parent.visibility == Visibility.PUBLIC or _poll_insider(actor, parent)
+        return allowed(actor, "governance.poll.view", parent)
     if kind == "organisation":
         return is_steward(actor) or _is(actor, parent.created_by_id)
     if kind == "edit":

@@ -359,9 +359,12 @@ def _add_message(
         obj=message,
         data={"conversation": conversation.pk, "request": getattr(payment_request, "pk", None)},
     )
+    other = other_side(conversation, actor)
+    if payment_request is not None and payment_request.payer.owner_id == other.pk:
+        return message  # the ledger tells the payer of the request itself
     notify.send(
         notify.MESSAGE,
-        [other_side(conversation, actor)],
+        [other],
         actor=actor,
         target=message,
         context={

@@ -283,7 +283,8 @@ def test_a_conversation_ends_in_a_payment_request_from_the_offers_author(
     )
     assert request.listing == offer
     assert request.status == PaymentRequest.Status.OPEN
-    assert [c["to"] for c in sent] == [["ada"], ["bo"], ["bo"]]
+    # the two messages; the request itself is the ledger's to announce to its payer
+    assert [c["to"] for c in sent] == [["ada"], ["bo"]]
     with pytest.raises(Conflict):
         services.payment_request_send(actor=member, conversation=conversation, amount="1")
     assert PaymentRequest.objects.count() == 1
@@ -333,3 +334,19 @@ def test_only_the_two_sides_write_in_a_conversation(offer, member, other_member)
     again = services.conversation_start(actor=other_member, listing=offer, body="Hello?")
     assert again.conversation == conversation
     assert Message.objects.count() == 2
+
+
+def test_the_author_hears_of_a_request_the_member_makes_to_pay_them(
+    offer, member, other_member, accounts, sent
+) -> None:
+    conversation = services.conversation_start(
+        actor=other_member, listing=offer, body="I'll take one"
+    ).conversation
+
+    message = services.payment_request_send(actor=other_member, conversation=conversation)
+
+    assert message.payment_request.payer == accounts["bo"]
+    assert [(c["kind"], c["to"]) for c in sent] == [
+        (notify.MESSAGE, ["ada"]),
+        (notify.MESSAGE, ["ada"]),
+    ]
