@@ -145,14 +145,15 @@ def budgets(start: dt.datetime, end: dt.datetime) -> tuple[BudgetTurnout, ...]:
 
 
 def budget_counts(start: dt.datetime, end: dt.datetime) -> tuple[BudgetSatisfaction, ...]:
-    """Counts made in the period (the newest of each process and rule): the ballots that
-    name at least one project the rule funded, over all the process's ballots."""
+    """Counts made in the period (the newest of each process and engine rule, completion
+    included): the ballots that name at least one project the rule funded, over all the
+    process's ballots."""
     newest: dict[tuple[int, str], Result] = {}
     rows = Result.objects.filter(counted_at__gte=start, counted_at__lt=end).select_related(
         "process"
     )
     for result in rows.order_by("counted_at", "pk"):
-        newest[(result.process_id, result.rule)] = result
+        newest[(result.process_id, result.engine_rule or result.rule)] = result
     ballots: dict[int, list[set[str]]] = {}
     out = []
     for (process_id, rule), result in sorted(newest.items()):

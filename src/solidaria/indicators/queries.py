@@ -64,7 +64,7 @@ def _subject(figure: dict[str, Any], per: str, currencies: dict[str, Currency]) 
         return str(labels.PER["network"])
     name = str(figure.get("subject_label") or figure["subject"])
     if figure["indicator"] == "budgeting.voters_with_funded_project":
-        rule = str(figure["subject"]).rpartition("/")[2]
+        rule = str(figure["subject"]).partition("/")[2]  # slugs have no "/"; rules may
         return f"{name} ({rule_name(rule)})"
     return name
 
