@@ -54,3 +54,17 @@ def discussion_link(context: template.Context, obj: Any) -> dict[str, Any]:
         "url": reverse("discussion:thread", kwargs={"kind": kind, "pk": obj.pk}),
         "count": queries.count(obj),
     }
+
+
+@register.inclusion_tag("discussion/_queue_links.html", takes_context=True)
+def discussion_queue_links(context: template.Context) -> dict[str, Any]:
+    """For a member: their private conversations; for a steward: the reported comments."""
+    user = context["request"].user
+    member = is_member(user)
+    return {
+        "is_member": member,
+        "conversation_count": queries.conversations_of(user).count() if member else 0,
+        "report_count": queries.open_reports().count()
+        if allowed(user, "discussion.report.resolve")
+        else None,
+    }

@@ -276,3 +276,20 @@ def test_a_process_page_links_each_projects_thread(project, member, member_clien
 
     thread = reverse("discussion:thread", kwargs={"kind": "project", "pk": project.pk})
     assert f'<a href="{thread}">Discussion (1 comment)</a>' in html
+
+
+def test_members_find_their_conversations_and_stewards_the_reports(
+    offer, member, other_member, steward, steward_client
+) -> None:
+    services.conversation_start(actor=other_member, listing=offer, body="Hi")
+    comment = services.comment_post(actor=member, parent=offer, body="Spam")
+    services.comment_report(actor=other_member, comment=comment, reason="Ad")
+    client = Client()
+    client.force_login(other_member)
+
+    listings = client.get(reverse("ledger:listings")).content.decode()
+    review = steward_client.get(reverse("directory:review")).content.decode()
+
+    assert "Private messages (1 conversation)" in listings
+    assert "Reported comments" not in listings
+    assert "Reported comments (1 waiting)" in review
