@@ -1,5 +1,5 @@
 """`solidaria indicators ecg RATINGS.json --facts FACTS.json [--stakeholder-weights A=0.5,C=2] [--json]`
-and `solidaria indicators catalogue check FILE.json`.
+and `solidaria indicators catalogue check FILE.json | export KEY`.
 
 `ecg` computes an Economy for the Common Good balance sheet (full balance 5.0.8) the way
 the official calculator does: RATINGS.json and FACTS.json are in the calculator's formats
@@ -8,7 +8,9 @@ the official calculator does: RATINGS.json and FACTS.json are in the calculator'
 It prints each topic and aspect with its weight, points and maximum, and the total;
 `--json` prints `{"ratings": [{"shortName", "weight", "points", "maxPoints"}, ...],
 "total"}` with every number rounded to 6 decimals for display (the computation is exact).
-`catalogue check` validates a catalogue document and prints what it holds.
+`catalogue check` validates a catalogue document and prints what it holds; `catalogue
+export KEY` prints a shipped catalogue (ecg-full-5.0.8, reas-balance-social-2023,
+network) as JSON, for a network to adapt and import as its own.
 Pure: no database. Bad input exits 2 with one line naming the file and the JSON path.
 """
 
@@ -35,8 +37,8 @@ def add_arguments(parser: ArgumentParser) -> None:
     e.add_argument("--stakeholder-weights", metavar="A=0.5,C=2", default="")
     e.add_argument("--json", action="store_true")
     c = sub.add_parser("catalogue", help="catalogue documents")
-    c.add_argument("catalogue_action", choices=["check"])
-    c.add_argument("file", metavar="FILE.json")
+    c.add_argument("catalogue_action", choices=["check", "export"])
+    c.add_argument("file", metavar="FILE.json|KEY")
 
 
 def _read_json(path: str) -> Any:
@@ -67,7 +69,10 @@ def number(value: Fraction, places: int = JSON_PLACES) -> str:
 
 def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
     if options["action"] == "catalogue":
-        _check_catalogue(options["file"], stdout)
+        if options["catalogue_action"] == "export":
+            _export_catalogue(options["file"], stdout)
+        else:
+            _check_catalogue(options["file"], stdout)
         return
     from solidaria.indicators import catalogues
     from solidaria.indicators.engine.ecg import BalanceError, compute_balance
@@ -137,6 +142,7 @@ def _check_catalogue(path: str, stdout: Writer) -> None:
     from solidaria.indicators.engine.catalogue import (
         CatalogueError,
         EcgCatalogue,
+        NetworkCatalogue,
         catalogue_from_dict,
     )
 
@@ -147,11 +153,26 @@ def _check_catalogue(path: str, stdout: Writer) -> None:
     if isinstance(cat, EcgCatalogue):
         aspects = sum(len(t.aspects) for t in cat.topics)
         stdout.write(f"{cat.id} {cat.version}: ECG, {len(cat.topics)} topics, {aspects} aspects")
+    elif isinstance(cat, NetworkCatalogue):
+        stdout.write(f"{cat.id} {cat.version}: network, {len(cat.indicators)} indicators")
     else:
         items = cat.items()
         stdout.write(
             f"{cat.id} {cat.version}: questionnaire, {len(cat.groups)} groups, {len(items)} items"
         )
+
+
+def _export_catalogue(key: str, stdout: Writer) -> None:
+    from solidaria.indicators import catalogues
+    from solidaria.indicators.engine.catalogue import catalogue_from_dict, catalogue_to_dict
+
+    paths = {**catalogues.SHIPPED, "network": "network/network_1.json"}
+    if key not in paths:
+        raise CliError(f"unknown catalogue {key!r}; shipped: {', '.join(paths)}")
+    doc = json.loads((catalogues.folder() / paths[key]).read_text(encoding="utf-8"))
+    stdout.write(
+        json.dumps(catalogue_to_dict(catalogue_from_dict(doc)), ensure_ascii=False, indent=1)
+    )
 
 
 def main(argv: list[str] | None = None, prog: str = "solidaria indicators") -> int:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from solidaria.core.paths import bundled_data_dir
 from solidaria.indicators.engine.catalogue import (
+    Catalogue,
     EcgCatalogue,
-    Questionnaire,
     catalogue_from_dict,
 )
 from solidaria.indicators.engine.ecg_facts import RiskTables
@@ -36,7 +36,7 @@ def folder() -> Path:
 
 
 @cache
-def load(key: str) -> EcgCatalogue | Questionnaire:
+def load(key: str) -> Catalogue:
     path = folder() / SHIPPED[key]
     return catalogue_from_dict(json.loads(path.read_text(encoding="utf-8")))
 

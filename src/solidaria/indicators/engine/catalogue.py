@@ -31,6 +31,7 @@ from solidaria.indicators.engine.ecg import AspectSpec, TopicSpec
 
 __all__ = [
     "FORMAT",
+    "Catalogue",
     "CatalogueError",
     "EcgCatalogue",
     "Group",

@@ -165,3 +165,16 @@ def test_cli_checks_a_catalogue(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_loaded_catalogue_types() -> None:
     assert isinstance(catalogues.load(catalogues.ECG_FULL), EcgCatalogue)
+
+
+@pytest.mark.parametrize("key", ["ecg-full-5.0.8", "reas-balance-social-2023", "network"])
+def test_cli_exports_a_shipped_catalogue_that_checks_again(
+    key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert front.main(["catalogue", "export", key]) == 0
+    exported = tmp_path / "mine.json"
+    exported.write_text(capsys.readouterr().out)
+    assert front.main(["catalogue", "check", str(exported)]) == 0
+    assert capsys.readouterr().out.startswith(json.loads(exported.read_text())["id"])
+    assert front.main(["catalogue", "export", "gdp"]) == 2
+    assert "unknown catalogue 'gdp'" in capsys.readouterr().err
