@@ -61,3 +61,39 @@ def test_run_page_names_the_method_and_gives_amounts_with_the_currency(
 def test_an_unknown_engine_code_is_still_named_as_an_engine() -> None:
     # given a code the table does not know, when named, then it says what it is
     assert labels.engine_name("mcf-9") == "set-off engine mcf-9"
+
+
+@pytest.mark.django_db
+def test_the_demo_run_says_in_words_that_its_members_accepted_it(demo_run: ClearingRun) -> None:
+    # given the demo run, accepted by every member it touched and applied
+    assert demo_run.status == ClearingRun.Status.ACCEPTED
+    client = Client()
+    client.force_login(User.objects.get(username="steward"))
+    # when the steward reads it, then the outcome and the rule are sentences
+    page = client.get(reverse("clearing:run", args=[demo_run.pk])).content.decode()
+    assert "Applied: every member it touches accepted." in page
+    assert "no_objection" not in page.split("<details>")[0]
+
+
+@pytest.mark.parametrize(
+    ("status", "all_accepted", "successor", "sentence"),
+    [
+        ("accepted", True, None, "Applied: every member it touches accepted."),
+        ("accepted", False, None, "Applied: no member objected by the deadline."),
+        ("lapsed", False, None, "Not applied: not every member it touches accepted by the"),
+        ("superseded", False, 7, "Replaced by run 7: a member objected or an obligation changed"),
+        ("rejected", False, None, "Rejected by a steward: nothing was applied."),
+        ("proposed", False, None, ""),
+    ],
+)
+def test_every_outcome_of_a_proposal_is_a_sentence(
+    status: str, all_accepted: bool, successor: int | None, sentence: str
+) -> None:
+    said = labels.outcome_sentence(
+        status=status, rule="no_objection", all_accepted=all_accepted, successor=successor
+    )
+    assert said.startswith(sentence) and (said == "") == (sentence == "")
+    assert labels.rule_sentence("all_accept") == (
+        "It is applied once every member it touches accepts."
+    )
+    assert labels.rule_sentence("x") == "It is applied by the network's acceptance rule."
