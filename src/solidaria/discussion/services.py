@@ -110,9 +110,11 @@ def _locked_comment(comment: Comment | int) -> Comment:
 
 
 def _context(parent: Any, comment: Comment, actor: Any) -> dict[str, Any]:
+    from solidaria.discussion.queries import comment_url  # queries reads through services
+
     return {
         "subject": parents.title(parent),
-        "url": f"{parents.url(parent)}#comment-{comment.pk}",
+        "url": comment_url(comment),
         "author": getattr(actor, "username", str(actor)),
         "excerpt": comment.body[:140],
     }

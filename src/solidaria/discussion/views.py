@@ -40,7 +40,12 @@ def thread(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return render(
         request,
         "discussion/thread.html",
-        {"parent": parent, "kind_label": parents.kind_label(kind), "title": parents.title(parent)},
+        {
+            "parent": parent,
+            "kind_label": parents.kind_label(kind),
+            "title": parents.title(parent),
+            "parent_url": parents.url(parent) if kind != "project" else "",
+        },
     )
 
 
@@ -70,6 +75,7 @@ def comment_new(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "parent": parent,
             "kind_label": parents.kind_label(kind),
             "title": parents.title(parent),
+            "parent_url": parents.url(parent) if kind != "project" else "",
             "failed_form": form,
         },
         status=422,
