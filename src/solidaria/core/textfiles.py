@@ -6,8 +6,8 @@ Reading: `decode` turns bytes into text or says, with the line, why it cannot: U
 (a spreadsheet's "Unicode text"), binary data, bytes that are not UTF-8. A UTF-8
 byte-order mark is dropped. `long_cell` names the column of a cell the csv module
 refused as too long, and `parse_json` reads JSON refusing what Python's reader lets through
-or crashes on (NaN, Infinity, numbers of thousands of digits, nesting deeper than
-`MAX_JSON_DEPTH`).
+or crashes on (NaN, Infinity, numbers of thousands of digits, nesting too deep for it;
+the error names the line where nesting passes `MAX_JSON_DEPTH`).
 
 Writing: `safe_cell` neutralises a cell a spreadsheet would run as a formula
 (`=`, `+`, `-`, `@`, tab or CR first): every CSV export goes through it.
@@ -153,19 +153,19 @@ def _depth(text: str) -> tuple[int, int]:
 
 def parse_json(text: str) -> Any:
     """JSON with the hostile parts refused: NaN and Infinity, numbers of more than
-    MAX_NUMBER_DIGITS digits, nesting deeper than MAX_JSON_DEPTH. JsonFileError names
+    MAX_NUMBER_DIGITS digits, nesting too deep for Python's reader. JsonFileError names
     the line (or "$" for the whole document)."""
     if not text.strip():
         raise JsonFileError("$", "the file is empty: no JSON to read")
-    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:
-        _deepest, line = _depth(text)
-        if line:
-            raise JsonFileError(f"line {line}", f"nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         return json.loads(text, parse_constant=_refuse_constant, parse_int=_int, parse_float=_float)
     except json.JSONDecodeError as exc:
         raise JsonFileError(f"line {exc.lineno}", f"invalid JSON: {exc.msg}") from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        _deepest, line = _depth(text)
+        where = f"line {line}" if line else "$"
+        raise JsonFileError(where, f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:
         raise JsonFileError("$", f"not usable JSON: {exc}") from None
 
 

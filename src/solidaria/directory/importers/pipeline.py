@@ -8,8 +8,14 @@ Deduplication, in this order (the first match wins):
 3. same normalised name within 100 m -> merged the same way.
 A source id repeated within one file is rejected (which copy is right is unknowable).
 
-Writes go in batches, each one transaction, with bulk_create/bulk_update; a batch holds
-whole rows only (organisation + provenance), so no row is ever half-written.
+All or nothing by default: the first rejected row, or a file that cannot be read at all,
+raises ImportRefused (a ValidationFailed naming the line or JSON path, the field and the
+reason) and nothing is written. With `skip_bad_rows` the good rows are imported and the
+bad ones listed in the report. A file from which no row could be imported is refused
+either way.
+
+Writes go in batches with bulk_create/bulk_update, all inside one transaction; a batch
+holds whole rows only (organisation + provenance), so no row is ever half-written.
 """
 
 from __future__ import annotations
@@ -31,9 +37,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from solidaria.core.errors import ValidationFailed
+from solidaria.core.textfiles import FIELD_LIMIT
 from solidaria.directory.bulk import fast_insert, fast_update, insert_values
 from solidaria.directory.importers import FORMATS, cleaning
-from solidaria.directory.importers.base import Record, Rejected
+from solidaria.directory.importers.base import FileRefused, Record, Rejected
 from solidaria.directory.importers.cleaning import (
     distance_m,
     has_lost_characters,
@@ -161,7 +169,33 @@ REJECTION_HINTS: dict[str, Any] = {
 
 
 class RowRejected(Exception):
-    pass
+    def __init__(self, reason: str, field: str = "") -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+MAX_REASON = 300  # characters of a reason shown (a reason may quote a huge cell)
+
+
+class ImportRefused(ValidationFailed):
+    """The file is not imported (nothing was written): `where` is "line N" or a JSON
+    path, `field` the field at fault ("" when none is), `reason` why."""
+
+    def __init__(
+        self, where: str, field: str, reason: str, report: ImportReport | None = None
+    ) -> None:
+        self.report = report  # when rows were rejected: the report that lists them
+        if len(reason) > MAX_REASON:
+            reason = reason[:MAX_REASON] + "..."
+        text = f"{where}: " + (f"{field}: " if field else "") + reason
+        super().__init__(text, field="file")
+        self.where = where
+        self.field_name = field
+        self.reason = reason
+
+    @classmethod
+    def for_row(cls, row: Rejected) -> ImportRefused:
+        return cls(row.location, row.field, row.reason)
 
 
 def _max_length(name: str) -> int | None:
@@ -175,6 +209,9 @@ def clean(record: Record, fmt: ModuleType, codes: dict[str, set[str]]) -> dict[s
     """The organisation's field values for a record, or RowRejected with the reason."""
     values: dict[str, Any] = {}
     issues: list[str] = []
+    for name in [*TEXT_FIELDS, "website", "postcode", "country_raw"]:
+        if len(getattr(record, name)) > FIELD_LIMIT:  # as the csv module refuses them
+            raise RowRejected(f"longer than {FIELD_LIMIT:,} characters", name)
     for name in TEXT_FIELDS:
         text = repair_text(getattr(record, name))
         lost = has_lost_characters(text) and not (name == "name" and is_junk_name(text))
@@ -186,7 +223,7 @@ def clean(record: Record, fmt: ModuleType, codes: dict[str, set[str]]) -> dict[s
                 issues.append(f"characters lost in {name}")
         values[name] = text
     if not values["name"]:
-        raise RowRejected("missing name")
+        raise RowRejected("missing name", "name")
     if is_junk_name(values["name"]):
         # kept for a steward to fix: the entry is imported as proposed (see _status)
         issues.append(f"the name '{values['name']}' is a spreadsheet error or no name")
@@ -203,22 +240,25 @@ def clean(record: Record, fmt: ModuleType, codes: dict[str, set[str]]) -> dict[s
         lon = parse_coordinate(record.longitude)
     except (TypeError, ValueError):
         raise RowRejected(
-            f"coordinates are not numbers: latitude '{record.latitude}', "
-            f"longitude '{record.longitude}'"
+            f"coordinates are not numbers: latitude '{str(record.latitude)[:40]}', "
+            f"longitude '{str(record.longitude)[:40]}'",
+            "latitude",
         ) from None
     if (lat is None) != (lon is None):
-        raise RowRejected("latitude and longitude must be given together")
+        raise RowRejected("latitude and longitude must be given together", "latitude")
     if lat is not None and not -90 <= lat <= 90:
-        raise RowRejected(f"latitude {lat} out of range [-90, 90]")
+        raise RowRejected(f"latitude {lat} out of range [-90, 90]", "latitude")
     if lon is not None and not -180 <= lon <= 180:
-        raise RowRejected(f"longitude {lon} out of range [-180, 180]")
+        raise RowRejected(f"longitude {lon} out of range [-180, 180]", "longitude")
     values["latitude"], values["longitude"] = lat, lon
     for field_name, scheme in FIELD_SCHEMES.items():
         raw = getattr(record, field_name)
         found = [c for c in (raw if field_name in MULTI_VALUED else [raw]) if c]
         for code in found:
             if code not in codes.get(scheme, set()):
-                raise RowRejected(f"unknown {field_name} code '{code}' (ESSGlobal {scheme})")
+                raise RowRejected(
+                    f"unknown {field_name} code '{code[:40]}' (ESSGlobal {scheme})", field_name
+                )
         values[field_name] = found if field_name in MULTI_VALUED else (found[0] if found else "")
     values["legal_form_text"] = record.legal_form_text.strip()
     values["tags"] = [t.strip()[:100] for t in record.tags if t.strip()]
@@ -277,8 +317,11 @@ class Target:
 
 
 class Importer:
-    def __init__(self, *, source: str, fmt: ModuleType, status: str, actor: Any) -> None:
+    def __init__(
+        self, *, source: str, fmt: ModuleType, status: str, actor: Any, strict: bool = False
+    ) -> None:
         self.source, self.fmt, self.status, self.actor = source, fmt, status, actor
+        self.strict = strict
         self.report = ImportReport(source=source)
         self.actor_id = actor.pk if getattr(actor, "pk", None) else None
         self.codes = known_codes()
@@ -340,17 +383,20 @@ class Importer:
     def add(self, row: Record | Rejected) -> None:
         self.report.read += 1
         if isinstance(row, Rejected):
-            self.report.rejected.append(row)
+            self.reject(row)
             return
         try:
             if not row.source_id:
-                raise RowRejected("missing source id")
+                raise RowRejected("missing source id", "source id")
             first = self.seen_source_ids.get(row.source_id)
             if first is not None:
-                raise RowRejected(f"duplicate source id '{row.source_id}' (first on line {first})")
+                raise RowRejected(
+                    f"duplicate source id '{row.source_id[:40]}' (first on line {first})",
+                    "source id",
+                )
             values = clean(row, self.fmt, self.codes)
         except RowRejected as exc:
-            self.report.rejected.append(Rejected(row.line, str(exc)))
+            self.reject(Rejected(row.line, str(exc), field=exc.field, where=row.where))
             return
         self.seen_source_ids[row.source_id] = row.line
         digest = fingerprint(values)
@@ -404,6 +450,11 @@ class Importer:
         self._attach(target, prov)
         self._index(target, values)
         self.report.created += 1
+
+    def reject(self, row: Rejected) -> None:
+        if self.strict:
+            raise ImportRefused.for_row(row)
+        self.report.rejected.append(row)
 
     def _attach(self, target: Target, prov: Provenance) -> None:
         prov._solidaria_target = target  # type: ignore[attr-defined]
@@ -493,6 +544,25 @@ class Importer:
 
 
 ANALYZE_FROM = 1000
+JSON_FORMATS = ("susy", "murmurations")
+
+
+def _require_some_rows(report: ImportReport, *, json_format: bool) -> None:
+    """A file from which no row could be imported is refused, not reported as done."""
+    if report.created or report.updated or report.merged or report.unchanged:
+        return
+    where = "$" if json_format else "line 1"
+    if not report.rejected:
+        raise ImportRefused(where, "", "no rows to import: the file has only a header")
+    report.rejected.sort(key=lambda r: r.line)
+    first = report.rejected[0]
+    raise ImportRefused(
+        first.location,
+        first.field,
+        f"no row could be imported: all {len(report.rejected):,} rows were rejected; "
+        f"the first: {first.reason}",
+        report,
+    )
 
 
 def analyze() -> None:
@@ -513,22 +583,34 @@ def run_import(
     progress: Callable[[int], None] | None = None,
     rebuild_clusters: bool = True,
     rows: Iterable[Record | Rejected] | None = None,
+    skip_bad_rows: bool = True,
 ) -> ImportReport:
     """Import one file of a known format and return the report. Stewards and the CLI
-    call this; imported entries are confirmed (they come from a curated source)."""
+    call this; imported entries are confirmed (they come from a curated source).
+
+    `skip_bad_rows=False` (what the CLI and the upload page do unless asked): the first
+    rejected row raises ImportRefused and nothing is written. Either way a file that
+    cannot be read, or from which no row could be imported, raises ImportRefused."""
     from solidaria.core.audit import record as audit
     from solidaria.directory import clustering
 
     module = FORMATS[fmt]
     source = module.source_for(path) if hasattr(module, "source_for") else module.SOURCE
-    importer = Importer(source=source, fmt=module, status=status, actor=actor)
-    for row in rows if rows is not None else module.read(path):
-        importer.add(row)
-        if progress:
-            progress(1)
-        if importer.report.read % BATCH_SIZE == 0:
-            importer.flush()
-    importer.flush()
+    with transaction.atomic():
+        importer = Importer(
+            source=source, fmt=module, status=status, actor=actor, strict=not skip_bad_rows
+        )
+        try:
+            for row in rows if rows is not None else module.read(path):
+                importer.add(row)
+                if progress:
+                    progress(1)
+                if importer.report.read % BATCH_SIZE == 0:
+                    importer.flush()
+        except FileRefused as exc:
+            raise ImportRefused(exc.where, exc.field, exc.message) from None
+        _require_some_rows(importer.report, json_format=fmt in JSON_FORMATS)
+        importer.flush()
     report = importer.report
     report.rejected.sort(key=lambda r: r.line)
     if report.created or report.updated or report.merged:

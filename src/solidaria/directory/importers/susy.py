@@ -10,8 +10,10 @@ import json
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from solidaria.directory.importers.base import Record, Rejected, Row
+from solidaria.core.textfiles import json_path
+from solidaria.directory.importers.base import FileRefused, Record, Rejected, Row, read_json
 
 SOURCE = "susy"
 LICENCE = "Public Domain (TransforMap SSEDAS)"
@@ -34,45 +36,58 @@ def tag_labels(directory: str) -> dict[str, str]:
 
 
 def read(path: Path) -> Iterator[Row]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        yield Rejected(1, f"not a GeoJSON file: {exc}")
-        return
+    """Each feature as a Record, or Rejected with its JSON path ("$.features[3]") when it
+    is not an object with object properties; FileRefused when the file is not GeoJSON."""
+    data = read_json(path)
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
-        yield Rejected(1, "no 'features' list")
-        return
+        raise FileRefused("$.features" if isinstance(data, dict) else "$", "no 'features' list")
+    if not features:
+        raise FileRefused("$.features", "the list of features is empty: nothing to import")
     labels = tag_labels(str(path.parent))
     for index, feature in enumerate(features, start=1):
-        props = (feature or {}).get("properties") or {}
-        geometry = (feature or {}).get("geometry") or {}
-        coords = geometry.get("coordinates") if geometry.get("type") == "Point" else None
-        lon, lat = (
-            (coords[0], coords[1])
-            if isinstance(coords, list) and len(coords) >= 2
-            else (None, None)
-        )
-        raw_tags = [t.strip() for t in str(props.get("type_of_initiative") or "").split(";")]
-        tags = [labels.get(t, t) for t in raw_tags if t]
-        street = " ".join(
-            p
-            for p in [str(props.get("addr:street") or ""), str(props.get("addr:housenumber") or "")]
-            if p
-        )
-        yield Record(
-            line=index,
-            source_id=str(props.get("_id") or props.get("_uri") or f"feature-{index}"),
-            name=str(props.get("name") or ""),
-            description=str(props.get("description") or ""),
-            website=str(props.get("contact:website") or props.get("website") or ""),
-            email=str(props.get("contact:email") or ""),
-            phone=str(props.get("contact:phone") or ""),
-            street_address=street,
-            locality=str(props.get("addr:city") or ""),
-            postcode=str(props.get("addr:postcode") or ""),
-            country_raw=str(props.get("addr:country") or ""),
-            latitude=lat,
-            longitude=lon,
-            tags=list(dict.fromkeys(tags)),
-        )
+        where = json_path("features", index - 1)
+        if not isinstance(feature, dict):
+            yield Rejected(index, "the feature is not a JSON object", where=where)
+            continue
+        props = feature.get("properties") or {}
+        geometry = feature.get("geometry") or {}
+        for name, value in (("properties", props), ("geometry", geometry)):
+            if not isinstance(value, dict):
+                yield Rejected(index, f"{name} is not a JSON object", field=name, where=where)
+                break
+        else:
+            yield _record(index, where, props, geometry, labels)
+
+
+def _record(
+    index: int, where: str, props: dict[str, Any], geometry: dict[str, Any], labels: dict[str, str]
+) -> Record:
+    coords = geometry.get("coordinates") if geometry.get("type") == "Point" else None
+    lon, lat = (
+        (coords[0], coords[1]) if isinstance(coords, list) and len(coords) >= 2 else (None, None)
+    )
+    raw_tags = [t.strip() for t in str(props.get("type_of_initiative") or "").split(";")]
+    tags = [labels.get(t, t) for t in raw_tags if t]
+    street = " ".join(
+        p
+        for p in [str(props.get("addr:street") or ""), str(props.get("addr:housenumber") or "")]
+        if p
+    )
+    return Record(
+        line=index,
+        where=where,
+        source_id=str(props.get("_id") or props.get("_uri") or f"feature-{index}"),
+        name=str(props.get("name") or ""),
+        description=str(props.get("description") or ""),
+        website=str(props.get("contact:website") or props.get("website") or ""),
+        email=str(props.get("contact:email") or ""),
+        phone=str(props.get("contact:phone") or ""),
+        street_address=street,
+        locality=str(props.get("addr:city") or ""),
+        postcode=str(props.get("addr:postcode") or ""),
+        country_raw=str(props.get("addr:country") or ""),
+        latitude=lat,
+        longitude=lon,
+        tags=list(dict.fromkeys(tags)),
+    )

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from solidaria.conftest import _missing_shared_data, shared_files
@@ -117,11 +118,14 @@ def test_cli_says_in_one_line_why_most_rows_were_rejected_and_how_to_fix_it(
     ica = "https://dev.lod.coop/essglobal/2.1/standard/activities-ica/ICA260"
     rows += [coopsuk_row("R98", "Odd").replace(ica, ""), coopsuk_row("R99", "")]
     out = StringIO()
-    # when imported from the command line
-    call_command("import", "directory", "--format", "coopsuk", str(write_coopsuk(rows)),
-                 "--no-progress", stdout=out)  # fmt: skip
+    # when imported from the command line, skipping bad rows
+    with pytest.raises(CommandError) as refused:
+        call_command("import", "directory", "--format", "coopsuk", str(write_coopsuk(rows)),
+                     "--no-progress", "--skip-bad-rows", stdout=out)  # fmt: skip
+    # then no row could be imported: exit 2 after the report
+    assert refused.value.returncode == 2
     lines = out.getvalue().splitlines()
-    # then one line gives the count, the reason and the fix; the odd row keeps its own line
+    # and one line gives the count, the reason and the fix; the odd row keeps its own line
     assert lines[1:] == [
         "39 of 40 rows were rejected: unknown ica_activity code / unknown structure code. "
         "The ESSGlobal codes are missing: run `solidaria load_taxonomies` and import again.",
@@ -137,7 +141,7 @@ def test_cli_lists_at_most_fifty_rejected_rows(
     rows += [coopsuk_row(f"B{i}", "") for i in range(60)]
     out = StringIO()
     call_command("import", "directory", "--format", "coopsuk", str(write_coopsuk(rows)),
-                 "--no-progress", stdout=out)  # fmt: skip
+                 "--no-progress", "--skip-bad-rows", stdout=out)  # fmt: skip
     lines = out.getvalue().splitlines()
     assert len(lines) == 1 + 50 + 1
     assert lines[1] == "  line 72: missing name"

@@ -345,13 +345,12 @@ def _specific() -> list[tuple[str, str, str | bytes, str, str, str]]:
     add("susy", "features-not-list", json.dumps({"features": "x"}), w="$.features")
     add("susy", "feature-is-list", susy([[1, 2]]), w="$.features[0]")
     add("susy", "properties-list", susy([{"properties": [], "geometry": None}]), w="$.features[0]")
-    add("susy", "nan", susy([feature("s1", "Nan", lat=float("nan"))]), w="$.features[0]", f="lat")
+    add("susy", "nan", susy([feature("s1", "Nan", lat=float("nan"))]), w="$")
     add(
         "susy",
         "infinity",
         susy([feature("s1", "Inf", lon=float("inf"))]),
-        w="$.features[0]",
-        f="lon",
+        w="$",
     )
     add("susy", "huge", susy([feature("s1", "Huge")]).replace("48.2", HUGE), w="$")
     add("susy", "duplicate-ids", susy([feature("s1", "A"), feature("s1", "B")]), w="$.features[1]")
@@ -366,7 +365,7 @@ def _specific() -> list[tuple[str, str, str | bytes, str, str, str]]:
         w="$[0]",
         f="name",
     )
-    add("murmurations", "nan", murmurations([profile("m1", "N", lat=float("nan"))]), w="$[0]")
+    add("murmurations", "nan", murmurations([profile("m1", "N", lat=float("nan"))]), w="$")
     add("murmurations", "huge", murmurations([profile("m1", "H")]).replace("52.5", HUGE), w="$")
     add(
         "murmurations",
