@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from solidaria.accounts.models import User
 from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
-from solidaria.core.permissions import member_required, require, steward_required
+from solidaria.core.permissions import is_member, member_required, require, steward_required
 from solidaria.discussion import forms, parents, queries, services
 from solidaria.discussion.models import Report
 
@@ -165,7 +165,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         }
         for report in queries.open_reports()[:100]
     ]
-    return render(request, "discussion/reports.html", {"rows": rows, "form": forms.ResolveForm()})
+    return render(request, "discussion/reports.html", {"rows": rows})
 
 
 @steward_required
@@ -193,12 +193,17 @@ def report_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def person(request: HttpRequest, username: str) -> HttpResponse:
-    """Where a mention leads: the person's name and their open offers and wants."""
+    """Where a mention leads: the person's user name and open offers and wants (which are
+    public anyway); their full name only for members of the network."""
     found = User.objects.filter(username=username, is_active=True).first()
     if found is None:
         raise NotFound(_("There is nobody called %(name)s.") % {"name": username})
     listings = found.ledger_listings.filter(is_active=True).order_by("-created_at")[:20]
-    return render(request, "discussion/person.html", {"person": found, "listings": listings})
+    return render(
+        request,
+        "discussion/person.html",
+        {"person": found, "listings": listings, "shows_name": is_member(request.user)},
+    )
 
 
 # ---------------------------------------------------------------- private conversations

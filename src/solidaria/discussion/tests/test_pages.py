@@ -293,3 +293,21 @@ def test_members_find_their_conversations_and_stewards_the_reports(
     assert "Private messages (1 conversation)" in listings
     assert "Reported comments" not in listings
     assert "Reported comments (1 waiting)" in review
+
+
+def test_a_mention_leads_to_the_persons_offers_and_their_name_only_for_members(
+    offer, member, member_client
+) -> None:
+    from solidaria.accounts.models import User
+
+    User.objects.filter(pk=member.pk).update(first_name="Ada", last_name="Lovelace")
+    url = reverse("discussion:person", kwargs={"username": "ada"})
+
+    public = Client().get(url).content.decode()
+    inside = member_client.get(url).content.decode()
+
+    assert "Sourdough bread" in public and "Ada Lovelace" not in public
+    assert "Ada Lovelace" in inside
+    assert (
+        Client().get(reverse("discussion:person", kwargs={"username": "nobody"})).status_code == 404
+    )
