@@ -37,6 +37,7 @@ class ProcessForm(forms.Form):
         label=_("Who can read it"),
         choices=Visibility.choices,
         initial=Visibility.PUBLIC,
+        required=False,
         help_text=_(
             "Public: anyone can read the process and its published result without logging in."
         ),
@@ -71,6 +72,9 @@ class ProcessForm(forms.Form):
             return parse_minor(raw, exponent=int(self.cleaned_data.get("currency_exponent") or 0))
         except AmountError as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+    def clean_visibility(self) -> str:
+        return self.cleaned_data.get("visibility") or Visibility.PUBLIC
 
     def clean_budget(self) -> int:
         value = self._amount("budget")

@@ -113,7 +113,11 @@ class PollForm(forms.Form):
             (Visibility.PUBLIC, _("anyone (public): totals and shares, never who voted how")),
         ],
         initial=Visibility.MEMBERS,
+        required=False,
     )
+
+    def clean_visibility(self) -> str:
+        return self.cleaned_data.get("visibility") or Visibility.MEMBERS
 
     def clean_quorum(self) -> str:
         return _fraction_text(self.cleaned_data["quorum"])

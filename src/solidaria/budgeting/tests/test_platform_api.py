@@ -30,7 +30,7 @@ def call(
 
 
 def test_strangers_are_refused_everywhere(client, steward, member):
-    process, _ = make_voting(steward, member)
+    process, _ = make_voting(steward, member, visibility="members")
     for method, path in [
         ("get", "/processes"),
         ("get", f"/processes/{process.slug}"),

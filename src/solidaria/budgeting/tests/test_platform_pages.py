@@ -49,12 +49,28 @@ def test_home_lists_processes_and_is_named_for_the_navigation(member_client, ste
     assert "Neighbourhood fund" in response.content.decode()
 
 
-def test_a_stranger_does_not_see_a_members_process(client: Client, steward, member):
-    process, _ = make_voting(steward, member)
-    assert client.get(reverse("budgeting:process", args=[process.slug])).status_code == 404
-    assert "Neighbourhood fund" not in client.get(reverse("budgeting:home")).content.decode()
+def test_a_stranger_is_asked_to_log_in_for_a_members_only_process(
+    client: Client, steward, member
+):
+    process, _ = make_voting(steward, member, visibility="members")
+    page = client.get(reverse("budgeting:process", args=[process.slug]))
+    assert page.status_code == 302 and page["Location"].startswith(reverse("login"))
+    home = client.get(reverse("budgeting:home")).content.decode()
+    assert "Neighbourhood fund" not in home
+    assert "1 more is for members of the network only." in home
     vote_url = reverse("budgeting:vote", args=[process.slug])
-    assert client.post(vote_url, {"project": ["1"]}).status_code == 404
+    assert client.post(vote_url, {"project": ["1"]})["Location"].startswith(reverse("login"))
+    assert Ballot.objects.count() == 0
+
+
+def test_a_stranger_reads_a_public_process_but_votes_only_as_a_member(
+    client: Client, steward, member
+):
+    process, _ = make_voting(steward, member)  # public by default
+    assert "Neighbourhood fund" in client.get(reverse("budgeting:home")).content.decode()
+    assert client.get(reverse("budgeting:process", args=[process.slug])).status_code == 200
+    vote_url = reverse("budgeting:vote", args=[process.slug])
+    assert client.post(vote_url, {"project": ["1"]})["Location"].startswith(reverse("login"))
     assert Ballot.objects.count() == 0
 
 
