@@ -1,6 +1,7 @@
 """Given three members whose confirmed invoices form a cycle, when a steward starts a
 clearing run from the clearing page, then the run page shows the summary and the cycle;
-after the steward accepts, a member's set-off notice shows what was set off."""
+after the steward proposes it and its members accept, a member's set-off notice shows
+what was set off."""
 
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ def triangle() -> dict[str, Any]:
 
 
 def test_steward_clears_a_cycle_and_a_member_reads_the_notice(page, live_server, triangle):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from solidaria.clearing import services
     from solidaria.clearing.models import ClearingRun, Obligation
 
     log_in(page, live_server, triangle["stew"])
@@ -68,11 +74,16 @@ def test_steward_clears_a_cycle_and_a_member_reads_the_notice(page, live_server,
     cycle = page.get_by_role("listitem").filter(has_text=re.compile(r"→.*: 60\.00 SOL$"))
     assert sorted(cycle.inner_text().split(":")[0].split(" → ")[:3]) == ["ada", "bo", "carla"]
 
-    page.get_by_label("Reason").fill("Monthly clearing")
-    page.get_by_role("button", name="Accept and apply every set-off").click()
-    page.wait_for_load_state()
-    expect(page.get_by_role("status")).to_have_text("Accepted: every set-off was applied.")
-    expect(page.get_by_text("Status: Accepted")).to_be_visible()
+    # the steward proposes it to its members; once all three accept, it is applied
+    deadline = timezone.localtime() + dt.timedelta(days=3)
+    page.get_by_label("Members answer by").fill(deadline.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Note to the members").fill("Monthly clearing")
+    page.get_by_role("button", name="Propose to the members").click()
+    expect(page.get_by_role("status")).to_have_text("Proposed: the members it touches are asked.")
+    for name in ("ada", "bo", "carla"):
+        services.run_respond(actor=triangle[name], run=run, answer="accept")
+    page.reload()
+    expect(page.get_by_text("Status: Accepted and applied")).to_be_visible()
     remaining = dict(Obligation.objects.values_list("reference", "remaining_minor"))
     assert remaining == {"INV-1": 4_000, "INV-2": 0, "INV-3": 2_050}
 
