@@ -33,7 +33,6 @@ def discussion_thread(context: template.Context, obj: Any) -> dict[str, Any]:
         csrf_token=context.get("csrf_token"),
         form=context.get("failed_form") or CommentForm(),
         post_url=reverse("discussion:comment_new", kwargs={"kind": kind, "pk": obj.pk}),
-        here=request.path,
         anchor=f"discussion-{kind}-{obj.pk}",
     )
     if kind == "listing" and getattr(user, "is_authenticated", False):
