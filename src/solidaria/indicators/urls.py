@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:year>/", views.report, name="report"),
     path("<int:year>.csv", views.report_csv, name="report_csv"),
     path("<int:year>.jsonld", views.report_jsonld, name="report_jsonld"),
+    path("<int:year>.pdf", views.report_pdf, name="report_pdf"),
 ]

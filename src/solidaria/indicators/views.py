@@ -113,6 +113,15 @@ def report_csv(request: HttpRequest, year: int) -> HttpResponse:
     return response
 
 
+def report_pdf(request: HttpRequest, year: int) -> HttpResponse:
+    from solidaria.indicators.pdf import report_pdf as make_pdf
+
+    found = _report(year)
+    response = HttpResponse(make_pdf(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="network-report-{found.year}.pdf"'
+    return response
+
+
 def report_jsonld(request: HttpRequest, year: int) -> HttpResponse:
     found = _report(year)
     return HttpResponse(

@@ -287,6 +287,7 @@ READ_ONLY = {
     "indicators:report",
     "indicators:report_csv",
     "indicators:report_jsonld",
+    "indicators:report_pdf",
     "federation:murmurations-organisation",
     "discussion:thread",
     "discussion:reports",

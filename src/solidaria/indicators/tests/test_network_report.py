@@ -192,6 +192,8 @@ def test_csv_and_jsonld_exports_carry_the_exact_values(world: World, client: Cli
         o for o in data["hasPart"] if o["variableMeasured"]["@id"].endswith("#ledger.velocity")
     )
     assert velocity["value"] == "7/3" and velocity["observationAbout"] == "CRED"
+    pdf = client.get(f"/indicators/{YEAR}.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
 
 def test_every_catalogue_indicator_has_a_title_and_a_method() -> None:

@@ -1,0 +1,63 @@
+"""A year's network report as a PDF (reportlab): every indicator, its figures in words,
+and how it is computed; the same content as the report page."""
+
+from __future__ import annotations
+
+import io
+from textwrap import wrap
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+
+from solidaria.indicators import labels, queries
+from solidaria.indicators.models import NetworkReport
+
+MARGIN = 20 * mm
+LINE = 5 * mm
+
+
+def report_pdf(report: NetworkReport) -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    title = str(labels.REPORT_TITLE % {"year": report.year})
+    network = str(settings.SOLIDARIA["NETWORK_NAME"])
+    pdf.setTitle(title)
+    pdf.setAuthor(network)
+    height = A4[1]
+    y = height - MARGIN
+
+    def line(text: str, font: str = "Helvetica", size: int = 10, indent: float = 0) -> None:
+        nonlocal y
+        for part in wrap(text, 95 - int(indent / mm)) or [""]:
+            if y < MARGIN:
+                pdf.showPage()
+                y = height - MARGIN
+            pdf.setFont(font, size)
+            pdf.drawString(MARGIN + indent, y, part)
+            y -= LINE if size <= 10 else LINE * 1.6
+
+    line(title, "Helvetica-Bold", 18)
+    line(network, size=12)
+    line(
+        _("From %(start)s until %(end)s (not included); computed %(when)s.")
+        % {
+            "start": f"{report.period_start:%Y-%m-%d}",
+            "end": f"{report.period_end:%Y-%m-%d}",
+            "when": f"{report.computed_at:%Y-%m-%d %H:%M} UTC",
+        }
+    )
+    for block in queries.blocks(report):
+        y -= LINE
+        line(block.title, "Helvetica-Bold", 12)
+        line(block.method, size=9)
+        if not block.rows:
+            line(_("Nothing to measure in this period."), indent=5 * mm)
+        for row in block.rows:
+            basis = f" ({row.basis})" if row.basis else ""
+            line(f"{row.subject}: {row.value}{basis}", indent=5 * mm)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
