@@ -3,7 +3,14 @@ read-only (`ReadOnlyAdminMixin`) and change only through the clearing services."
 
 from django.contrib import admin
 
-from solidaria.clearing.models import ClearingRun, Obligation, RunItem, SetOff
+from solidaria.clearing.models import (
+    ClearingRun,
+    Obligation,
+    RunItem,
+    RunResponse,
+    SetOff,
+    Settlement,
+)
 from solidaria.core.admin import ReadOnlyAdminMixin
 
 
@@ -36,3 +43,13 @@ class RunItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(SetOff)
 class SetOffAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     pass
+
+
+@admin.register(RunResponse)
+class RunResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("pk", "run", "member", "answer", "at")
+
+
+@admin.register(Settlement)
+class SettlementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("pk", "obligation", "amount_minor", "currency", "transfer", "at")

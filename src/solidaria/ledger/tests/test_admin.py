@@ -29,6 +29,8 @@ VALUE_BEARING = [
     "clearing.ClearingRun",
     "clearing.RunItem",
     "clearing.SetOff",
+    "clearing.RunResponse",
+    "clearing.Settlement",
     "governance.Membership",
     "governance.Ballot",
     "governance.CapitalEntry",
