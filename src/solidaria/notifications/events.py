@@ -312,26 +312,6 @@ def obligation_answered(*, actor: Any, obligation: Any, kind: str, reason: str =
     )
 
 
-def _run_parties(run: Any) -> dict[int, int]:
-    """Each member a run touches, with the amount of their invoices it sets off."""
-    from solidaria.clearing.models import Obligation
-
-    touched: dict[int, int] = {}
-    lines = run.lines.all() if hasattr(run, "lines") else []
-    for line in lines:
-        ob = line.obligation if hasattr(line, "obligation") else None
-        amount = getattr(line, "setoff_minor", None)
-        if ob is None or amount is None or amount <= 0:
-            continue
-        for pk in (ob.debtor_id, ob.creditor_id):
-            touched[pk] = touched.get(pk, 0) + amount
-    if not touched:
-        for ob in Obligation.objects.filter(clearing_lines__run=run).distinct():
-            for pk in (ob.debtor_id, ob.creditor_id):
-                touched.setdefault(pk, 0)
-    return touched
-
-
 def run_event(*, actor: Any, run: Any, kind: str, amounts: dict[int, int]) -> None:
     """A clearing run was proposed to or applied for its members: each hears how much of
     their invoices it sets off (`amounts` by user id)."""
@@ -354,6 +334,8 @@ def run_event(*, actor: Any, run: Any, kind: str, amounts: dict[int, int]) -> No
             },
             dedupe_key=f"run:{run.pk}",
             url=path,
+            # the last acceptance applies a run: that member wants the notice too
+            include_actor=kind == "clearing.run.applied",
         )
 
 

@@ -304,3 +304,10 @@ register(
         _("%(author)s reported a comment on %(subject)s: %(reason)s"),
     )
 )
+register(
+    Kind(
+        "discussion.thread.commented",
+        _("Comment on something of yours"),
+        _("%(author)s commented on %(subject)s."),
+    )
+)

@@ -67,14 +67,16 @@ def notify(
     context: Mapping[str, Any],
     dedupe_key: str,
     url: str = "",
+    include_actor: bool = False,
 ) -> int:
     """Record one notification of `kind` per recipient in the caller's transaction and
     email it after commit as each recipient chose. Returns how many recipients there were.
 
     `context` fills the kind's placeholders (see `kinds.py`; `variant` picks a sentence).
     `dedupe_key` names the event (`"transfer:42"`): the same key never notifies the same
-    person of the same kind twice. The actor is not told of their own act; inactive
-    people are not told at all. `url` links the notification (else the target's page).
+    person of the same kind twice. The actor is not told of their own act unless
+    `include_actor` (an outcome their act only triggered); inactive people are not told
+    at all. `url` links the notification (else the target's page).
     """
     if actor is None:
         raise TypeError("notify(actor=None): pass a user or core.permissions.SYSTEM")
@@ -85,7 +87,8 @@ def notify(
         for person in recipients
         if person is not None and getattr(person, "pk", None) and person.is_active
     }
-    people.pop(acting_pk, None)
+    if not include_actor:
+        people.pop(acting_pk, None)
     if not people:
         return 0
     chosen = dict(
@@ -197,6 +200,13 @@ def compose_digest(user: Any, notifications: list[Notification]) -> EmailMessage
     return _message(user, subject=subject, body=body, codes=codes)
 
 
+def deliverable(user: Any) -> bool:
+    """An active person with an address that can receive mail (`.invalid` is reserved
+    for addresses that never can: the demo's people have them)."""
+    address = (user.email or "").strip().lower()
+    return bool(user.is_active and address and not address.endswith(".invalid"))
+
+
 def email_one(notification_id: int) -> bool:
     """Email one notification unless it was handled already; True if an email went out."""
     with transaction.atomic():
@@ -207,7 +217,7 @@ def email_one(notification_id: int) -> bool:
         if not taken:
             return False
         notification = Notification.objects.select_related("user").get(pk=notification_id)
-        if not notification.user.email or not notification.user.is_active:
+        if not deliverable(notification.user):
             return False
         compose_email(notification).send()
     return True
@@ -248,7 +258,7 @@ def send_digest(user_id: int, *, now: dt.datetime) -> bool:
             return False
         user = rows[0].user
         unread = [n for n in rows if n.read_at is None]
-        if not unread or not user.email or not user.is_active:
+        if not unread or not deliverable(user):
             return False
         compose_digest(user, unread).send()
     return True

@@ -15,7 +15,16 @@ from django.core.management.base import BaseCommand
 
 from solidaria.core.demo import DEMO_PASSWORD, MEMBERS, STEWARD, demo_users
 
-DEMO_APPS = ["directory", "ledger", "clearing", "budgeting", "governance", "discussion", "indicators"]
+DEMO_APPS = [
+    "directory",
+    "ledger",
+    "clearing",
+    "budgeting",
+    "governance",
+    "discussion",
+    "indicators",
+    "notifications",  # last: it reads what the others told people
+]
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
 
 
