@@ -23,6 +23,7 @@ DEMO_APPS = [
     "governance",
     "discussion",
     "indicators",
+    "accounts",  # who runs what and who holds which role, once the others' data exists
     "notifications",  # last: it reads what the others told people
 ]
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
