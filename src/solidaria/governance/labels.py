@@ -13,7 +13,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from solidaria.core.templatetags.human import as_fraction, display_decimal, display_percent
+from solidaria.core.templatetags.human import (
+    amount,
+    as_fraction,
+    display_decimal,
+    display_percent,
+)
 
 OUTCOME_NAMES = {
     "passed": gettext_lazy("passed"),
@@ -547,7 +552,7 @@ def rounding_sentence(cents: int, currency: Any) -> str:
     """What largest-remainder rounding did to one line, in words."""
     if cents == 0:
         return _("none")
-    one = currency.format(abs(cents)) if currency is not None else str(abs(cents))
+    one = amount(abs(cents), currency)
     if cents > 0:
         return _("%(c)s more, to make the total exact") % {"c": one}
     return _("%(c)s less, to make the total exact") % {"c": one}

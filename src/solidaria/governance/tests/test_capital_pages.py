@@ -62,7 +62,7 @@ def test_a_member_buys_shares_paying_now_and_the_register_names_the_payment(
     register = member_client.get(reverse("governance:register", kwargs={"slug": world.coop.slug}))
     text = _text(register)
     assert f"payment {entry.transfer_id}" in text
-    assert "Record shares" not in text
+    assert "Subscriptions and redemptions are paid on the ledger" in text
     # and posting the same form again (same key) moves nothing more
     member_client.post(
         url,

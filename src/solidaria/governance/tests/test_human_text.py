@@ -59,7 +59,7 @@ def test_demo_pages_show_no_raw_internals(demo_coop: Cooperative, username: str)
 @pytest.mark.django_db
 def test_closed_proposal_says_quorum_and_threshold_in_words(demo_coop: Cooperative) -> None:
     # given the demo proposal: 6 yes, 2 no, 1 abstain of 9 votes, quorum and threshold 1/2
-    proposal = demo_coop.polls.get(kind=Poll.Kind.PROPOSAL)
+    proposal = demo_coop.polls.get(kind=Poll.Kind.PROPOSAL, allocation_for__isnull=True)
     # when ana reads it
     page = _shown(_client("ana"), reverse("governance:poll", args=[proposal.pk]))
     # then the settings, the quorum and the reason are sentences; the codes are in details
@@ -74,15 +74,17 @@ def test_closed_proposal_says_quorum_and_threshold_in_words(demo_coop: Cooperati
 def test_allocation_shows_funds_by_name_and_shares_as_percentages(
     demo_coop: Cooperative,
 ) -> None:
-    # given the demo allocation of 24317.77 EUR-COOP
+    # given the demo allocation of 2431.77 EUR-COOP, patronage from the ledger
     run = AllocationRun.objects.get(coop=demo_coop)
     # when a member reads it
     page = _shown(_client("ana"), reverse("governance:allocation", args=[run.pk]))
     # then funds have names, amounts carry the code, shares are rounded percentages
-    assert "Surplus 24317.77 EUR-COOP" in page
-    assert "<td>Divisible reserves</td><td>3647.66 EUR-COOP</td><td>15 %</td>" in page
-    assert "<td>ana</td><td>4509.14 EUR-COOP</td><td>18.54 %</td>" in page
+    assert "Surplus 2431.77 EUR-COOP" in page
+    assert "<td>Divisible reserves</td><td>364.76 EUR-COOP</td><td>15 %</td>" in page
+    assert "<td>ana</td><td>388.26 EUR-COOP</td><td>15.97 %</td>" in page
     assert "30 % of the surplus goes to reserves, 50 % of them indivisible." in page
+    # and the rounding is said in words: a reserve got a cent less than its exact share
+    assert "0.01 EUR-COOP less, to make the total exact" in page
     # and the exact shares are money to the cent, never a raw fraction
     details = page.split("<details>")[1]
     assert "Exact share, to the nearest cent" in details
