@@ -1,6 +1,6 @@
 from django.urls import path
 
-from solidaria.governance import coop_views, views
+from solidaria.governance import capital_views, coop_views, views
 
 app_name = "governance"
 urlpatterns = [
