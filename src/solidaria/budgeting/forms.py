@@ -145,7 +145,7 @@ class CodesForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Pabulib file (.pb)"))
+    file = forms.FileField(label=_("Pabulib file (.pb)"), allow_empty_file=True)
     title = forms.CharField(label=_("Title (optional)"), max_length=200, required=False)
     slug = forms.SlugField(label=_("Short name (optional)"), max_length=80, required=False)
 

@@ -27,6 +27,7 @@ from solidaria.budgeting.models import BallotType, Electorate, Phase, Process, R
 from solidaria.core import throttle, visibility
 from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
 from solidaria.core.permissions import is_member, is_steward, member_required, steward_required
+from solidaria.core.textfiles import uploaded_text
 
 SECRET_COOKIE_MAX_AGE = 180 * 24 * 3600
 
@@ -133,18 +134,15 @@ def process_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            text = upload.read().decode("utf-8-sig")
             process = services.process_import_pabulib(
                 actor=request.user,
-                text=text,
+                text=uploaded_text(upload.read()),
                 source=upload.name,
                 slug=form.cleaned_data["slug"] or "",
                 title=form.cleaned_data["title"] or "",
             )
-        except UnicodeDecodeError:
-            form.add_error("file", _("The file is not UTF-8 text."))
         except CORRECTABLE as exc:
-            form.add_error("file", exc.message)
+            form.add_error("file", f"{upload.name}: {exc.message}")
         else:
             messages.success(request, _("The process was imported."))
             return redirect("budgeting:process", slug=process.slug)

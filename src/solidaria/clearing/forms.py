@@ -31,7 +31,9 @@ class ImportForm(forms.Form):
     currency = forms.ModelChoiceField(
         label=_("Currency"), queryset=Currency.objects.filter(is_active=True)
     )
-    file = forms.FileField(label=_("CSV file (debtor,creditor,amount[,reference])"))
+    file = forms.FileField(
+        label=_("CSV file (debtor,creditor,amount[,reference])"), allow_empty_file=True
+    )
     confirm_both = forms.BooleanField(
         label=_("Both sides already confirmed these invoices"), required=False
     )

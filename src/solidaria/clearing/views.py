@@ -31,6 +31,7 @@ from solidaria.core.permissions import (
     require,
     steward_required,
 )
+from solidaria.core.textfiles import uploaded_text
 
 
 @member_required
@@ -173,19 +174,17 @@ def obligation_settle(request: HttpRequest, pk: int) -> HttpResponse:
 def import_obligations(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES, prefix="import")
     if form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            text = form.cleaned_data["file"].read().decode("utf-8-sig")
             report = services.obligations_import(
                 actor=request.user,
                 currency=form.cleaned_data["currency"],
-                text=text,
+                text=uploaded_text(upload.read()),
                 confirm_both=form.cleaned_data["confirm_both"],
             )
             messages.success(request, _("Imported %(n)s obligations.") % {"n": report.created})
-        except UnicodeDecodeError:
-            messages.error(request, _("The file is not UTF-8 text."))
         except CORRECTABLE as exc:
-            messages.error(request, exc.message)
+            messages.error(request, f"{upload.name}: {exc.message}")
     else:
         messages.error(request, _("Choose a currency and a CSV file."))
     return redirect("clearing:home")

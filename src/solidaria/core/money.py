@@ -20,6 +20,9 @@ class AmountError(ValueError):
     """An amount string that is not an exact decimal with the allowed number of places."""
 
 
+MAX_AMOUNT_LENGTH = 40
+
+
 def parse_minor(text: str, *, exponent: int, allow_negative: bool = False) -> int:
     """Parse a decimal string exactly into minor units (`exponent` decimal places).
 
@@ -27,6 +30,8 @@ def parse_minor(text: str, *, exponent: int, allow_negative: bool = False) -> in
     the unit has, rather than rounding: a payment of 1.005 in a cents currency is a mistake.
     """
     raw = text.strip()
+    if len(raw) > MAX_AMOUNT_LENGTH:  # before int(), which refuses 4,300+ digits with a crash
+        raise AmountError(f"'{raw[:20]}...' is too long for an amount")
     match = _DECIMAL.match(raw)
     if not match:
         raise AmountError(f"'{text}' is not a decimal number")

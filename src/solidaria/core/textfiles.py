@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 FIELD_LIMIT = csv.field_size_limit()
@@ -64,6 +64,47 @@ def decode(data: bytes, *, latin1_fallback: bool = False) -> str:
         raise TextFileError(
             line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
         ) from None
+
+
+def uploaded_text(data: bytes) -> str:
+    """`decode` for pages and services: ValidationFailed (which a page shows on its form)
+    naming the line, instead of TextFileError."""
+    try:
+        return decode(data)
+    except TextFileError as exc:
+        raise as_validation_failed(exc) from None
+
+
+def csv_rows(
+    reader: Iterator[list[str]],
+    text: str,
+    header: Sequence[str] = (),
+    *,
+    as_error: Callable[[TextFileError], Exception] | None = None,
+) -> Iterator[list[str]]:
+    """The rows of a csv.reader over `text`; a row the csv module cannot read (a cell
+    longer than it reads, a NUL...) raises TextFileError naming the line and the field
+    (or what `as_error` makes of it, e.g. a ValidationFailed for a service)."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(reader, "line_num", 0)
+            if too_long(exc):
+                field = long_cell(text, line, header)
+                error = TextFileError(line, f"longer than {FIELD_LIMIT:,} characters", field=field)
+            else:
+                error = TextFileError(line, f"malformed CSV: {exc}")
+            raise (as_error(error) if as_error else error) from None
+        yield row
+
+
+def as_validation_failed(error: TextFileError) -> Exception:
+    from solidaria.core.errors import ValidationFailed
+
+    return ValidationFailed(str(error), field="file")
 
 
 def read_text(path: str, *, latin1_fallback: bool = False) -> str:

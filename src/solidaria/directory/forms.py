@@ -58,7 +58,15 @@ class OrganisationForm(forms.Form):
 
 class ImportForm(forms.Form):
     format = forms.ChoiceField(label=_("Format"), choices=[(f, f) for f in sorted(FORMATS)])
-    file = forms.FileField(label=_("File"))
+    file = forms.FileField(label=_("File"), allow_empty_file=True)  # the importer says why
+    skip_bad_rows = forms.BooleanField(
+        label=_("Skip bad rows"),
+        required=False,
+        help_text=_(
+            "Import the good rows and list the bad ones. Without it, one bad row stops the "
+            "import and nothing is imported."
+        ),
+    )
 
 
 class ReviewForm(forms.Form):

@@ -350,7 +350,8 @@ def pending_edit_review(request: HttpRequest, org_id: int) -> HttpResponse:
 
 @steward_required
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """Small files import inline; the report shows every rejected row."""
+    """Small files import inline, all or nothing unless the steward ticks "skip bad rows";
+    the report shows every rejected row."""
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
@@ -361,5 +362,14 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             with path.open("wb") as handle:
                 for chunk in upload.chunks():
                     handle.write(chunk)
-            report = run_import(path=path, fmt=form.cleaned_data["format"], actor=request.user)
+            try:
+                report = run_import(
+                    path=path,
+                    fmt=form.cleaned_data["format"],
+                    actor=request.user,
+                    skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+                )
+            except CORRECTABLE as exc:  # ImportRefused: nothing was imported
+                form.add_error("file", f"{upload.name}: {exc.message}")
+                report = getattr(exc, "report", None)
     return render(request, "directory/import.html", {"form": form, "report": report})

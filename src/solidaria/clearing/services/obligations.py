@@ -20,6 +20,7 @@ from solidaria.core import audit, idempotency
 from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.money import AmountError, parse_minor
 from solidaria.core.permissions import require
+from solidaria.core.textfiles import as_validation_failed, csv_rows
 from solidaria.ledger.models import Currency
 from solidaria.notifications import events
 
@@ -158,6 +159,9 @@ class ImportReport:
     total_minor: int
 
 
+REFERENCE_LENGTH = Obligation._meta.get_field("reference").max_length or 0
+
+
 def obligations_import(
     *, actor: Any, currency: Currency, text: str, confirm_both: bool = False
 ) -> ImportReport:
@@ -168,7 +172,8 @@ def obligations_import(
     with `confirm_both` (for invoices both sides already signed elsewhere).
     """
     require(actor, "clearing.run.manage")
-    reader = csv.reader(io.StringIO(text))
+    columns = ("debtor", "creditor", "amount", "reference")
+    reader = csv_rows(csv.reader(io.StringIO(text)), text, columns, as_error=as_validation_failed)
     header = next(reader, None)
     if header is None or [h.strip().lower() for h in header[:3]] != [
         "debtor",
@@ -195,7 +200,7 @@ def obligations_import(
             if name not in users:
                 raise ValidationFailed(
                     _("line %(line)s, %(field)s: unknown member '%(name)s'")
-                    % {"line": line_no, "field": field, "name": name},
+                    % {"line": line_no, "field": field, "name": name[:40]},
                     field="file",
                 )
             parties.append(users[name])
@@ -216,9 +221,20 @@ def obligations_import(
                 _("line %(line)s, amount: must be more than zero") % {"line": line_no},
                 field="file",
             )
-        rows.append((parties[0], parties[1], amount, row[3].strip() if len(row) == 4 else ""))
+        reference = row[3].strip() if len(row) == 4 else ""
+        if len(reference) > REFERENCE_LENGTH:
+            raise ValidationFailed(
+                _("line %(line)s, reference: longer than %(n)s characters")
+                % {"line": line_no, "n": REFERENCE_LENGTH},
+                field="file",
+            )
+        rows.append((parties[0], parties[1], amount, reference))
         if len(rows) > MAX_IMPORT_LINES:
             raise ValidationFailed(_("too many lines in one file"), field="file")
+    if not rows:
+        raise ValidationFailed(
+            _("line 1: no obligations to import: the file has only a header"), field="file"
+        )
     now = timezone.now()
     with transaction.atomic():
         Obligation.objects.bulk_create(

@@ -182,3 +182,70 @@ def test_directory_import_answers_every_hostile_file_and_writes_nothing(
     check(case, run_command(case))
     if case.expect == "error":
         assert written() == before
+
+
+def test_skip_bad_rows_imports_the_5000_good_rows_and_lists_the_bad_one(
+    corpus: dict[str, Case], taxonomies: None
+) -> None:
+    from solidaria.directory.models import Organisation
+
+    path = str(corpus["coopsuk-bad-row-after-5000"].path)
+    args = ("import", "directory", "--format", "coopsuk", path, "--no-progress", "--json")
+    outcome = _capture(lambda: call_command(*args, "--skip-bad-rows"))
+    assert outcome.status == 0, outcome.err
+    report = __import__("json").loads(outcome.out)
+    assert (report["created"], report["rejected_rows"]) == (
+        5000,
+        [{"line": 5002, "reason": "missing name"}],
+    )
+    assert Organisation.objects.count() == 5000
+
+
+# ---------------------------------------------------------------- the upload pages
+
+PAGES = {
+    **dict.fromkeys(DIRECTORY, "directory:import"),
+    "obligations": "clearing:import",
+    "pb": "budgeting:import",
+}
+
+
+def upload(client: Client, case: Case) -> tuple[int, str]:
+    """Post the file to its upload page as a steward would; (status, page text)."""
+    from solidaria.ledger.models import Currency
+
+    data: dict[str, object] = {}
+    with case.path.open("rb") as handle:
+        if case.target in DIRECTORY:
+            data = {"format": case.target, "file": handle}
+        elif case.target == "obligations":
+            currency = Currency.objects.get(code="CRED")
+            data = {"import-currency": currency.pk, "import-file": handle}
+        else:
+            data = {"file": handle}
+        response = client.post(reverse(PAGES[case.target]), data, follow=True)
+    return response.status_code, response.content.decode()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.target in PAGES], ids=lambda c: c.id)
+def test_upload_pages_answer_every_hostile_file_with_the_same_message(
+    case: Case,
+    corpus: dict[str, Case],
+    steward: User,
+    ledger_people: None,
+    taxonomies: None,
+) -> None:
+    import html
+
+    case = corpus[case.id]
+    client = Client(raise_request_exception=False)
+    client.force_login(steward)
+    before = written()
+    status, page = upload(client, case)
+    assert status == 200, page[-2000:]
+    if case.expect == "ok":
+        return
+    assert written() == before
+    text = html.unescape(page)
+    assert f"{case.path.name}: " in text
+    assert case.where in text and case.field in text

@@ -200,6 +200,8 @@ def _truncated(target: str) -> str:
         return text.split('"Bob"')[0]  # names missing
     if target == "pb":
         return text.split("VOTES")[0]  # no VOTES section
+    if target == "obligations":  # a reference is optional: cut two fields
+        return text.rstrip("\n").rsplit(",", 2)[0] + "\n"
     return text.rstrip("\n").rsplit(",", 1)[0] + "\n"  # last row a field short
 
 
