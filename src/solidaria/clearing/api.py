@@ -11,11 +11,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Header, Router, Schema, Status
+from ninja import Header, Router, Status
 
 from solidaria.accounts.models import User
 from solidaria.clearing import queries, services
 from solidaria.clearing.models import ClearingRun, Obligation, Settlement
+from solidaria.core.apischema import Schema
 from solidaria.core.errors import NotFound, ValidationFailed
 from solidaria.core.permissions import is_steward
 from solidaria.ledger.models import Currency
@@ -105,7 +106,11 @@ def _currency(code: str) -> Currency:
     return currency
 
 
-@router.get("/obligations", response=list[ObligationOut], summary="My obligations")
+@router.get(
+    "/obligations",
+    response={200: list[ObligationOut], 401: ClearingError},
+    summary="My obligations",
+)
 def list_obligations(request: HttpRequest) -> list[ObligationOut]:
     return [_obligation_out(o) for o in queries.obligations_for(request.user)[:1000]]
 
@@ -456,7 +461,11 @@ class NoticeLineOut(Schema):
     remaining_after: int
 
 
-@router.get("/runs/{pk}/notice", response=list[NoticeLineOut], summary="My set-off notice")
+@router.get(
+    "/runs/{pk}/notice",
+    response={200: list[NoticeLineOut], 401: ClearingError, 404: ClearingError},
+    summary="My set-off notice",
+)
 def run_notice(request: HttpRequest, pk: int) -> list[NoticeLineOut]:
     run = _visible_run(request, pk)
     return [
