@@ -6,7 +6,6 @@ live in `engine_io`.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -30,6 +29,7 @@ from solidaria.core import visibility
 from solidaria.core.errors import NotFound
 from solidaria.core.money import format_minor
 from solidaria.core.permissions import allowed, is_steward
+from solidaria.core.textfiles import safe_writer
 
 # ---------------------------------------------------------------- visibility
 
@@ -312,7 +312,7 @@ def support_cost_chart(result: Result, *, width: int = 640, height: int = 360) -
 
 def results_csv(result: Result) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = safe_writer(out, lineterminator="\n")
     writer.writerow(["project_id", "title", "cost", "support", "status", "selected"])
     for row in result.projects:
         writer.writerow(
@@ -345,7 +345,7 @@ def anonymised_ballots(process: Process) -> list[tuple[list[str], list[int]]]:
 
 def ballots_csv(process: Process) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = safe_writer(out, lineterminator="\n")
     writer.writerow(["vote", "points"])
     for projects, points in anonymised_ballots(process):
         writer.writerow([",".join(projects), ",".join(str(p) for p in points)])
@@ -354,7 +354,7 @@ def ballots_csv(process: Process) -> str:
 
 def codes_csv(codes: list[str]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = safe_writer(out, lineterminator="\n")
     writer.writerow(["voting_code"])
     for code in codes:
         writer.writerow([code])

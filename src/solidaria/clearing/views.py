@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import uuid
 
 from django.contrib import messages
@@ -31,7 +30,7 @@ from solidaria.core.permissions import (
     require,
     steward_required,
 )
-from solidaria.core.textfiles import uploaded_text
+from solidaria.core.textfiles import safe_writer, uploaded_text
 
 
 @member_required
@@ -362,7 +361,7 @@ def notice(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="setoff-notice-run-{run.pk}.csv"'
-        writer = csv.writer(response)
+        writer = safe_writer(response)
         writer.writerow(
             ["obligation", "reference", "role", "counterparty", "before", "setoff", "after"]
         )

@@ -236,3 +236,21 @@ def safe_cell(value: Any) -> Any:
 
 def safe_row(row: Iterable[Any]) -> list[Any]:
     return [safe_cell(cell) for cell in row]
+
+
+class SafeWriter:
+    """A csv.writer whose every cell goes through `safe_cell`: what CSV exports use."""
+
+    def __init__(self, handle: Any, **options: Any) -> None:
+        self._writer = csv.writer(handle, **options)
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        return self._writer.writerow(safe_row(row))
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def safe_writer(handle: Any, **options: Any) -> SafeWriter:
+    return SafeWriter(handle, **options)

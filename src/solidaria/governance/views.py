@@ -6,7 +6,6 @@ members and stewards; writes go through `services`, whose refusals become messag
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django import forms as djforms
@@ -23,6 +22,7 @@ from solidaria.core import visibility
 from solidaria.core.errors import CORRECTABLE
 from solidaria.core.models import Visibility
 from solidaria.core.permissions import is_member, member_required
+from solidaria.core.textfiles import safe_writer
 from solidaria.governance import capital_views, forms, labels, pdf, queries, services
 from solidaria.governance.models import AllocationRun, Cooperative, Membership, Poll
 
@@ -261,7 +261,7 @@ def register_csv(request: HttpRequest, slug: str) -> HttpResponse:
     _inside(request, coop)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{coop.slug}-register.csv"'
-    writer = csv.writer(response)
+    writer = safe_writer(response)
     writer.writerow(
         ["seq", "date", "member", "kind", "share_type", "quantity", "amount_minor", "counterparty"]
     )
@@ -538,7 +538,7 @@ def allocation_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="{run.coop.slug}-allocation-{run.year}-{run.pk}.csv"'
     )
-    writer = csv.writer(response)
+    writer = safe_writer(response)
     writer.writerow(["account", "kind", "cents", "cash_cents", "capital_cents", "exact_cents"])
     for ln in run.lines.order_by("pk"):
         kind = "member" if ln.membership_id else "fund"

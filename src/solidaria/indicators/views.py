@@ -3,7 +3,6 @@ and the CSV and JSON-LD exports. Reports are public (a network's transparency)."
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import CORRECTABLE
 from solidaria.core.permissions import is_steward, steward_required
+from solidaria.core.textfiles import safe_writer
 from solidaria.indicators import labels, network_catalogue, queries, services
 from solidaria.indicators.forms import ComputeForm
 from solidaria.indicators.models import NetworkReport
@@ -77,7 +77,7 @@ def report_csv(request: HttpRequest, year: int) -> HttpResponse:
     specs = {s.code: s for s in network_catalogue.load().indicators}
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="network-report-{found.year}.csv"'
-    writer = csv.writer(response)
+    writer = safe_writer(response)
     writer.writerow(
         [
             "year",

@@ -3,7 +3,6 @@ becomes a message next to the field it concerns."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
 from solidaria.core.permissions import allowed, is_steward, member_required, steward_required
+from solidaria.core.textfiles import safe_writer
 from solidaria.ledger import credit, forms, listings, payment_requests, queries, services
 from solidaria.ledger.models import Account, Currency, Transfer
 
@@ -139,7 +139,7 @@ def _statement_csv(account: Account, entries: Any) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="statement-{account.currency.code}-{account.pk}.csv"'
     )
-    writer = csv.writer(response)
+    writer = safe_writer(response)
     writer.writerow(
         ["date", "transfer", "kind", "counterparty", "memo", "category", "amount", "balance"]
     )

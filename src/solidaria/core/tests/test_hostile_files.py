@@ -249,3 +249,46 @@ def test_upload_pages_answer_every_hostile_file_with_the_same_message(
     text = html.unescape(page)
     assert f"{case.path.name}: " in text
     assert case.where in text and case.field in text
+
+
+# ---------------------------------------------------------------- CSV exports
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
+        ("+1+1", "'+1+1"),
+        ("-1+1", "'-1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("-12.50", "-12.50"),  # a plain number stays a number
+        ("+3", "+3"),
+        ("Bakers' Co-op", "Bakers' Co-op"),
+        (-5, -5),
+    ],
+)
+def test_safe_cell_neutralises_what_a_spreadsheet_would_run(cell: object, shown: object) -> None:
+    from solidaria.core.textfiles import safe_cell
+
+    assert safe_cell(cell) == shown
+
+
+def test_the_statement_csv_neutralises_a_formula_in_a_memo(
+    member: User, ledger_people: None
+) -> None:
+    import csv
+
+    from solidaria.ledger import services
+    from solidaria.ledger.models import Account
+
+    ada = Account.objects.get(owner=member, currency__code="CRED")
+    bo = Account.objects.exclude(pk=ada.pk).get(currency__code="CRED", kind="member")
+    services.transfer_create(
+        actor=member, payer=ada, payee=bo, amount_minor=150, memo="=cmd|' /C calc'!A0", key="f"
+    )
+    client = Client()
+    client.force_login(member)
+    response = client.get(reverse("ledger:account", args=[ada.pk]), {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["memo"], r["amount"]) for r in rows] == [("'=cmd|' /C calc'!A0", "-1.50")]

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from solidaria.core.textfiles import safe_cell as neutralised  # CSV formula injection
 from solidaria.directory.models import DESCRIPTIVE_FIELDS
 
 COLUMNS = ["id", *DESCRIPTIVE_FIELDS, "other_websites", "tags", "licence", "status", "sources"]
@@ -20,18 +21,6 @@ def _row(org: Any, sources: dict[int, list[str]]) -> dict[str, Any]:
         row[key] = ";".join(row[key])
     row["sources"] = ";".join(sources.get(org.pk, []))
     return row
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula, made plain text by a
-    leading apostrophe (OWASP); numbers (coordinates, ids) stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def write_csv(orgs: Iterable[Any], out: Path, *, sources: dict[int, list[str]]) -> int:
