@@ -12,11 +12,11 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 from ninja.responses import Status
-from ninja.security import django_auth
 
-from solidaria.core.api import TokenAuth
+from solidaria.core.api import TokenAuth, session_auth
+from solidaria.core.apischema import Schema
 from solidaria.core.errors import NotFound
 from solidaria.core.permissions import is_steward, require
 from solidaria.discussion import mentions, parents, queries, services
@@ -30,7 +30,7 @@ def _anyone(request: HttpRequest) -> bool:
     return True
 
 
-OPTIONAL_AUTH = [TokenAuth(), django_auth, _anyone]
+OPTIONAL_AUTH = [TokenAuth(), session_auth, _anyone]
 
 
 class DiscussionError(Schema):

@@ -15,7 +15,8 @@ REPLY = "discussion.comment.replied"
 MENTION = "discussion.comment.mentioned"
 MESSAGE = "discussion.message.received"
 REPORT = "discussion.comment.reported"
-KINDS = (REPLY, MENTION, MESSAGE, REPORT)
+COMMENTED = "discussion.thread.commented"
+KINDS = (REPLY, MENTION, MESSAGE, REPORT, COMMENTED)
 
 
 def _notify() -> Any:

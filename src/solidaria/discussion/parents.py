@@ -104,6 +104,19 @@ def may_take_part(actor: Any, parent: Any) -> bool:
     return may_read(actor, parent)
 
 
+def owner(parent: Any) -> Any:
+    """Whose thing it is, told of new comments on it: an offer's or a want's author, a
+    project's or a directory entry's or edit's proposer; None for a poll."""
+    kind = kind_of(parent)
+    field = {
+        "listing": "owner",
+        "project": "proposer",
+        "organisation": "created_by",
+        "edit": "proposed_by",
+    }.get(kind)
+    return getattr(parent, field) if field else None
+
+
 def title(parent: Any) -> str:
     kind = kind_of(parent)
     if kind == "edit":

@@ -143,7 +143,8 @@ def comment_post(
     *, actor: Any, parent: Any, body: str, reply_to: Comment | int | None = None
 ) -> Comment:
     """Post a comment on `parent`, or a reply. A reply to a reply joins the same top-level
-    comment (one level of nesting); its authors are told, and so are the people it names."""
+    comment (one level of nesting). The people it names are told, the authors it answers,
+    and the parent's owner (an offer's author, a project's proposer...), each once."""
     require(actor, "discussion.comment.post", parent)
     text = _text(body, field="body")
     thread = _thread_for_writing(parent)
@@ -178,8 +179,9 @@ def comment_post(
         context=context,
         dedupe_key=f"discussion.comment:{comment.pk}:mention:{len(named)}",
     )
+    told = {m.pk for m in named}
     if answered is not None and top is not None:
-        answered_ids = {top.author_id, answered.author_id} - {m.pk for m in named}
+        answered_ids = {top.author_id, answered.author_id} - told
         notify.send(
             notify.REPLY,
             User.objects.filter(pk__in=answered_ids).order_by("pk"),
@@ -187,6 +189,17 @@ def comment_post(
             target=comment,
             context=context,
             dedupe_key=f"discussion.comment:{comment.pk}:reply",
+        )
+        told |= answered_ids
+    owner = parents.owner(parent)
+    if owner is not None and owner.pk not in told and parents.may_read(owner, parent):
+        notify.send(
+            notify.COMMENTED,
+            [owner],
+            actor=actor,
+            target=comment,
+            context=context,
+            dedupe_key=f"discussion.comment:{comment.pk}:owner",
         )
     return comment
 

@@ -309,5 +309,13 @@ register(
         "discussion.thread.commented",
         _("Comment on something of yours"),
         _("%(author)s commented on %(subject)s."),
+        default=DIGEST,
+    )
+)
+register(
+    Kind(
+        "discussion.thread.commented",
+        _("Comment on something of yours"),
+        _("%(author)s commented on %(subject)s."),
     )
 )

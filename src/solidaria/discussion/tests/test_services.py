@@ -350,3 +350,14 @@ def test_the_author_hears_of_a_request_the_member_makes_to_pay_them(
         (notify.MESSAGE, ["ada"]),
         (notify.MESSAGE, ["ada"]),
     ]
+
+
+def test_the_owner_hears_of_comments_on_their_offer_once(offer, member, other_member, sent) -> None:
+    services.comment_post(actor=other_member, parent=offer, body="Still there?")
+    services.comment_post(actor=other_member, parent=offer, body="Hello @ada")
+    services.comment_post(actor=member, parent=offer, body="Yes")
+
+    assert [(c["kind"], c["to"]) for c in sent] == [
+        (notify.COMMENTED, ["ada"]),
+        (notify.MENTION, ["ada"]),
+    ]
