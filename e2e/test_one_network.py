@@ -161,3 +161,163 @@ def test_a_newcomer_runs_an_organisation_that_pays_and_becomes_a_co_op(  # type:
     page.goto(f"{live_server.url}/directory/organisations/{org.pk}/")
     expect(page.locator("#coop-facts")).to_contain_text("workers")
     ledger_verifies()
+
+
+# ---------------------------------------------------------------- co-op money (hC)
+
+
+def test_shares_and_patronage_from_the_ledger(page, live_server):  # type: ignore[no-untyped-def]
+    """The bakery co-op holds an EUR-COOP account. ada buys 2 shares and pays at once: the
+    register and the ledger both show it. bo buys bread from the co-op and pays ada hours
+    in the time bank. The steward computes this year's surplus with patronage read from
+    the ledger; the bylaws leave it to the general assembly, whose poll passes, and the
+    allocation is applied."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from solidaria.accounts.factories import make_member
+    from solidaria.core.permissions import SYSTEM
+    from solidaria.governance import services as gov
+    from solidaria.governance.models import AllocationAcceptance, AllocationRun, CapitalEntry
+    from solidaria.governance.services.setup import coop_found
+    from solidaria.ledger import services as ledger
+    from solidaria.ledger.locks import network_account
+    from solidaria.ledger.models import Account, CreditPolicy, Currency
+
+    world = network("Mill Bakery")
+    steward, eur, bo = world["steward"], world["currency"], world["bo"]
+    ada = make_member("ada")
+    coop = coop_found(
+        actor=steward,
+        organisation=world["org"],
+        classes=[("workers", 2), ("neighbours", 1)],
+        slug="mill",
+        currency=eur,
+    )
+    workers, neighbours = coop.classes.get(name="workers"), coop.classes.get(name="neighbours")
+    gov.membership_add(actor=steward, coop=coop, user=ada, member_class=workers)
+    gov.membership_add(actor=steward, coop=coop, user=bo, member_class=neighbours)
+    gov.share_type_create(
+        actor=steward, coop=coop, name="A", nominal_minor=2_500, min_holding=1, max_holding=10
+    )
+    request = ledger.account_request_create(actor=steward, currency=eur, organisation=world["org"])
+    coop_account = ledger.account_request_approve(actor=steward, request=request).account
+    ada_eur = ledger.account_open(actor=SYSTEM, currency=eur, owner=ada)
+    for n, account in enumerate((ada_eur, world["bo_account"])):
+        ledger.transfer_create(
+            actor=SYSTEM,
+            payer=network_account(eur),
+            payee=account,
+            amount_minor=10_000,
+            memo="cash paid in",
+            key=f"in-{n}",
+        )
+    ledger.transfer_create(
+        actor=bo,
+        payer=world["bo_account"],
+        payee=coop_account,
+        amount_minor=3_000,
+        memo="bread",
+        category="food",
+        key="bread",
+    )
+    hours = ledger.currency_create(
+        actor=SYSTEM,
+        code="HOURS",
+        name="Time bank",
+        unit_kind=Currency.UnitKind.TIME,
+        exponent=0,
+        default_credit_limit=600,
+        credit_policy=CreditPolicy.ADMITTED_MEMBERS_GET_DEFAULT,
+    )
+    ledger.transfer_create(
+        actor=bo,
+        payer=ledger.account_open(actor=SYSTEM, currency=hours, owner=bo),
+        payee=ledger.account_open(actor=SYSTEM, currency=hours, owner=ada),
+        amount_minor=90,
+        memo="baking class",
+        key="hours",
+    )
+    gov.bylaws_create(
+        actor=steward,
+        coop=coop,
+        data={
+            "version": "assembly-1",
+            "reserves": "30",
+            "indivisible_reserves": "50",
+            "social_fund": "10",
+            "members": "60",
+            "patronage_basis": "mixed",
+            "mixed_weights": {"hours": "70", "purchases": "30"},
+            "cash": "30",
+            "acceptance": "general-assembly",
+            "assembly_quorum": "50",
+        },
+        effective_from=dt.date(2020, 1, 1),
+    )
+
+    # ada buys 2 shares of 25.00 and pays now
+    log_in_as(page, live_server, ada)
+    page.goto(f"{live_server.url}/governance/mill/shares/")
+    page.get_by_label("What to do").select_option("subscription")
+    page.get_by_label("Share type").select_option(label="A")
+    page.get_by_label("Number of shares").fill("2")
+    page.get_by_label("Pay now: I authorise this payment from the paying account").check()
+    page.get_by_role("button", name="Go ahead").click()
+    expect(page.get_by_text("Paid: the shares are in the register.")).to_be_visible()
+    entry = CapitalEntry.objects.get(membership__user=ada)
+    assert entry.transfer is not None
+    assert (entry.quantity, entry.transfer.amount_minor) == (2, 5_000)
+    assert (entry.transfer.payer_id, entry.transfer.payee_id) == (ada_eur.pk, coop_account.pk)
+    # the register shows the entry with its payment; the payment is on the ledger
+    page.goto(f"{live_server.url}/governance/mill/register/")
+    page.get_by_role("link", name=f"payment {entry.transfer_id}").click()
+    page.wait_for_url(f"{live_server.url}/ledger/transfers/{entry.transfer_id}/")
+    expect(page.locator("#main")).to_contain_text("50.00")
+    page.goto(f"{live_server.url}/ledger/accounts/{ada_eur.pk}/")
+    expect(page.locator("#main")).to_contain_text("2 A shares in Mill Bakery")
+
+    # the steward computes the surplus from the ledger
+    log_in_as(page, live_server, steward)
+    today = timezone.localdate()
+    page.goto(f"{live_server.url}/governance/mill/allocations/from-ledger/")
+    page.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("Surplus").fill("20.00")
+    page.get_by_label("Patronage from").fill(today.isoformat())
+    page.get_by_label("Patronage until (inclusive)").fill(today.isoformat())
+    page.get_by_label("Hours worked: time paid to members in").select_option(str(hours.pk))
+    page.get_by_role("button", name="Compute").click()
+    run = AllocationRun.objects.get(coop=coop)
+    page.wait_for_url(f"{live_server.url}/governance/allocations/{run.pk}/")
+    main = page.locator("#main")
+    expect(main).to_contain_text("read from the ledger")
+    expect(main).to_contain_text("1:30 h (from 1 payment)")
+    expect(main).to_contain_text("30.00 EUR-COOP (from 1 payment)")
+
+    # the bylaws leave it to the general assembly: the steward opens its poll
+    closes = timezone.localtime() + dt.timedelta(days=3)
+    page.get_by_label("The general assembly's poll closes at").fill(
+        closes.strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_role("button", name="Put it to the general assembly").click()
+    expect(page.get_by_text("The general assembly's poll is open")).to_be_visible()
+    poll_url = page.url
+
+    # ada and bo vote yes; the steward closes the poll; the allocation is applied
+    for person in (ada, bo):
+        log_in_as(page, live_server, person)
+        page.goto(poll_url)
+        page.get_by_label("yes", exact=True).check()
+        page.get_by_role("button", name="Vote").click()
+        expect(page.get_by_text("Your vote was counted.")).to_be_visible()
+    log_in_as(page, live_server, steward)
+    page.goto(poll_url)
+    page.get_by_role("button", name="Close the poll now").click()
+    expect(page.get_by_text("The poll is closed and counted.")).to_be_visible()
+    acceptance = AllocationAcceptance.objects.get(run=run)
+    assert acceptance.poll is not None and acceptance.ledger_batch is not None
+    page.goto(f"{live_server.url}/governance/allocations/{run.pk}/")
+    expect(page.get_by_text("Accepted by the general assembly and applied")).to_be_visible()
+    assert Account.objects.get(pk=coop_account.pk).balance < 8_000  # the payout left it
+    ledger_verifies()
