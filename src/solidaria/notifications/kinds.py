@@ -312,10 +312,3 @@ register(
         default=DIGEST,
     )
 )
-register(
-    Kind(
-        "discussion.thread.commented",
-        _("Comment on something of yours"),
-        _("%(author)s commented on %(subject)s."),
-    )
-)
