@@ -153,25 +153,27 @@ def ballots_open(user: Any) -> Task | None:
 
 
 def setoffs_proposed(user: Any) -> Task | None:
-    """Clearing runs computed and awaiting a decision that would set off the person's
-    invoices: their notice says what changes for them."""
-    from solidaria.clearing.models import ClearingRun, RunItem
+    """Clearing runs proposed to the members they touch that would set off this person's
+    invoices and that they have not answered yet (accept or object, by the deadline)."""
+    from solidaria.clearing.models import ClearingRun, RunItem, RunResponse
 
     mine = RunItem.objects.filter(run=OuterRef("pk")).filter(
         Q(obligation__debtor=user) | Q(obligation__creditor=user)
     )
+    answered = RunResponse.objects.filter(run=OuterRef("pk"), member=user)
     runs = list(
-        ClearingRun.objects.filter(Exists(mine), status=ClearingRun.Status.COMPUTED)
+        ClearingRun.objects.filter(Exists(mine), status=ClearingRun.Status.PROPOSED)
+        .exclude(Exists(answered))
         .order_by("-id")
         .values_list("pk", flat=True)[:OPEN_PROCESSES]
     )
     n = len(runs)
     text = ngettext(
-        "%(n)s clearing proposal would set off your invoices: read your notice.",
-        "%(n)s clearing proposals would set off your invoices: read your notices.",
+        "%(n)s clearing proposal would set off your invoices: accept it or object.",
+        "%(n)s clearing proposals would set off your invoices: accept them or object.",
         n,
     ) % {"n": n}
-    url = reverse("clearing:notice", args=[runs[0]]) if runs else ""
+    url = reverse("clearing:run", args=[runs[0]]) if runs else ""
     return _task("setoffs", n, text, url)
 
 
@@ -239,8 +241,8 @@ def clearing_decisions() -> Task | None:
 
     n = ClearingRun.objects.filter(status=ClearingRun.Status.COMPUTED).count()
     text = ngettext(
-        "%(n)s clearing run waits for your decision.",
-        "%(n)s clearing runs wait for your decision.",
+        "%(n)s clearing run waits for you to propose it to the members or reject it.",
+        "%(n)s clearing runs wait for you to propose them to the members or reject them.",
         n,
     ) % {"n": n}
     return _task("clearing_decisions", n, text, reverse("clearing:home"))
