@@ -60,8 +60,9 @@ MAX_CODES_PER_BATCH = 100_000
 # ---------------------------------------------------------------- helpers
 
 
-def _require_steward(actor: Any) -> None:
-    require(actor, "budgeting.process.manage")
+def _require_steward(actor: Any, process: Process | None = None) -> None:
+    """Network stewards; for an existing process also its managers (`budgeting.managers`)."""
+    require(actor, "budgeting.process.manage", process)
 
 
 def _locked(process: Process) -> Process:
@@ -311,7 +312,7 @@ def _seal_ballots(process: Process) -> int:
 def phase_advance(*, actor: Any, process: Process) -> Process:
     """Move to the next phase. Leaving voting seals the ballots; entering voting needs at
     least one feasible project."""
-    _require_steward(actor)
+    _require_steward(actor, process)
     process = _locked(process)
     index = PHASE_ORDER.index(process.phase)
     if index + 1 >= len(PHASE_ORDER):
@@ -391,7 +392,7 @@ def project_review(
     *, actor: Any, project: Project, status: str, cost_minor: int | None = None, note: str = ""
 ) -> Project:
     """A steward marks a proposal feasible (possibly setting its real cost) or rejected."""
-    _require_steward(actor)
+    _require_steward(actor, project.process)
     process = _locked(project.process)
     if process.phase not in (Phase.SUBMISSION, Phase.REVIEW):
         raise Conflict(_("Projects are reviewed before voting opens."))
@@ -441,7 +442,7 @@ def project_withdraw(*, actor: Any, project: Project, reason: str = "") -> Proje
 @transaction.atomic
 def codes_generate(*, actor: Any, process: Process, count: int) -> list[str]:
     """Draw `count` one-time codes for residents. They are returned once; only hashes stay."""
-    _require_steward(actor)
+    _require_steward(actor, process)
     process = _locked(process)
     if process.electorate != Electorate.CODES:
         raise Conflict(_("Members vote in this process; it has no voting codes."))
@@ -581,7 +582,7 @@ def _ballot_cast(
 def count_request(*, actor: Any, process: Process) -> Result | None:
     """Run the count now for ordinary sizes, or as a background task for big ones
     (returns None then; the result appears on the results page when the task is done)."""
-    _require_steward(actor)
+    _require_steward(actor, process)
     if process.ballots.count() <= COUNT_INLINE_MAX_BALLOTS:
         return count_run(actor=actor, process=process)
     from solidaria.budgeting.tasks import count_process
@@ -596,7 +597,7 @@ def count_request(*, actor: Any, process: Process) -> Result | None:
 def count_run(*, actor: Any, process: Process) -> Result:
     """Count the ballots with the process's rule and store the result with its engine
     version and parameters. Allowed once voting is over."""
-    _require_steward(actor)
+    _require_steward(actor, process)
     process = _locked(process)
     if process.phase != Phase.RESULTS:
         raise Conflict(_("Count after the voting phase has closed."))
@@ -628,7 +629,7 @@ def count_run(*, actor: Any, process: Process) -> Result:
 @transaction.atomic
 def result_publish(*, actor: Any, result: Result) -> Result:
     """Publish one count; publishing another later replaces it as the official one."""
-    _require_steward(actor)
+    _require_steward(actor, result.process)
     result = Result.objects.select_for_update().get(pk=result.pk)
     if result.published_at is not None:
         raise Conflict(_("This result is already published."))

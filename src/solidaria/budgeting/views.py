@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,10 +28,33 @@ from solidaria.budgeting.forms import (
 from solidaria.budgeting.models import BallotType, Electorate, Phase, Process, Result
 from solidaria.core import throttle, visibility
 from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
-from solidaria.core.permissions import is_member, is_steward, member_required, steward_required
+from solidaria.core.permissions import (
+    allowed,
+    is_member,
+    is_steward,
+    member_required,
+    steward_required,
+)
 from solidaria.core.textfiles import uploaded_text
 
 SECRET_COOKIE_MAX_AGE = 180 * 24 * 3600
+
+
+def manager_required(view: Any) -> Any:
+    """Page decorator for one process's management: network stewards and the process's
+    managers (`budgeting.process.manage` with the process); others get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> Any:
+        process = Process.objects.filter(slug=slug).first()
+        if process is None:
+            raise Http404
+        if not allowed(request.user, "budgeting.process.manage", process):
+            raise DjangoPermissionDenied
+        return view(request, slug, *args, **kwargs)
+
+    return wrapper
 
 
 def _process(request: HttpRequest, slug: str) -> Process:
@@ -163,7 +188,7 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "projects": projects,
             "steps": queries.phase_steps(process),
             "budget_text": queries.money(process, process.budget_minor),
-            "is_steward": is_steward(request.user),
+            "is_steward": allowed(request.user, "budgeting.process.manage", process),
             "is_member": is_member(request.user),
             "is_voting_open": services.is_voting_open(process),
             "has_result": queries.result_for(request.user, process) is not None,
@@ -197,7 +222,7 @@ def project_new(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "budgeting/project_form.html", {"form": form, "process": process})
 
 
-@steward_required
+@manager_required
 def project_review(request: HttpRequest, slug: str, project_id: int) -> HttpResponse:
     process = _process(request, slug)
     try:
@@ -247,7 +272,7 @@ def project_withdraw(request: HttpRequest, slug: str, project_id: int) -> HttpRe
     return redirect("budgeting:process", slug=process.slug)
 
 
-@steward_required
+@manager_required
 @require_POST
 def phase_advance(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
@@ -259,7 +284,7 @@ def phase_advance(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("budgeting:process", slug=process.slug)
 
 
-@steward_required
+@manager_required
 def codes(request: HttpRequest, slug: str) -> HttpResponse:
     """Generate voting codes: shown once on the page, or downloaded once as CSV."""
     process = _process(request, slug)
@@ -377,7 +402,7 @@ def _login_url() -> str:
     return reverse(settings.LOGIN_URL)
 
 
-@steward_required
+@manager_required
 @require_POST
 def count(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
@@ -393,7 +418,7 @@ def count(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("budgeting:results", slug=process.slug)
 
 
-@steward_required
+@manager_required
 @require_POST
 def publish(request: HttpRequest, slug: str, result_id: int) -> HttpResponse:
     process = _process(request, slug)
@@ -433,7 +458,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "chart": queries.support_cost_chart(result),
             "budget_text": queries.money(process, result.budget_minor),
             "cost_text": queries.money(process, result.total_cost_minor),
-            "is_steward": is_steward(request.user),
+            "is_steward": allowed(request.user, "budgeting.process.manage", process),
             "parameters": sorted(result.parameters.items()),
         },
     )
