@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
@@ -179,7 +180,7 @@ def conversation_out(conversation: Conversation) -> dict[str, Any]:
 
 def _kind(kind: str) -> str:
     if kind not in parents.KINDS:
-        raise NotFound("There is nothing to discuss here.")
+        raise NotFound(_("There is nothing to discuss here."))
     return kind
 
 
