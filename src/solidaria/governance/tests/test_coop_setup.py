@@ -180,6 +180,11 @@ def test_the_pages_found_and_set_up_a_co_op(member: User, member_client: Client)
     # the organisation's page now shows its co-op facts to members
     detail = member_client.get(f"/directory/organisations/{org.pk}/").content.decode()
     assert 'id="coop-facts"' in detail and "Set up the co-op" in detail
+    coop_page = member_client.get("/governance/hill/").content.decode()
+    assert (
+        "Member classes and share types" in coop_page and "Its entry in the directory" in coop_page
+    )
+    assert "Found a co-op" in member_client.get("/governance/").content.decode()
 
 
 def test_someone_who_runs_nothing_cannot_found_or_set_up(member: User, other_member: User) -> None:
