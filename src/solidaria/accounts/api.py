@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 
 from solidaria.accounts import queries, services
 from solidaria.accounts.models import User
+from solidaria.core.apischema import Schema
 from solidaria.core.permissions import require
 
 router = Router(tags=["accounts"])
@@ -36,7 +37,7 @@ class PersonOut(Schema):
     date_joined: dt.datetime
 
 
-class DecisionIn(Schema):
+class AdmissionDecisionIn(Schema):
     decision: Literal["admit", "decline", "suspend"]
     reason: str = Field("", max_length=2000)
 
@@ -91,7 +92,7 @@ def applications(request: HttpRequest) -> list[PersonOut]:
     response={200: PersonOut, **ERRORS},
     summary="Admit, decline or suspend a person, with a reason (network stewards)",
 )
-def decide(request: HttpRequest, user_id: int, body: DecisionIn) -> PersonOut:
+def decide(request: HttpRequest, user_id: int, body: AdmissionDecisionIn) -> PersonOut:
     user = services.admission_decide(
         actor=request.user, user_id=user_id, decision=body.decision, reason=body.reason
     )

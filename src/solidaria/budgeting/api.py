@@ -12,13 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
-from ninja.security import django_auth
+from ninja import Field, Router, Status
 
 from solidaria.budgeting import queries, services
 from solidaria.budgeting.models import Process, Project, Result
 from solidaria.core import throttle
-from solidaria.core.api import TokenAuth
+from solidaria.core.api import TokenAuth, session_auth
+from solidaria.core.apischema import Schema
 from solidaria.core.errors import NotFound
 
 router = Router(tags=["budgeting"])
@@ -97,7 +97,7 @@ class ProjectIn(Schema):
     district: str = Field("", max_length=200)
 
 
-class ReviewIn(Schema):
+class ProjectReviewIn(Schema):
     status: str
     cost: int | None = None
     note: str = ""
@@ -215,7 +215,7 @@ def project_submit(request: HttpRequest, slug: str, payload: ProjectIn) -> Statu
 
 @router.post("/processes/{slug}/projects/{project_id}/review", response=ProjectOut)
 def project_review(
-    request: HttpRequest, slug: str, project_id: int, payload: ReviewIn
+    request: HttpRequest, slug: str, project_id: int, payload: ProjectReviewIn
 ) -> ProjectOut:
     process = queries.process_for(request.user, slug)
     project = queries.project_or_404(process, project_id)
@@ -240,7 +240,7 @@ def codes_generate(request: HttpRequest, slug: str, payload: CodesIn) -> Status[
 @router.post(
     "/processes/{slug}/ballot",
     response=BallotOut,
-    auth=[TokenAuth(), django_auth, _anonymous],
+    auth=[TokenAuth(), session_auth, _anonymous],
     summary="Cast or change a ballot",
 )
 def ballot_cast(request: HttpRequest, slug: str, payload: BallotIn) -> BallotOut:

@@ -15,8 +15,9 @@ from typing import Any, Literal
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils.translation import get_language
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Status
 
+from solidaria.core.apischema import Schema
 from solidaria.core.errors import PermissionDenied, ValidationFailed
 from solidaria.core.permissions import is_steward
 from solidaria.directory import clustering, downloads, queries, search, services
@@ -171,7 +172,7 @@ class OrganisationPatch(Schema):
     themes: list[str] | None = None
 
 
-class ReviewIn(Schema):
+class OrganisationReviewIn(Schema):
     decision: Literal["confirm", "reject", "archive"]
     reason: str = ""
 
@@ -259,7 +260,9 @@ def update_organisation(
     response=OrganisationDetail,
     summary="Confirm, reject or archive (stewards)",
 )
-def review_organisation(request: HttpRequest, org_id: int, payload: ReviewIn) -> Organisation:
+def review_organisation(
+    request: HttpRequest, org_id: int, payload: OrganisationReviewIn
+) -> Organisation:
     return services.organisation_review(
         actor=request.user, org_id=org_id, decision=payload.decision, reason=payload.reason
     )

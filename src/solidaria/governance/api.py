@@ -12,8 +12,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Field, Header, Router, Status
 
+from solidaria.core.apischema import Schema
 from solidaria.core.errors import NotFound, PermissionDenied, ValidationFailed
 from solidaria.governance import queries, services
 from solidaria.governance.models import AllocationRun, Cooperative, Membership, Poll
@@ -142,13 +143,13 @@ def apply(request: HttpRequest, slug: str, payload: ApplicationIn) -> Status:
     return Status(201, _member_out(m))
 
 
-class DecisionIn(Schema):
+class MembershipDecisionIn(Schema):
     is_approved: bool
     reason: str = ""
 
 
 @router.post("/memberships/{membership_id}/decision", response=MemberOut, summary="Decide")
-def decide(request: HttpRequest, membership_id: int, payload: DecisionIn) -> MemberOut:
+def decide(request: HttpRequest, membership_id: int, payload: MembershipDecisionIn) -> MemberOut:
     m = services.membership_decide(
         actor=request.user,
         membership=membership_id,
@@ -161,7 +162,7 @@ def decide(request: HttpRequest, membership_id: int, payload: DecisionIn) -> Mem
 # --- register ------------------------------------------------------------------------
 
 
-class EntryOut(Schema):
+class RegisterEntryOut(Schema):
     seq: int
     created_at: dt.datetime
     member: str
@@ -181,12 +182,12 @@ class HoldingOut(Schema):
 
 
 class RegisterOut(Schema):
-    entries: list[EntryOut]
+    entries: list[RegisterEntryOut]
     holdings: list[HoldingOut]
 
 
-def _entry_out(e: Any) -> EntryOut:
-    return EntryOut(
+def _entry_out(e: Any) -> RegisterEntryOut:
+    return RegisterEntryOut(
         seq=e.seq,
         created_at=e.created_at,
         member=e.membership.user.username,
@@ -229,7 +230,7 @@ class RegisterIn(Schema):
 
 @router.post(
     "/coops/{slug}/register",
-    response={201: list[EntryOut]},
+    response={201: list[RegisterEntryOut]},
     summary="Subscribe, transfer or redeem shares",
 )
 def register_write(

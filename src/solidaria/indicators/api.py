@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
+from solidaria.core.apischema import Schema
 from solidaria.core.errors import NotFound
 from solidaria.indicators import labels, network_catalogue, queries
 from solidaria.indicators.models import NetworkReport

@@ -11,9 +11,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router
 from ninja.responses import Status
 
+from solidaria.core.apischema import Schema
 from solidaria.core.errors import NotFound, PermissionDenied, ValidationFailed
 from solidaria.core.permissions import allowed, is_steward
 from solidaria.ledger import (

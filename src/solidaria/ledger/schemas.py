@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Schema
+from solidaria.core.apischema import Schema
 
 
 class CurrencyOut(Schema):
