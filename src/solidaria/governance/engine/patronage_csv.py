@@ -74,6 +74,14 @@ def _cell_value(cell: str, line: int, field: str) -> tuple[int, int]:
     text = cell.strip()
     if not text:
         return 0, 0
+    whole, dot, frac = text.partition(".")
+    if (
+        len(text) <= MAX_DIGITS
+        and whole.isdigit()
+        and whole.isascii()
+        and (not dot or (frac.isdigit() and frac.isascii()))
+    ):
+        return int(whole + frac), len(frac)  # the common case: 12 or 12.50
     if len(text) > MAX_DIGITS:
         raise InputError(line, field, f"{text[:20]!r}... is too long for a number")
     match = _NUMBER.fullmatch(text)
