@@ -363,3 +363,7 @@ def parse_map_bbox(text: str) -> clustering.BBox:
     return clustering.BBox(
         max(-180.0, min_lon), max(-90.0, min_lat), min(180.0, max_lon), min(90.0, max_lat)
     )
+
+
+# The operators' routes live in their own module, on this router.
+from solidaria.directory import operator_api  # noqa: E402, F401

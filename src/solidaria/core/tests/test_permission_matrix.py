@@ -490,6 +490,7 @@ def _op(method: str, template: str, allowed: frozenset[str], body: Any = None) -
             "project_id": w.ids["project"],
             "poll_id": w.ids["poll"],
             "membership_id": w.ids["membership"],
+            "operator_id": w.ids["claim"],
             "pk": w.ids["obligation"] if "/obligations/" in template else 999,
             "result_id": 999,
             "run_id": 999,
@@ -534,6 +535,24 @@ API: dict[tuple[str, str], Op] = dict(
             "/api/directory/organisations/{org_id}/edit-review",
             STEWARD,
             lambda w: {"decision": "confirm"},
+        ),
+        _op(
+            "POST",
+            "/api/directory/organisations/{org_id}/operators",
+            MEMBERS,
+            lambda w: {"reason": "I run it"},
+        ),
+        _op(
+            "POST",
+            "/api/directory/operators/{operator_id}/decision",
+            STEWARD,
+            lambda w: {"decision": "confirm"},
+        ),
+        # bo's claim on the mill: he may withdraw it, a network steward may end it
+        _op(
+            "POST",
+            "/api/directory/operators/{operator_id}/end",
+            frozenset({"other_coop_member", "network_steward"}),
         ),
         _op("POST", "/api/ledger/currencies", STEWARD, lambda w: {"code": "NEW", "name": "New"}),
         _op(

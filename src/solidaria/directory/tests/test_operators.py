@@ -195,3 +195,42 @@ def test_a_members_only_co_op_shows_its_facts_to_members_only(member: User, stew
     client = Client()
     client.force_login(make_member("cy"))
     assert 'id="coop-facts"' in client.get(f"/directory/organisations/{org.pk}/").content.decode()
+
+
+# ---------------------------------------------------------------- API
+
+
+def test_the_api_claims_decides_lists_and_ends(
+    member: User, steward: User, member_token: str, steward_token: str
+) -> None:
+    import json
+
+    org = make_organisation("Hill Bakery")
+    client = Client()
+
+    def post(url: str, body: dict[str, str], token: str) -> tuple[int, dict[str, object]]:
+        response = client.post(
+            url,
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        return response.status_code, response.json()
+
+    status, claim = post(
+        f"/api/directory/organisations/{org.pk}/operators", {"reason": "I bake"}, member_token
+    )
+    assert status == 201 and claim["status"] == "claimed" and claim["username"] == "ada"
+    status, body = post(
+        f"/api/directory/operators/{claim['id']}/decision", {"decision": "confirm"}, member_token
+    )
+    assert status == 403
+    status, body = post(
+        f"/api/directory/operators/{claim['id']}/decision", {"decision": "confirm"}, steward_token
+    )
+    assert status == 200 and body["status"] == "confirmed"
+    listed = Client().get(f"/api/directory/organisations/{org.pk}/operators").json()
+    assert [row["username"] for row in listed] == ["ada"]
+    status, body = post(f"/api/directory/operators/{claim['id']}/end", {}, member_token)
+    assert status == 200 and body["status"] == "ended"
+    assert Client().get(f"/api/directory/organisations/{org.pk}/operators").json() == []
