@@ -128,6 +128,8 @@ def members(request: HttpRequest, slug: str) -> list[MemberOut]:
 
 
 class ApplicationIn(Schema):
+    limits_from = (Membership,)
+
     member_class: int
     motivation: str = ""
 
@@ -266,6 +268,100 @@ def register_write(
     )
 
 
+# --- shares paid on the ledger --------------------------------------------------------
+
+
+class GovernanceError(Schema):
+    detail: str
+    field: str | None = None
+
+
+SHARE_ERRORS: dict[int, Any] = {
+    401: GovernanceError,
+    403: GovernanceError,
+    404: GovernanceError,
+    409: GovernanceError,
+    422: GovernanceError,
+}
+
+
+class ShareOrderIn(Schema):
+    operation: str = Field(description="subscription or redemption")
+    member: str = Field(default="", description="a co-op steward names the member; else you")
+    share_type: int
+    quantity: int
+    pay_now: bool = Field(
+        default=False,
+        description="pay at once (the payer authorises it); else a payment request is sent",
+    )
+    memo: str = ""
+
+
+class ShareOrderOut(Schema):
+    is_paid: bool
+    entry: RegisterEntryOut | None
+    transfer_id: int | None
+    payment_request_id: int | None
+
+
+@router.post(
+    "/coops/{slug}/shares",
+    response={201: ShareOrderOut, **SHARE_ERRORS},
+    summary="Buy shares or sell them back, paid on the ledger",
+    description=(
+        "Paid now: the payment and the register entry are written together "
+        "(Idempotency-Key). Otherwise a payment request goes to the payer, and the "
+        "register entry is written when it is paid."
+    ),
+)
+def shares_order(
+    request: HttpRequest,
+    slug: str,
+    payload: ShareOrderIn,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+) -> Status:
+    coop = _coop(slug)
+    _inside(request, coop)
+    if payload.member:
+        member = queries.find_member(coop, payload.member)
+    else:
+        found = queries.active_membership(request.user, coop)
+        if found is None:
+            raise ValidationFailed(_("name the member"), field="member")
+        member = found
+    common: dict[str, Any] = {
+        "actor": request.user,
+        "kind": payload.operation,
+        "membership": member,
+        "share_type": payload.share_type,
+        "quantity": payload.quantity,
+        "memo": payload.memo,
+    }
+    if payload.pay_now:
+        if not (idempotency_key or "").strip():
+            raise ValidationFailed(
+                _("a payment needs an idempotency key (Idempotency-Key header)"),
+                field="idempotency_key",
+            )
+        entry = services.shares_pay_now(key=idempotency_key, **common)
+        return Status(
+            201,
+            ShareOrderOut(
+                is_paid=True,
+                entry=_entry_out(entry),
+                transfer_id=entry.transfer_id,
+                payment_request_id=None,
+            ),
+        )
+    order = services.shares_request_payment(**common)
+    return Status(
+        201,
+        ShareOrderOut(
+            is_paid=False, entry=None, transfer_id=None, payment_request_id=order.payment_request_id
+        ),
+    )
+
+
 # --- polls ---------------------------------------------------------------------------
 
 
@@ -332,6 +428,8 @@ def polls(request: HttpRequest, slug: str) -> list[PollOut]:
 
 
 class PollIn(Schema):
+    limits_from = (Poll,)
+
     kind: str
     title: str
     closes_at: dt.datetime

@@ -750,6 +750,12 @@ API: dict[tuple[str, str], Op] = dict(
         ),
         _op(
             "POST",
+            "/api/governance/coops/{slug}/shares",
+            COOP_INSIDERS,
+            lambda w: {"operation": "subscription", "share_type": w.ids["share"], "quantity": 1},
+        ),
+        _op(
+            "POST",
             "/api/governance/coops/{slug}/register",
             COOP_INSIDERS,
             lambda w: {

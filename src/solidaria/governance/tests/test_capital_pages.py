@@ -214,3 +214,47 @@ def test_a_steward_computes_an_allocation_from_the_ledger_and_puts_it_to_the_ass
         == 403
     )
     assert Poll.objects.filter(allocation_for_id=run_pk).count() == 1
+
+
+# --- API ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_api_buys_shares_paid_now_or_by_request(world: World, member_token: str) -> None:
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {member_token}"}
+    url = f"/api/governance/coops/{world.coop.slug}/shares"
+    body = {"operation": "subscription", "share_type": world.share.pk, "quantity": 2}
+    # paid now: needs an idempotency key, then writes the payment and the entry once
+    refused = client.post(url, {**body, "pay_now": True}, content_type="application/json", **auth)
+    assert refused.status_code == 422 and refused.json()["field"] == "idempotency_key"
+    first = client.post(
+        url,
+        {**body, "pay_now": True},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="api-1",
+        **auth,
+    )
+    again = client.post(
+        url,
+        {**body, "pay_now": True},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="api-1",
+        **auth,
+    )
+    assert first.status_code == 201 and first.json() == again.json()
+    assert first.json()["is_paid"] is True and first.json()["entry"]["quantity"] == 2
+    assert CapitalEntry.objects.count() == 1
+    # by request: nothing in the register until it is paid
+    asked = client.post(url, body, content_type="application/json", **auth)
+    assert asked.status_code == 201
+    assert asked.json()["is_paid"] is False and asked.json()["payment_request_id"]
+    assert CapitalEntry.objects.count() == 1
+
+
+def test_the_share_operation_documents_its_refusals() -> None:
+    from solidaria.core.api import api
+
+    schema = api.get_openapi_schema()
+    post = schema["paths"]["/api/governance/coops/{slug}/shares"]["post"]
+    assert {401, 403, 404, 409, 422} <= {int(code) for code in post["responses"]}
