@@ -59,6 +59,8 @@ class ProcessOut(Schema):
 
 
 class ProcessIn(Schema):
+    limits_from = (Process,)
+
     title: str = Field(min_length=1, max_length=200)
     slug: str = ""
     description: str = ""
@@ -90,6 +92,8 @@ class ProjectOut(Schema):
 
 
 class ProjectIn(Schema):
+    limits_from = (Project,)
+
     title: str = Field(min_length=1, max_length=300)
     description: str = ""
     cost: int = Field(description="minor units")

@@ -40,6 +40,9 @@ REFUSALS: dict[int, type[Schema]] = {
 
 
 class ObligationIn(Schema):
+    limits_from = (Obligation,)
+    columns = {"currency": (Currency, "code")}
+
     currency: str
     debtor: str
     creditor: str

@@ -129,6 +129,10 @@ class SearchQuery(Schema):
 
 
 class OrganisationIn(Schema):
+    limits_from = (Organisation,)
+    # A country may be given by name ("United Kingdom"): the service stores its code.
+    columns = {"country": (Organisation, "name")}
+
     name: str = Field(..., min_length=1, max_length=300)
     description: str = ""
     website: str = ""
@@ -151,6 +155,10 @@ class OrganisationIn(Schema):
 
 
 class OrganisationPatch(Schema):
+    limits_from = (Organisation,)
+    # A country may be given by name ("United Kingdom"): the service stores its code.
+    columns = {"country": (Organisation, "name")}
+
     name: str | None = Field(None, min_length=1, max_length=300)
     description: str | None = None
     website: str | None = None

@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from solidaria.core.apischema import Schema
+from django.utils.translation import gettext as _
+from ninja import Field
+from pydantic import model_validator
+
+from solidaria.core.apischema import BIGINT_MAX, Schema
+from solidaria.ledger.models import Account, Currency, Listing, Transfer
+
+# The settings a currency cannot be without: `null` for them is refused, not stored.
+NOT_NULL = ("name", "default_credit_limit", "starting_grant", "levy_basis_points", "is_active")
+
+
+def upper_limit_problem(upper: int | None, grant: int | None) -> str | None:
+    """A currency's invariant at the edge: an upper limit is >= 0 and >= the grant."""
+    if upper is None:
+        return None
+    if upper < 0:
+        return _("The default upper limit cannot be negative.")
+    if grant is not None and upper < grant:
+        return _("The default upper limit cannot be below the starting grant.")
+    return None
 
 
 class CurrencyOut(Schema):
@@ -26,18 +46,27 @@ class CurrencyOut(Schema):
 
 
 class CurrencyIn(Schema):
+    limits_from = (Currency,)
+
     code: str
     name: str
     unit_kind: str = "money"
-    exponent: int = 2
-    default_credit_limit: int = 0
-    default_upper_limit: int | None = None
-    soft_credit_limit: int | None = None
-    soft_upper_limit: int | None = None
-    starting_grant: int = 0
-    levy_basis_points: int = 0
-    authorisation_threshold: int | None = None
+    exponent: int = Field(2, ge=0, le=6)
+    default_credit_limit: int = Field(0, ge=0, le=BIGINT_MAX)
+    default_upper_limit: int | None = Field(None, ge=0, le=BIGINT_MAX)
+    soft_credit_limit: int | None = Field(None, ge=0, le=BIGINT_MAX)
+    soft_upper_limit: int | None = Field(None, ge=0, le=BIGINT_MAX)
+    starting_grant: int = Field(0, ge=0, le=BIGINT_MAX)
+    levy_basis_points: int = Field(0, ge=0, le=10_000)
+    authorisation_threshold: int | None = Field(None, ge=0, le=BIGINT_MAX)
     credit_policy: str = "steward_decides"
+
+    @model_validator(mode="after")
+    def _upper_limit(self) -> CurrencyIn:
+        problem = upper_limit_problem(self.default_upper_limit, self.starting_grant)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class CreditPolicyIn(Schema):
@@ -46,16 +75,30 @@ class CreditPolicyIn(Schema):
 
 
 class CurrencyPatch(Schema):
+    """Only the settings sent change. `null` clears a limit that may be empty (the
+    upper and soft limits, the authorisation threshold); the others cannot be null."""
+
+    limits_from = (Currency,)
+
     reason: str
     name: str | None = None
-    default_credit_limit: int | None = None
-    default_upper_limit: int | None = None
-    soft_credit_limit: int | None = None
-    soft_upper_limit: int | None = None
-    starting_grant: int | None = None
-    levy_basis_points: int | None = None
-    authorisation_threshold: int | None = None
+    default_credit_limit: int | None = Field(None, ge=0, le=BIGINT_MAX)
+    default_upper_limit: int | None = Field(None, ge=0, le=BIGINT_MAX)
+    soft_credit_limit: int | None = Field(None, ge=0, le=BIGINT_MAX)
+    soft_upper_limit: int | None = Field(None, ge=0, le=BIGINT_MAX)
+    starting_grant: int | None = Field(None, ge=0, le=BIGINT_MAX)
+    levy_basis_points: int | None = Field(None, ge=0, le=10_000)
+    authorisation_threshold: int | None = Field(None, ge=0, le=BIGINT_MAX)
     is_active: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in NOT_NULL:
+                if name in data and data[name] is None:
+                    raise ValueError(_("%(name)s cannot be empty.") % {"name": name})
+        return data
 
 
 class AccountOut(Schema):
@@ -75,6 +118,8 @@ class AccountOut(Schema):
 
 
 class AccountOpenIn(Schema):
+    limits_from = (Account,)
+
     """`kind` member opens the caller's own account; `kind` organisation asks for the
     account of `organisation` (a directory id), which a steward of the currency decides.
     Accounts are named after their holder: `name` is refused unless empty."""
@@ -84,6 +129,8 @@ class AccountOpenIn(Schema):
     organisation: int | None = None
     note: str = ""
     name: str = ""
+
+    limits_from = (Account,)
 
 
 class AccountRequestOut(Schema):
@@ -102,12 +149,14 @@ class AccountRequestOut(Schema):
 
 
 class LimitsIn(Schema):
-    credit_limit: int | None
-    upper_limit: int | None = None
+    credit_limit: int | None = Field(ge=0, le=BIGINT_MAX)
+    upper_limit: int | None = Field(None, ge=0, le=BIGINT_MAX)
     reason: str
 
 
 class TransferIn(Schema):
+    limits_from = (Transfer,)
+
     payee: int | None = None
     payee_username: str | None = None
     payer: int | None = None
@@ -219,19 +268,21 @@ class StatementFilter(Schema):
     category: str = ""
     direction: str = ""
     q: str = ""
-    limit: int = 100
-    offset: int = 0
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=BIGINT_MAX)
 
 
 class ListingIn(Schema):
+    limits_from = (Listing,)
+
     kind: str
     item_type: str = "service"
     title: str
     category: str
     description: str
     place: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
     price: str | None = None
     currency: str | None = None
 
