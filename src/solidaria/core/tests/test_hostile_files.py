@@ -292,3 +292,27 @@ def test_the_statement_csv_neutralises_a_formula_in_a_memo(
     response = client.get(reverse("ledger:account", args=[ada.pk]), {"format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [(r["memo"], r["amount"]) for r in rows] == [("'=cmd|' /C calc'!A0", "-1.50")]
+
+
+def test_the_upload_page_imports_all_or_nothing_unless_bad_rows_are_skipped(
+    steward_client: Client, taxonomies: None, tmp_path: Path
+) -> None:
+    from solidaria.core.tests.hostile.make_corpus import coopsuk, coopsuk_row
+    from solidaria.directory.models import Organisation
+
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        coopsuk([coopsuk_row("A", "Alpha"), coopsuk_row("B", ""), coopsuk_row("C", "Gamma")])
+    )
+    url = reverse("directory:import")
+    # when posted as it is: refused, with the line and field, and nothing imported
+    with path.open("rb") as handle:
+        page = steward_client.post(url, {"format": "coopsuk", "file": handle}).content.decode()
+    assert "mixed.csv: line 3: name: missing name" in page
+    assert Organisation.objects.count() == 0
+    # when posted with "skip bad rows": the good rows are imported and the bad one listed
+    with path.open("rb") as handle:
+        data = {"format": "coopsuk", "file": handle, "skip_bad_rows": "on"}
+        page = steward_client.post(url, data).content.decode()
+    assert sorted(Organisation.objects.values_list("name", flat=True)) == ["Alpha", "Gamma"]
+    assert "<td>line 3</td><td>name: missing name</td>" in page
