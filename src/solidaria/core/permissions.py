@@ -573,3 +573,8 @@ rule(
     network_steward | (member & is_operator),
     _("Only network stewards and the people who run this organisation may make it a co-op."),
 )
+rule(
+    "ledger.listing.for_organisation",
+    network_steward | (member & is_operator),
+    _("Only the people who run this organisation may post offers and wants for it."),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,6 +14,13 @@ from solidaria.core.errors import CORRECTABLE
 from solidaria.core.permissions import member_required, steward_required
 from solidaria.directory import operators
 from solidaria.directory.forms import ClaimDecisionForm, ClaimForm, OperatorEndForm, PublishForm
+from solidaria.directory.models import Operator
+
+
+def _of_organisation(org_id: int, operator_id: int) -> None:
+    """A claim is reached through its own organisation's address only."""
+    if not Operator.objects.filter(pk=operator_id, organisation_id=org_id).exists():
+        raise Http404
 
 
 def _errors(request: HttpRequest, form: ClaimForm | ClaimDecisionForm | PublishForm) -> None:
@@ -44,6 +51,7 @@ def claim(request: HttpRequest, org_id: int) -> HttpResponse:
 @require_POST
 @steward_required
 def decide(request: HttpRequest, org_id: int, operator_id: int) -> HttpResponse:
+    _of_organisation(org_id, operator_id)
     form = ClaimDecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -67,6 +75,7 @@ def decide(request: HttpRequest, org_id: int, operator_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def end(request: HttpRequest, org_id: int, operator_id: int) -> HttpResponse:
+    _of_organisation(org_id, operator_id)
     form = OperatorEndForm(request.POST)
     form.is_valid()
     try:

@@ -162,6 +162,18 @@ class ListingForm(forms.Form):
     currency = forms.ModelChoiceField(
         label=_("Currency"), queryset=Currency.objects.filter(is_active=True), required=False
     )
+    organisation = forms.ModelChoiceField(
+        label=_("On behalf of (an organisation you run; empty: yourself)"),
+        queryset=None,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if organisations is None or not organisations.exists():
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].queryset = organisations
 
 
 class ListingSearchForm(forms.Form):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from solidaria.core import audit
 from solidaria.core.errors import NotFound, PermissionDenied, ValidationFailed
-from solidaria.core.permissions import is_member, is_steward
+from solidaria.core.permissions import is_member, is_steward, require
 from solidaria.ledger import payment_requests, services
 from solidaria.ledger.models import Account, Currency, Listing, PaymentRequest
 
@@ -49,9 +49,14 @@ def listing_create(
     longitude: Any = None,
     price: str | int | None = None,
     currency: str | Currency | None = None,
+    organisation: Any = None,
 ) -> Listing:
+    """A member posts an offer or a want, for themselves or on behalf of an organisation
+    they run (its page then lists it)."""
     if not is_member(actor):
         raise PermissionDenied(_("log in to post an offer or a want"))
+    if organisation is not None:
+        require(actor, "ledger.listing.for_organisation", organisation)
     if kind not in Listing.Kind.values:
         raise ValidationFailed(_("say whether this is an offer or a want"), field="kind")
     if item_type not in Listing.ItemType.values:
@@ -89,6 +94,7 @@ def listing_create(
         longitude=lon,
         price_minor=price_minor,
         currency=cur,
+        organisation=organisation,
     )
     audit.record(actor=actor, verb="ledger.listing.create", obj=listing)
     return listing

@@ -313,7 +313,9 @@ def listing_list(request: HttpRequest) -> HttpResponse:
 
 @member_required
 def listing_new(request: HttpRequest) -> HttpResponse:
-    form = forms.ListingForm(request.POST or None)
+    form = forms.ListingForm(
+        request.POST or None, organisations=credit.operated_organisations(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             listing = listings.listing_create(actor=request.user, **form.cleaned_data)

@@ -145,6 +145,9 @@ def test_someone_else_cannot_end_an_operator_by_the_page(member: User, other_mem
     client.force_login(other_member)
     response = client.post(f"/directory/organisations/{org.pk}/operators/{claim.pk}/end/")
     assert response.status_code == 403
+    other = make_organisation("Other Bakery")
+    response = client.post(f"/directory/organisations/{other.pk}/operators/{claim.pk}/end/")
+    assert response.status_code == 404
     assert operators.is_operator(member, org)
 
 

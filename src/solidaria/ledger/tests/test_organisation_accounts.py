@@ -242,3 +242,41 @@ def test_concurrent_operator_payments_keep_the_cap_and_the_limit() -> None:
         Transfer.objects.filter(payer=account).values_list("created_by__username", flat=True)
     ) <= {p.username for p in people}
     assert verify().ok
+
+
+def test_an_operator_posts_offers_for_the_organisation(
+    member: User, other_member: User, member_client: Client
+) -> None:
+    from solidaria.ledger.listings import listing_create
+    from solidaria.ledger.models import Listing
+
+    org = make_organisation("Hill Bakery", operators=(member,))
+    assert "On behalf of" in member_client.get("/ledger/offers-wants/new/").content.decode()
+    response = member_client.post(
+        "/ledger/offers-wants/new/",
+        {
+            "kind": "offer",
+            "item_type": "good",
+            "title": "Rye loaves",
+            "category": "food",
+            "description": "Baked this morning",
+            "organisation": org.pk,
+        },
+    )
+    assert response.status_code == 302
+    listing = Listing.objects.get()
+    assert (listing.owner, listing.organisation) == (member, org)
+    assert (
+        "ada, for Hill Bakery"
+        in member_client.get(f"/ledger/offers-wants/{listing.pk}/").content.decode()
+    )
+    assert "Rye loaves" in Client().get(f"/directory/organisations/{org.pk}/").content.decode()
+    with pytest.raises(PermissionDenied):
+        listing_create(
+            actor=other_member,
+            kind="offer",
+            title="Fake",
+            category="food",
+            description="x",
+            organisation=org,
+        )
