@@ -176,9 +176,7 @@ def _turnout(members: int) -> list[Turnout]:
     from solidaria.budgeting.models import Electorate, Process, Result
 
     results = (
-        Result.objects.filter(
-            published_at__isnull=False, process__visibility=Visibility.PUBLIC
-        )
+        Result.objects.filter(published_at__isnull=False, process__visibility=Visibility.PUBLIC)
         .select_related("process")
         .annotate(codes=Count("process__codes", distinct=True))
         .order_by("-published_at")
@@ -222,9 +220,7 @@ def compute() -> Figures:
 
     members = (
         User.objects.filter(is_active=True)
-        .filter(
-            Q(admission=Admission.ADMITTED) | Q(role=User.Role.STEWARD) | Q(is_superuser=True)
-        )
+        .filter(Q(admission=Admission.ADMITTED) | Q(role=User.Role.STEWARD) | Q(is_superuser=True))
         .count()
     )
     return Figures(

@@ -45,6 +45,4 @@ def visibility_set(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def transparency_page(request: HttpRequest) -> HttpResponse:
     """The network in figures, for anyone: members, accounts, transfers, clearing,
     budgeting turnout and the ledger's latest signed checkpoint."""
-    return render(
-        request, "core/transparency.html", {"figures": transparency.figures()}
-    )
+    return render(request, "core/transparency.html", {"figures": transparency.figures()})
