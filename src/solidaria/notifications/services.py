@@ -97,24 +97,24 @@ def notify(
     meta = getattr(target, "_meta", None)
     values = {name: _plain(value) for name, value in context.items()}
     link = url or _target_url(target)
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=pk,
-                kind=kind,
-                dedupe_key=dedupe_key,
-                actor_id=acting_pk,
-                target_type=meta.label_lower if meta is not None else "",
-                target_id=str(target.pk) if meta is not None else "",
-                url=link,
-                context=values,
-                delivery=chosen.get(pk, found.default),
-            )
-            for pk in sorted(people)
-        ],
-        ignore_conflicts=True,
-    )
-    transaction.on_commit(partial(_enqueue_delivery, kind, dedupe_key, sorted(people)))
+    rows = [
+        Notification(
+            user_id=pk,
+            kind=kind,
+            dedupe_key=dedupe_key,
+            actor_id=acting_pk,
+            target_type=meta.label_lower if meta is not None else "",
+            target_id=str(target.pk) if meta is not None else "",
+            url=link,
+            context=values,
+            delivery=chosen.get(pk, found.default),
+        )
+        for pk in sorted(people)
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    at_once = [row.user_id for row in rows if row.delivery == Delivery.IMMEDIATE]
+    if at_once:  # nobody else is emailed now: no task to run
+        transaction.on_commit(partial(_enqueue_delivery, kind, dedupe_key, at_once))
     return len(people)
 
 
