@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_admission'),
+        ("accounts", "0002_admission"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='bio',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='about me'),
+            model_name="user",
+            name="bio",
+            field=models.TextField(blank=True, max_length=2000, verbose_name="about me"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='languages',
-            field=models.JSONField(blank=True, default=list, verbose_name='languages'),
+            model_name="user",
+            name="languages",
+            field=models.JSONField(blank=True, default=list, verbose_name="languages"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='skills',
-            field=models.JSONField(blank=True, default=list, verbose_name='skills'),
+            model_name="user",
+            name="skills",
+            field=models.JSONField(blank=True, default=list, verbose_name="skills"),
         ),
     ]

@@ -12,7 +12,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 FAST_TEST = "AND (p_actor IS NULL OR payer.owner_id = p_actor"
 SLOW_FOR_ORGANISATIONS = "AND payer.kind <> 'organisation'\n        " + FAST_TEST
 
