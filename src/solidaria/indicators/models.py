@@ -45,3 +45,23 @@ class NetworkReport(AppendOnly):
 
     def __str__(self) -> str:
         return f"network report {self.year} ({self.computed_at:%Y-%m-%d %H:%M})"
+
+
+from solidaria.indicators.assessment_models import (  # noqa: E402
+    Assessment,
+    AssessmentVersion,
+    CustomCatalogue,
+    Evidence,
+    ExternalAuditor,
+    Review,
+)
+
+__all__ = [
+    "Assessment",
+    "AssessmentVersion",
+    "CustomCatalogue",
+    "Evidence",
+    "ExternalAuditor",
+    "NetworkReport",
+    "Review",
+]
