@@ -425,7 +425,6 @@ rule(
     _("Only the members whose obligations a run sets off answer its proposal."),
 )
 
-
 # ledger
 
 
@@ -466,14 +465,6 @@ rule(
     "ledger.account.operators.set",
     network_steward | (member & is_operator),
     _("Only the people who run this organisation may say who acts for its account."),
-)
-
-# notifications (applicants too: they are told of their application)
-rule("notifications.inbox.use", authenticated, _("Log in to read your notifications."))
-rule(
-    "notifications.preferences.edit",
-    authenticated,
-    _("Log in to choose how you are notified."),
 )
 
 # discussion (who reads and who takes part follow the parent: discussion/parents.py)
@@ -562,6 +553,14 @@ rule(
     member & is_conversation_party,
     _("Only the two sides of this conversation may write in it."),
 )
+
+# notifications (applicants too: they are told of their application)
+rule("notifications.inbox.use", authenticated, _("Log in to read your notifications."))
+rule(
+    "notifications.preferences.edit",
+    authenticated,
+    _("Log in to choose how you are notified."),
+)
 rule(
     "indicators.report.compute",
     system | network_steward,
@@ -577,4 +576,52 @@ rule(
     "ledger.listing.for_organisation",
     network_steward | (member & is_operator),
     _("Only the people who run this organisation may post offers and wants for it."),
+)
+
+
+@predicate
+def is_external_auditor(actor: Any, obj: Any) -> bool:
+    """A person holding the "external auditor" role of the indicators app."""
+    from solidaria.indicators.assessments import is_external_auditor as audits
+
+    return _is_person(actor) and audits(actor)
+
+
+@predicate
+def may_read_assessment(actor: Any, assessment: Any) -> bool:
+    """A published balance by its visibility; before that, who runs, reviews or signs it."""
+    from solidaria.indicators.assessments import may_read
+
+    return may_read(actor, assessment)
+
+
+rule(
+    "indicators.assessment.edit",
+    member & is_operator,
+    _("Only the people who run this organisation may fill in its assessment."),
+)
+rule(
+    "indicators.assessment.read",
+    may_read_assessment,
+    _("This balance is not open to you."),
+)
+rule(
+    "indicators.assessment.review",
+    member,
+    _("Only operators of another organisation of the network may review this assessment."),
+)
+rule(
+    "indicators.assessment.signoff",
+    network_steward | is_external_auditor,
+    _("Only network stewards and external auditors may sign off an assessment."),
+)
+rule(
+    "indicators.catalogue.import",
+    network_steward,
+    _("Only network stewards may import a catalogue."),
+)
+rule(
+    "indicators.auditor.grant",
+    network_steward,
+    _("Only network stewards may name external auditors."),
 )
