@@ -1,7 +1,8 @@
 """Clearing API: obligations (members), their disputes and settlement on the ledger; runs
 (stewards start and propose them, the members they touch answer); set-off notices.
 
-Errors are `{"detail": sentence, "field": name?}` with the status of the refusal."""
+Refusals are `{"detail": sentence, "field": name?}` (core.api documents them for each
+operation)."""
 
 from __future__ import annotations
 
@@ -22,21 +23,6 @@ from solidaria.core.permissions import is_steward
 from solidaria.ledger.models import Currency
 
 router = Router(tags=["clearing"])
-
-
-class ClearingError(Schema):
-    detail: str
-    field: str | None = None
-
-
-# The refusals every write may answer (documented in OpenAPI with the error body).
-REFUSALS: dict[int, type[Schema]] = {
-    401: ClearingError,
-    403: ClearingError,
-    404: ClearingError,
-    409: ClearingError,
-    422: ClearingError,
-}
 
 
 class ObligationIn(Schema):
@@ -111,7 +97,7 @@ def _currency(code: str) -> Currency:
 
 @router.get(
     "/obligations",
-    response={200: list[ObligationOut], 401: ClearingError},
+    response=list[ObligationOut],
     summary="My obligations",
 )
 def list_obligations(request: HttpRequest) -> list[ObligationOut]:
@@ -120,7 +106,7 @@ def list_obligations(request: HttpRequest) -> list[ObligationOut]:
 
 @router.post(
     "/obligations",
-    response={201: ObligationOut, **REFUSALS},
+    response={201: ObligationOut},
     summary="Record an invoice (the recording side confirms it)",
 )
 def create_obligation(
@@ -146,7 +132,7 @@ def _my_obligation(request: HttpRequest, pk: int) -> Obligation:
     return ob
 
 
-@router.post("/obligations/{pk}/confirm", response={200: ObligationOut, **REFUSALS})
+@router.post("/obligations/{pk}/confirm", response=ObligationOut)
 def confirm_obligation(request: HttpRequest, pk: int) -> ObligationOut:
     ob = services.obligation_confirm(actor=request.user, obligation=_my_obligation(request, pk))
     return _reload(ob)
@@ -156,7 +142,7 @@ class ReasonIn(Schema):
     reason: str = ""
 
 
-@router.post("/obligations/{pk}/dispute", response={200: ObligationOut, **REFUSALS})
+@router.post("/obligations/{pk}/dispute", response=ObligationOut)
 def dispute_obligation(request: HttpRequest, pk: int, payload: ReasonIn) -> ObligationOut:
     ob = services.obligation_dispute(
         actor=request.user, obligation=_my_obligation(request, pk), reason=payload.reason
@@ -171,7 +157,7 @@ class CorrectionIn(Schema):
 
 @router.post(
     "/obligations/{pk}/correction",
-    response={200: ObligationOut, **REFUSALS},
+    response=ObligationOut,
     summary="Propose the corrected amount of a disputed obligation (either side)",
 )
 def propose_correction(request: HttpRequest, pk: int, payload: CorrectionIn) -> ObligationOut:
@@ -186,7 +172,7 @@ def propose_correction(request: HttpRequest, pk: int, payload: CorrectionIn) -> 
 
 @router.post(
     "/obligations/{pk}/correction/confirm",
-    response={200: ObligationOut, **REFUSALS},
+    response=ObligationOut,
     summary="Confirm the corrected amount the other side proposed",
 )
 def confirm_correction(request: HttpRequest, pk: int) -> ObligationOut:
@@ -198,7 +184,7 @@ def confirm_correction(request: HttpRequest, pk: int) -> ObligationOut:
 
 @router.post(
     "/obligations/{pk}/withdraw",
-    response={200: ObligationOut, **REFUSALS},
+    response=ObligationOut,
     summary="Withdraw an obligation (the creditor)",
 )
 def withdraw_obligation(request: HttpRequest, pk: int, payload: ReasonIn) -> ObligationOut:
@@ -209,12 +195,14 @@ def withdraw_obligation(request: HttpRequest, pk: int, payload: ReasonIn) -> Obl
 
 
 class SettlementCurrencyIn(Schema):
+    columns = {"currency": (Currency, "code")}
+
     currency: str
 
 
 @router.post(
     "/obligations/{pk}/settlement-currency",
-    response={200: ObligationOut, **REFUSALS},
+    response=ObligationOut,
     summary="Choose the ledger currency the obligation's rest is paid in (stewards, debtor)",
 )
 def obligation_settle_in(
@@ -234,6 +222,8 @@ def obligation_settle_in(
 
 
 class SettlementIn(Schema):
+    columns = {"currency": (Currency, "code")}
+
     amount_minor: int
     currency: str | None = None  # default: the currency chosen for it, else its own
 
@@ -251,7 +241,7 @@ class SettlementOut(Schema):
 
 @router.post(
     "/obligations/{pk}/settlements",
-    response={201: SettlementOut, **REFUSALS},
+    response={201: SettlementOut},
     summary="Pay (part of) the obligation's rest on the ledger (the debtor); "
     "idempotent by the Idempotency-Key header",
 )
@@ -282,6 +272,8 @@ def settle_obligation(
 
 
 class RunIn(Schema):
+    columns = {"currency": (Currency, "code")}
+
     currency: str
 
 
@@ -373,7 +365,7 @@ def _run(pk: int) -> ClearingRun:
     return ClearingRun.objects.select_related("currency").get(pk=pk)
 
 
-@router.post("/runs", response={201: RunOut, **REFUSALS}, summary="Start a clearing run (stewards)")
+@router.post("/runs", response={201: RunOut}, summary="Start a clearing run (stewards)")
 def start_run(request: HttpRequest, payload: RunIn) -> Status[RunOut]:
     run = services.run_start(actor=request.user, currency=_currency(payload.currency))
     return Status(201, _run_out(_run(run.pk), request.user))
@@ -386,7 +378,7 @@ def _visible_run(request: HttpRequest, pk: int) -> ClearingRun:
     return run
 
 
-@router.get("/runs/{pk}", response={200: RunOut, 401: ClearingError, 404: ClearingError})
+@router.get("/runs/{pk}", response=RunOut)
 def get_run(request: HttpRequest, pk: int) -> RunOut:
     return _run_out(_visible_run(request, pk), request.user)
 
@@ -398,7 +390,7 @@ class ProposeIn(Schema):
 
 @router.post(
     "/runs/{pk}/propose",
-    response={200: RunOut, **REFUSALS},
+    response=RunOut,
     summary="Propose a computed run to the members it touches, who answer by the deadline "
     "(stewards)",
 )
@@ -411,7 +403,7 @@ def propose_run(request: HttpRequest, pk: int, payload: ProposeIn) -> RunOut:
 
 @router.post(
     "/runs/{pk}/reject",
-    response={200: RunOut, **REFUSALS},
+    response=RunOut,
     summary="Reject a run or withdraw its proposal (stewards)",
 )
 def reject_run(request: HttpRequest, pk: int, payload: ReasonIn) -> RunOut:
@@ -426,7 +418,7 @@ class AnswerIn(Schema):
 
 @router.post(
     "/runs/{pk}/answer",
-    response={200: RunOut, **REFUSALS},
+    response=RunOut,
     summary="Accept or object to a proposed run (the members it touches); answers the run "
     "that now stands (after an objection, the recomputed one)",
 )
@@ -444,7 +436,7 @@ class SettleInOut(Schema):
 
 @router.post(
     "/runs/{pk}/settlement-currency",
-    response={200: SettleInOut, **REFUSALS},
+    response=SettleInOut,
     summary="Choose the ledger currency the rest of an applied run is paid in (stewards)",
 )
 def run_settle_in(request: HttpRequest, pk: int, payload: RunIn) -> SettleInOut:
@@ -466,7 +458,7 @@ class NoticeLineOut(Schema):
 
 @router.get(
     "/runs/{pk}/notice",
-    response={200: list[NoticeLineOut], 401: ClearingError, 404: ClearingError},
+    response=list[NoticeLineOut],
     summary="My set-off notice",
 )
 def run_notice(request: HttpRequest, pk: int) -> list[NoticeLineOut]:
