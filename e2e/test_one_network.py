@@ -163,6 +163,128 @@ def test_a_newcomer_runs_an_organisation_that_pays_and_becomes_a_co_op(  # type:
     ledger_verifies()
 
 
+# ---------------------------------------------------------------- clearing (hB)
+
+
+def test_clearing_run_is_accepted_applied_and_settled(  # type: ignore[no-untyped-def]
+    page, live_server
+):
+    """Four members' invoices in euros form a cycle. The steward starts a run and proposes
+    it with a deadline; each member reads their own part (the member they have no invoice
+    with is "a member") and accepts; the run is applied once all have. The steward chooses
+    the co-op currency for the rest, and ada pays hers to bo from her ledger account."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from solidaria.accounts.factories import make_member
+    from solidaria.clearing import services as clearing
+    from solidaria.clearing.models import ClearingRun, Obligation
+    from solidaria.core.permissions import SYSTEM
+    from solidaria.ledger import services as ledger
+    from solidaria.ledger.models import Account
+
+    world = network()
+    steward, coop, bo = world["steward"], world["currency"], world["bo"]
+    ada, carla, dan = make_member("ada"), make_member("carla"), make_member("dan")
+    for person in (ada, bo, carla, dan):
+        account = Account.objects.filter(owner=person, currency=coop).first() or (
+            ledger.account_open(actor=SYSTEM, currency=coop, owner=person)
+        )
+        ledger.account_limits_set(
+            actor=steward, account=account, credit_limit=50_000, upper_limit=None, reason="e2e"
+        )
+    eur = ledger.currency_create(actor=SYSTEM, code="EUR", name="Euro invoices")
+    clearing.obligations_import(
+        actor=steward,
+        currency=eur,
+        text="debtor,creditor,amount,reference\n"
+        "ada,bo,100.00,INV-1\nbo,carla,60.00,INV-2\ncarla,dan,60.00,INV-3\n"
+        "dan,ada,80.50,INV-4\n",
+        confirm_both=True,
+    )
+
+    # the steward starts a run and proposes it to its members, answers within a week
+    log_in_as(page, live_server, steward)
+    page.goto(f"{live_server.url}/clearing/")
+    start = page.locator("form").filter(has=page.get_by_role("button", name="Start a clearing run"))
+    start.get_by_label("Currency").select_option(str(eur.pk))
+    start.get_by_role("button", name="Start a clearing run").click()
+    run = ClearingRun.objects.get()
+    page.wait_for_url(f"{live_server.url}/clearing/runs/{run.pk}/")
+    deadline = timezone.localtime() + dt.timedelta(days=7)
+    page.get_by_label("Members answer by").fill(deadline.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Note to the members").fill("March clearing")
+    page.get_by_role("button", name="Propose to the members").click()
+    expect(page.get_by_role("status")).to_have_text("Proposed: the members it touches are asked.")
+    rule = "It is applied at the deadline unless a member it touches objects."
+    expect(page.get_by_text(rule)).to_be_visible()
+
+    # each member reads their part and accepts; the last acceptance applies the run
+    for person, last in ((ada, False), (bo, False), (carla, False), (dan, True)):
+        log_in_as(page, live_server, person)
+        page.goto(f"{live_server.url}/clearing/runs/{run.pk}/")
+        expect(page.get_by_role("heading", name="Your part in this run")).to_be_visible()
+        cycle = page.get_by_role("listitem").filter(has_text=re.compile(r"^you → "))
+        expect(cycle).to_contain_text("a member")
+        expect(cycle).to_contain_text("60.00 EUR")
+        page.get_by_label("I accept this set-off").check()
+        page.get_by_role("button", name="Send my answer").click()
+        message = (
+            "Accepted. Every member accepted: the set-off is applied."
+            if last
+            else "Accepted. Thank you."
+        )
+        expect(page.get_by_role("status")).to_have_text(message)
+    expect(page.get_by_text("Applied: every member it touches accepted.")).to_be_visible()
+    remaining = dict(Obligation.objects.values_list("reference", "remaining_minor"))
+    assert remaining == {"INV-1": 4_000, "INV-2": 0, "INV-3": 0, "INV-4": 2_050}
+
+    # the steward chooses the co-op currency for what is left
+    log_in_as(page, live_server, steward)
+    page.goto(f"{live_server.url}/clearing/runs/{run.pk}/")
+    page.get_by_label("Ledger currency").select_option(str(coop.pk))
+    page.get_by_role("button", name="Settle the rest in this currency").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "The rest of 2 obligations is now paid in EUR-COOP."
+    )
+
+    # ada pays her 40.00 to bo on the ledger, within her credit line
+    log_in_as(page, live_server, ada)
+    page.goto(f"{live_server.url}/clearing/")
+    owed = Obligation.objects.get(reference="INV-1")
+    card = page.locator("article").filter(
+        has=page.get_by_role("heading", name=re.compile(f"Obligation {owed.pk} to bo"))
+    )
+    expect(card).to_contain_text("To be paid in EUR-COOP.")
+    expect(card.get_by_label("Amount")).to_have_value("40.00")
+    card.get_by_role("button", name="Pay on the ledger").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Paid 40.00 EUR-COOP on the ledger; 0.00 is left to pay."
+    )
+    owed.refresh_from_db()
+    assert (owed.remaining_minor, owed.status) == (0, Obligation.Status.SETTLED)
+    balances = dict(
+        Account.objects.filter(currency=coop, owner__in=[ada, bo]).values_list(
+            "owner__username", "balance"
+        )
+    )
+    assert balances == {"ada": -4_000, "bo": 4_000}
+    ada_account = Account.objects.get(owner=ada, currency=coop)
+    page.goto(f"{live_server.url}/ledger/accounts/{ada_account.pk}/")
+    expect(page.get_by_text(f"Settles obligation {owed.pk} INV-1")).to_be_visible()
+
+    # dan's pages (his part of the run, what he has left to pay) fit a 390 px phone
+    log_in_as(page, live_server, dan)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in (f"/clearing/runs/{run.pk}/", "/clearing/"):
+        page.goto(f"{live_server.url}{path}")
+        width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width <= inner == 390, f"{path} is {width} px wide"
+    expect(page.get_by_role("heading", name="Pay what is left on the ledger")).to_be_visible()
+    ledger_verifies()
+
+
 # ---------------------------------------------------------------- co-op money (hC)
 
 
