@@ -130,11 +130,16 @@ class Evidence(models.Model):
     link = models.URLField(_("link"), max_length=500, blank=True)
     file = models.FileField(_("file"), upload_to=evidence_path, blank=True, max_length=300)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["code", "added_at"]
+
+    def __str__(self) -> str:
+        return f"evidence for {self.code}"
 
 
 class Review(models.Model):
@@ -145,7 +150,9 @@ class Review(models.Model):
     organisation = models.ForeignKey(
         "directory.Organisation", on_delete=models.PROTECT, related_name="+"
     )
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     entries = models.JSONField(default=dict)
     summary = models.TextField(_("summary"), max_length=4000, blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
@@ -157,3 +164,6 @@ class Review(models.Model):
                 fields=["assessment", "organisation"], name="indicators_review_one_per_org"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"review by {self.organisation}"
