@@ -251,12 +251,15 @@ PUBLIC_OR_SELF = {
 READ_ONLY = {
     # pages that only read (a POST to them is refused or ignored by the view)
     "home",
+    "transparency",
     "healthz",
     "people",
     "directory:list",
     "directory:map",
     "directory:detail",
     "directory:review",
+    "directory:downloads",
+    "directory:download",
     "ledger:home",
     "ledger:account",
     "ledger:transfer",
@@ -365,6 +368,8 @@ WEB: dict[str, Route] = {
     "budgeting:count": Route(lambda w: {"slug": w.ids["process"]}, STEWARD),
     "budgeting:publish": Route(lambda w: {"slug": w.ids["process"], "result_id": 999}, NOBODY),
     "governance:poll": Route(lambda w: {"pk": w.ids["poll"]}, COOP_INSIDERS),
+    # who manages a process, poll, run or co-op chooses its visibility (a poll: co-op stewards)
+    "visibility_set": Route(lambda w: {"kind": "poll", "pk": w.ids["poll"]}, COOP_STEWARDS),
     "governance:poll_close": Route(lambda w: {"pk": w.ids["poll"]}, COOP_STEWARDS),
     "governance:poll_outcome": Route(lambda w: {"pk": w.ids["poll"]}, COOP_STEWARDS),
     "governance:allocation_accept": Route(lambda w: {"pk": 999}, NOBODY),
