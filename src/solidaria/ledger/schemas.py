@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.utils.translation import gettext as _
 from ninja import Field
@@ -91,14 +90,12 @@ class CurrencyPatch(Schema):
     authorisation_threshold: int | None = Field(None, ge=0, le=BIGINT_MAX)
     is_active: bool | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nulls(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for name in NOT_NULL:
-                if name in data and data[name] is None:
-                    raise ValueError(_("%(name)s cannot be empty.") % {"name": name})
-        return data
+    @model_validator(mode="after")
+    def _no_nulls(self) -> CurrencyPatch:
+        for name in NOT_NULL:
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(_("%(name)s cannot be empty.") % {"name": name})
+        return self
 
 
 class AccountOut(Schema):
