@@ -10,9 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("transparency/", core_views.transparency_page, name="transparency"),
-    path(
-        "visibility/<str:kind>/<int:pk>/", core_views.visibility_set, name="visibility_set"
-    ),
+    path("visibility/<str:kind>/<int:pk>/", core_views.visibility_set, name="visibility_set"),
     path("favicon.ico", RedirectView.as_view(url=static("core/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

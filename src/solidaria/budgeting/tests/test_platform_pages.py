@@ -49,9 +49,7 @@ def test_home_lists_processes_and_is_named_for_the_navigation(member_client, ste
     assert "Neighbourhood fund" in response.content.decode()
 
 
-def test_a_stranger_is_asked_to_log_in_for_a_members_only_process(
-    client: Client, steward, member
-):
+def test_a_stranger_is_asked_to_log_in_for_a_members_only_process(client: Client, steward, member):
     process, _ = make_voting(steward, member, visibility="members")
     page = client.get(reverse("budgeting:process", args=[process.slug]))
     assert page.status_code == 302 and page["Location"].startswith(reverse("login"))

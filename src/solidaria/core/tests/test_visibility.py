@@ -44,7 +44,7 @@ def test_a_visitor_opens_a_published_result_by_its_shared_url(
     assert "Results: Park fund" in body
     assert "Bench" in body
     assert "This count is not published yet" not in body
-    assert "Its address, to share: <a href=\"/budgeting/park/results/\">" in body
+    assert 'Its address, to share: <a href="/budgeting/park/results/">' in body
     assert client.get(reverse("budgeting:results_csv", args=["park"])).status_code == 200
 
 
