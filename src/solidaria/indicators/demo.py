@@ -12,6 +12,9 @@ from solidaria.indicators import services
 
 
 def load(*, stdout: Any) -> None:
+    from solidaria.indicators import demo_balances
+
+    demo_balances.load(stdout=stdout)
     year = timezone.now().year
     report = services.report_compute(actor=SYSTEM, year=year)
     stdout.write(f"  network report {year}: {len(report.figures)} figures")
