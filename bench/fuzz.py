@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG = os.environ.get("FUZZ_PG", "postgres://postgres@127.0.0.1:5432")
 RESULTS = ROOT / "bench" / "results"
+# Reports and the server's log (not committed).
+WORK = ROOT / "var" / "fuzz"
 
 
 def _free_port() -> int:
@@ -70,6 +73,25 @@ def _wait(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"fuzz: the server did not answer {url} in {seconds:.0f} s")
 
 
+def _write_note(rows: list[tuple[str, int, int, int, float]], args: argparse.Namespace) -> None:
+    """bench/results/fuzz.md: the cases run and the failures found, per token."""
+    if args.include_path_regex or args.only:
+        return
+    lines = [
+        "# make fuzz: the API under schemathesis",
+        "",
+        f"PostgreSQL, demo network; phases examples, coverage, fuzzing; checks "
+        f"not_a_server_error and response_schema_conformance; --max-examples "
+        f"{args.max_examples}, --max-time {args.max_time} s per token, seed {args.seed}.",
+        "",
+        "| token | cases | failures | exit | seconds |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for role, cases, failures, code, seconds in rows:
+        lines.append(f"| {role} | {cases} | {failures} | {code} | {seconds:.0f} |")
+    (RESULTS / "fuzz.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="solidaria_fuzz")
@@ -83,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     env["DATABASE_URL"] = f"{PG}/{args.db}"
     solidaria = str(BIN / "solidaria")
+    WORK.mkdir(parents=True, exist_ok=True)
 
     print(f"fuzz: fresh database {args.db}", flush=True)
     _fresh_database(args.db)
@@ -100,16 +123,17 @@ def main(argv: list[str] | None = None) -> int:
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=open(RESULTS / "fuzz-server.log", "w"),  # noqa: SIM115
+        stderr=open(WORK / "server.log", "w"),  # noqa: SIM115
     )
     summary: list[str] = []
+    rows: list[tuple[str, int, int, int, float]] = []
     status = 0
     try:
         _wait(f"{base}/api/openapi.json")
         for role, token in tokens.items():
             if args.only and role != args.only:
                 continue
-            report = RESULTS / f"fuzz-{role}.junit.xml"
+            report = WORK / f"{role}.junit.xml"
             cmd = [
                 str(BIN / "schemathesis"),
                 "run",
@@ -142,13 +166,33 @@ def main(argv: list[str] | None = None) -> int:
             if args.include_path_regex:
                 cmd += ["--include-path-regex", args.include_path_regex]
             print(f"fuzz: schemathesis with the {role} token", flush=True)
-            done = subprocess.run(cmd, cwd=ROOT, env=env, text=True)  # noqa: S603
-            summary.append(f"{role}: exit {done.returncode}")
-            if done.returncode != 0:
+            started = time.monotonic()
+            run = subprocess.Popen(cmd, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE)  # noqa: S603
+            assert run.stdout is not None
+            output = []
+            for out_line in run.stdout:
+                print(out_line, end="", flush=True)
+                output.append(out_line)
+            code = run.wait()
+            text = "".join(output)
+            cases = re.search(r"(\d+) generated", text)
+            failures = len(re.findall(r"^\s*\d+\. Test Case ID", text, re.M))
+            rows.append(
+                (
+                    role,
+                    int(cases.group(1)) if cases else 0,
+                    failures,
+                    code,
+                    time.monotonic() - started,
+                )
+            )
+            summary.append(f"{role}: exit {code}")
+            if code != 0:
                 status = 1
     finally:
         server.terminate()
         server.wait(timeout=30)
+    _write_note(rows, args)
     print("fuzz: " + "; ".join(summary) + (" — FAILED" if status else " — ok"))
     return status
 

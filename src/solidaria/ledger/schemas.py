@@ -20,9 +20,9 @@ def upper_limit_problem(upper: int | None, grant: int | None) -> str | None:
     if upper is None:
         return None
     if upper < 0:
-        return _("The default upper limit cannot be negative.")
+        return str(_("The default upper limit cannot be negative."))
     if grant is not None and upper < grant:
-        return _("The default upper limit cannot be below the starting grant.")
+        return str(_("The default upper limit cannot be below the starting grant."))
     return None
 
 

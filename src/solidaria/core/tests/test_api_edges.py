@@ -43,9 +43,10 @@ def _refused_with_reason(response: Any, *codes: int) -> dict[str, Any]:
 
 @pytest.fixture
 def cred(db: None) -> Currency:
-    return ledger.currency_create(
+    currency: Currency = ledger.currency_create(
         actor=SYSTEM, code="CRED", name="Credits", default_credit_limit=100, starting_grant=10
     )
+    return currency
 
 
 @pytest.fixture
@@ -86,7 +87,9 @@ def test_a_currency_that_breaks_its_invariants_is_refused(
     assert not Currency.objects.filter(code="BAD").exists()
 
 
-def test_a_currency_with_an_upper_limit_opens_accounts(steward_token: str, member_token: str):
+def test_a_currency_with_an_upper_limit_opens_accounts(
+    steward_token: str, member_token: str
+) -> None:
     body = {"code": "OK", "name": "Fine", "default_upper_limit": 50, "starting_grant": 50}
     assert _send(_client(steward_token), "post", "/api/ledger/currencies", body).status_code == 201
     opened = _send(_client(member_token), "post", "/api/ledger/accounts", {"currency": "OK"})
@@ -231,6 +234,7 @@ def _api_schemas() -> dict[str, set[type]]:
     stack: list[type] = [NinjaSchema]
     while stack:
         cls = stack.pop()
+        sub: type
         for sub in cls.__subclasses__():
             stack.append(sub)
             module = sub.__module__
