@@ -133,7 +133,15 @@ def _build_world() -> World:
     claim = operator_claim(actor=bo, org_id=mill.pk, reason="I work there")
     asked = ledger.account_request_create(actor=ada, currency=sol, organisation=mill)
     org_account = ledger.account_request_approve(actor=stew, request=asked).account
+    from solidaria.indicators import assessments as assess
+
+    checked = assess.assessment_open(
+        actor=ada, organisation=mill, year=2025, catalogue_key="ecg-full-5.0.8"
+    )
+    assess.answers_save(actor=ada, assessment=checked, answers={"A1.1": "5"})
+    assess.assessment_submit(actor=ada, assessment=checked)
     ids.update(
+        assessment=checked.pk,
         mill=mill.pk,
         claim=claim.pk,
         ada_runs_mill=Operator.objects.get(organisation=mill, user=ada).pk,
@@ -291,6 +299,11 @@ READ_ONLY = {
     "indicators:report_csv",
     "indicators:report_jsonld",
     "indicators:report_pdf",
+    "indicators:assessments",
+    "indicators:assessment",
+    "indicators:evidence_file",
+    "indicators:balance",
+    "indicators:network_balances",
     "federation:murmurations-organisation",
     "discussion:thread",
     "discussion:reports",
@@ -325,6 +338,17 @@ WEB: dict[str, Route] = {
     ),
     "directory:publish": Route(lambda w: {"org_id": w.ids["mill"]}, OWNER_OR_STEWARD),
     "indicators:compute": Route(_none, STEWARD),
+    # assessments: ada runs the mill, whose ECG balance is submitted; nobody else runs another
+    # organisation, so nobody may review it; network stewards sign off
+    "indicators:assessment_new": Route(_none, OWNER),
+    "indicators:catalogue_import": Route(_none, STEWARD),
+    "indicators:assessment_answers": Route(lambda w: {"pk": w.ids["assessment"]}, OWNER),
+    "indicators:assessment_facts": Route(lambda w: {"pk": w.ids["assessment"]}, OWNER),
+    "indicators:assessment_evidence": Route(lambda w: {"pk": w.ids["assessment"]}, OWNER),
+    "indicators:assessment_submit": Route(lambda w: {"pk": w.ids["assessment"]}, OWNER),
+    "indicators:assessment_review": Route(lambda w: {"pk": w.ids["assessment"]}, NOBODY),
+    "indicators:assessment_signoff": Route(lambda w: {"pk": w.ids["assessment"]}, STEWARD),
+    "indicators:assessment_publish": Route(lambda w: {"pk": w.ids["assessment"]}, OWNER),
     "ledger:join": Route(_none, MEMBERS),
     "ledger:pay": Route(_none, MEMBERS),
     "ledger:request": Route(_none, MEMBERS),
