@@ -188,7 +188,7 @@ def quantile(sorted_values: list[Fraction], q: Fraction) -> Fraction:
 def histogram(
     values: list[Fraction], width: int = 100, low: int = -200, high: int = 1000
 ) -> list[dict[str, Any]]:
-    bins = []
+    bins: list[dict[str, Any]] = []
     start = low
     while start < high:
         count = sum(

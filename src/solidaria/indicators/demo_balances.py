@@ -103,7 +103,7 @@ def load(*, stdout: Any) -> None:
                 )
                 svc.facts_save(actor=op, assessment=a, facts=_facts(i))
                 answers = _answers(cat, i + (y - year))
-                visibility = Visibility.MEMBERS if i == COUNT - 1 else Visibility.PUBLIC
+                visibility = str(Visibility.MEMBERS if i == COUNT - 1 else Visibility.PUBLIC)
                 publish(i, a, answers, visibility)
         reas = catalogues.load(catalogues.REAS_2023)
         items = reas.items()  # type: ignore[union-attr]
@@ -119,7 +119,7 @@ def load(*, stdout: Any) -> None:
             year=year,
             catalogue_key=catalogues.REAS_2023,
         )
-        publish(1, a, answers, Visibility.PUBLIC)
+        publish(1, a, answers, str(Visibility.PUBLIC))
     stdout.write(
         f"  balances: {Assessment.objects.filter(status='published').count()} published "
         f"({COUNT} organisations, {year})\n"
