@@ -74,6 +74,11 @@ class PublishForm(forms.Form):
     visibility = forms.ChoiceField(label=_lazy("Who may see the balance"), choices=Visibility)
 
 
+class AuditorForm(forms.Form):
+    username = forms.CharField(label=_lazy("Username"), max_length=150)
+    reason = forms.CharField(label=_lazy("Reason"), max_length=500)
+
+
 class CatalogueForm(forms.Form):
     file = forms.FileField(label=_lazy("Catalogue (JSON)"))
 
@@ -170,6 +175,8 @@ def assessments(request: HttpRequest) -> HttpResponse:
             "to_review": to_review,
             "to_sign": to_sign,
             "form": OpenForm(user) if runs else None,
+            "auditor_form": AuditorForm() if allowed(user, "indicators.auditor.grant") else None,
+            "auditors": svc.auditors() if user.is_authenticated else [],
         },
     )
 
@@ -261,6 +268,13 @@ def _detail(
     form = extra.pop("evidence_form", None) or EvidenceForm()
     form.fields["code"].choices = [(f["code"], f["code"]) for p in parts for f in p["fields"]]
     context["evidence_form"] = form
+    if found.catalogue_kind == "ecg":
+        for review in context["reviews"]:
+            proposed = {c: e["estimation"] for c, e in review.entries.items() if e["estimation"]}
+            if proposed:
+                review.proposed_total = display(
+                    svc.ecg_balance(found, {**found.answers, **proposed}).total
+                )
     context.update(extra)
     return render(request, "indicators/assessment_detail.html", context, status=status)
 
@@ -461,4 +475,34 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
         "indicators/catalogue_import.html",
         {"form": form},
         status=422 if form.errors else 200,
+    )
+
+
+@steward_required
+@require_POST
+def auditor_grant(request: HttpRequest) -> HttpResponse:
+    from solidaria.accounts.models import User
+
+    form = AuditorForm(request.POST)
+    if form.is_valid():
+        person = User.objects.filter(username=form.cleaned_data["username"]).first()
+        if person is None:
+            form.add_error("username", _("Nobody has this username."))
+        else:
+            try:
+                svc.auditor_grant(
+                    actor=request.user, user=person, reason=form.cleaned_data["reason"]
+                )
+            except CORRECTABLE as exc:
+                form.add_error("reason", exc.message)
+            else:
+                messages.success(
+                    request, _("%(name)s is now an external auditor.") % {"name": person}
+                )
+                return redirect("indicators:assessments")
+    return render(
+        request,
+        "indicators/assessment_list.html",
+        {"published": q.published(request.user), "auditor_form": form},
+        status=422,
     )

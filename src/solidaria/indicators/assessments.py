@@ -130,10 +130,18 @@ def is_external_auditor(user: Any) -> bool:
     return ExternalAuditor.objects.filter(user_id=user.pk, withdrawn_at=None).exists()
 
 
+def auditors() -> list[Any]:
+    return [
+        r.user for r in ExternalAuditor.objects.filter(withdrawn_at=None).select_related("user")
+    ]
+
+
 def auditor_grant(*, actor: Any, user: Any, reason: str) -> ExternalAuditor:
     require(actor, "indicators.auditor.grant")
     if not (reason or "").strip():
         raise ValidationFailed(_("Say why."), field="reason")
+    if is_external_auditor(user):
+        raise Conflict(_("This person is an external auditor already."))
     with transaction.atomic():
         role = ExternalAuditor.objects.create(user=user, reason=reason.strip(), granted_by=actor)
         audit.record(actor=actor, verb="indicators.auditor.grant", obj=role, reason=reason, data={})

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:year>.pdf", views.report_pdf, name="report_pdf"),
     path("assessments/", av.assessments, name="assessments"),
     path("assessments/new/", av.assessment_new, name="assessment_new"),
+    path("assessments/auditors/", av.auditor_grant, name="auditor_grant"),
     path("assessments/catalogue/", av.catalogue_import, name="catalogue_import"),
     path("assessments/<int:pk>/", av.assessment, name="assessment"),
     path("assessments/<int:pk>/answers/", av.assessment_answers, name="assessment_answers"),

@@ -342,6 +342,7 @@ WEB: dict[str, Route] = {
     # organisation, so nobody may review it; network stewards sign off
     "indicators:assessment_new": Route(_none, OWNER),
     "indicators:catalogue_import": Route(_none, STEWARD),
+    "indicators:auditor_grant": Route(_none, STEWARD),
     "indicators:assessment_answers": Route(lambda w: {"pk": w.ids["assessment"]}, OWNER),
     "indicators:assessment_facts": Route(lambda w: {"pk": w.ids["assessment"]}, OWNER),
     "indicators:assessment_evidence": Route(lambda w: {"pk": w.ids["assessment"]}, OWNER),

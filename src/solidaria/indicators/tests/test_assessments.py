@@ -386,3 +386,67 @@ def test_members_only_balance_is_hidden_from_visitors() -> None:
     url = reverse("indicators:balance", kwargs={"pk": a.pk})
     assert Client().get(url).status_code == 404
     assert _client(make_member("zed")).get(url).status_code == 200
+
+
+def test_a_review_shows_the_total_its_estimations_would_give() -> None:
+    world = _network()
+    a = _reviewed(world, _filled(world, **{"A1.1": "5"}))  # both peers propose A1.1 = 4
+    page = _client(world["steward"]).get(reverse("indicators:assessment", kwargs={"pk": a.pk}))
+    assert "the total would be 20.00 points" in page.content.decode()
+
+
+def test_a_published_reas_balance_shows_principles_and_gender() -> None:
+    world = _network()
+    ada = world["people"]["ada"]
+    a = svc.assessment_open(
+        actor=ada,
+        organisation=world["orgs"]["bakery"],
+        year=2025,
+        catalogue_key=catalogues.REAS_2023,
+    )
+    split = next(i for i in catalogues.load(catalogues.REAS_2023).items() if i.split_by_gender)
+    svc.answers_save(
+        actor=ada, assessment=a, answers={split.code + "d": "7", split.code + "h": "5"}
+    )
+    svc.assessment_submit(actor=ada, assessment=a)
+    for who, org in (("bo", "mill"), ("cy", "farm")):
+        svc.review_submit(
+            actor=world["people"][who], assessment=a, organisation=world["orgs"][org], entries={}
+        )
+    svc.assessment_signoff(actor=world["steward"], assessment=a)
+    svc.assessment_publish(actor=ada, assessment=a, visibility="public")
+    html = Client().get(reverse("indicators:balance", kwargs={"pk": a.pk})).content.decode()
+    assert "EQUIDAD Y DEMOCRACIA" in html and "Women" in html
+    assert f"<small>({split.code})</small></th><td>—</td><td>7</td><td>5</td><td>—</td>" in html
+
+
+def test_catalogue_import_page_names_the_entry() -> None:
+    stew = _client(make_steward("stew"))
+    bad = {"format": "solidaria-catalogue/1", "kind": "questionnaire", "id": "x", "groups": []}
+    upload = SimpleUploadedFile("c.json", json.dumps(bad).encode(), "application/json")
+    response = stew.post(reverse("indicators:catalogue_import"), {"file": upload})
+    assert response.status_code == 422
+    assert "The catalogue does not validate" in response.content.decode()
+
+
+def test_a_steward_names_an_external_auditor_on_the_page() -> None:
+    stew = _client(make_steward("stew"))
+    audrey = make_member("audrey")
+    response = stew.post(
+        reverse("indicators:auditor_grant"), {"username": "audrey", "reason": "Certified"}
+    )
+    assert response.status_code == 302
+    assert svc.is_external_auditor(audrey)
+    again = stew.post(
+        reverse("indicators:auditor_grant"), {"username": "audrey", "reason": "Again"}
+    )
+    assert again.status_code == 422
+
+
+def test_an_operator_without_organisation_cannot_open() -> None:
+    response = _client(make_member("zed")).post(
+        reverse("indicators:assessment_new"),
+        {"organisation": 1, "year": 2025, "catalogue": catalogues.ECG_FULL},
+    )
+    assert response.status_code == 403
+    assert not Assessment.objects.exists()
