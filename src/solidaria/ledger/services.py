@@ -513,8 +513,23 @@ def transfer_approve(*, actor: Any, transfer: Transfer | int, reason: str = "") 
         levy_account={pending.currency_id: network} if network is not None else None,
     )
     audit.record(actor=actor, verb="ledger.transfer.approve", obj=pending, reason=reason)
+    _request_paid_on_approval(pending)
     events.transfer_decided(actor=actor, transfer=pending)
     return pending
+
+
+def _request_paid_on_approval(transfer: Transfer) -> None:
+    """A held payment of a payment request completes on approval: send the request's
+    `request_paid` now, in this transaction, as `request_accept` does for one paid at once
+    (the co-op share register listens)."""
+    if transfer.kind != Transfer.Kind.REQUEST:
+        return
+    from solidaria.ledger.models import PaymentRequest
+    from solidaria.ledger.payment_requests import request_paid
+
+    request = PaymentRequest.objects.filter(transfer=transfer).first()
+    if request is not None:
+        request_paid.send(sender=PaymentRequest, request=request, transfer=transfer)
 
 
 @transaction.atomic
