@@ -248,8 +248,11 @@ def _detail(
     if found.catalogue_kind == "ecg":
         try:
             balance = svc.ecg_balance(found)
-        except ValueError as exc:
-            context["balance_error"] = str(exc)
+        except ValueError:
+            context["balance_error"] = _(
+                "The points cannot be computed from these facts and weights: check that "
+                "some topic weighs more than 0."
+            )
         else:
             context["total"] = display(balance.total)
             context["topic_points"] = [

@@ -62,6 +62,8 @@ EVIDENCE_TYPES = {
     ".odt": "application/vnd.oasis.opendocument.text",
     ".ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
+# the first bytes of the binary types, so that a renamed file is refused
+MAGIC = {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
 MAX_ANSWER = 2000
 FACT_NUMBERS = (
     "totalPurchaseFromSuppliers",
@@ -420,6 +422,15 @@ def evidence_add(
             )
         if (file.size or 0) > MAX_EVIDENCE_BYTES:
             raise ValidationFailed(_("A file is at most 5 MB."), field="file")
+        head = file.read(8)
+        file.seek(0)
+        magic = MAGIC.get(suffix)
+        if magic is not None and not head.startswith(magic):
+            raise ValidationFailed(
+                _("The file's content is not what its name says (%(suffix)s).")
+                % {"suffix": suffix},
+                field="file",
+            )
     with transaction.atomic():
         found = _locked(assessment)
         _editable(found)

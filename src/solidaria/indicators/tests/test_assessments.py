@@ -191,7 +191,8 @@ def test_an_external_auditor_signs_off() -> None:
     assert svc.assessment_signoff(actor=auditor, assessment=a).status == "signed_off"
 
 
-def test_evidence_limits() -> None:
+def test_evidence_limits(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path  # uploads go to a scratch folder
     world = _network()
     a = _filled(world)
     ada = world["people"]["ada"]
@@ -206,6 +207,14 @@ def test_evidence_limits() -> None:
         svc.evidence_add(actor=ada, assessment=a, code="A1.1", file=big)
     with pytest.raises(ValidationFailed):
         svc.evidence_add(actor=ada, assessment=a, code="nope", link="https://example.org")
+    with pytest.raises(ValidationFailed, match="content"):
+        svc.evidence_add(
+            actor=ada, assessment=a, code="A1", file=SimpleUploadedFile("c.pdf", b"MZ\x90")
+        )
+    pdf = svc.evidence_add(
+        actor=ada, assessment=a, code="A1", file=SimpleUploadedFile("c.pdf", b"%PDF-1.4 x")
+    )
+    assert pdf.file.read() == b"%PDF-1.4 x"
 
 
 def test_custom_catalogue_import_names_the_bad_entry() -> None:
