@@ -154,6 +154,24 @@ def earlier_years(assessment: Assessment, user: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def comparison(earlier: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Points per topic in each published year (rows: topics; columns: the years)."""
+    kept = [e["assessment"] for e in earlier if e["assessment"].result.get("topics")]
+    codes = sorted({c for a in kept for c in a.result["topics"]})
+    return [
+        {
+            "code": code,
+            "points": [
+                display(fraction(a.result["topics"][code]["points"]), 0)
+                if code in a.result["topics"]
+                else None
+                for a in kept
+            ],
+        }
+        for code in codes
+    ]
+
+
 def questionnaire(assessment: Assessment) -> list[dict[str, Any]]:
     """A questionnaire's answers by principle (group) and section, with gender splits."""
     cat = catalogue_of(assessment.catalogue_key)

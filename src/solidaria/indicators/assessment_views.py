@@ -449,6 +449,7 @@ def balance(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"a": found, "earlier": q.earlier_years(found, request.user)}
     if found.catalogue_kind == "ecg":
         context["matrix"] = q.matrix(found)
+        context["by_topic"] = q.comparison(context["earlier"])
     else:
         context["groups"] = q.questionnaire(found)
     return render(request, "indicators/balance.html", context)

@@ -459,3 +459,25 @@ def test_an_operator_without_organisation_cannot_open() -> None:
     )
     assert response.status_code == 403
     assert not Assessment.objects.exists()
+
+
+def test_a_balance_compares_with_earlier_years() -> None:
+    world = _network()
+    ada = world["people"]["ada"]
+    ids = []
+    for year, estimation in ((2024, "2"), (2025, "6")):
+        a = svc.assessment_open(
+            actor=ada,
+            organisation=world["orgs"]["bakery"],
+            year=year,
+            catalogue_key=catalogues.ECG_FULL,
+        )
+        svc.answers_save(actor=ada, assessment=a, answers={"A1.1": estimation})
+        a = _reviewed(world, Assessment.objects.get(pk=a.pk))
+        svc.assessment_signoff(actor=world["steward"], assessment=a)
+        svc.assessment_publish(actor=ada, assessment=a, visibility="public")
+        ids.append(a.pk)
+    html = Client().get(reverse("indicators:balance", kwargs={"pk": ids[1]})).content.decode()
+    assert "Compared with earlier years" in html
+    # A1: 10 points in 2024, 30 in 2025
+    assert '<th scope="row">A1</th><td class="num">10</td><td class="num">30</td>' in html
