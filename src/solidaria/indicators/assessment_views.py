@@ -177,6 +177,7 @@ def assessments(request: HttpRequest) -> HttpResponse:
             "form": OpenForm(user) if runs else None,
             "auditor_form": AuditorForm() if allowed(user, "indicators.auditor.grant") else None,
             "auditors": svc.auditors() if user.is_authenticated else [],
+            "catalogues": svc.catalogue_choices(),
         },
     )
 
@@ -510,3 +511,16 @@ def auditor_grant(request: HttpRequest) -> HttpResponse:
         {"published": q.published(request.user), "auditor_form": form},
         status=422,
     )
+
+
+def catalogue_json(request: HttpRequest, key: str) -> HttpResponse:
+    """A catalogue as JSON, to edit and import again (shipped ones and the network's)."""
+    from solidaria.indicators.engine.catalogue import catalogue_to_dict
+
+    if key not in dict(svc.catalogue_choices()):
+        raise Http404(_("There is no such catalogue."))
+    response = JsonResponse(
+        catalogue_to_dict(svc.catalogue_of(key)), json_dumps_params={"ensure_ascii": False}
+    )
+    response["Content-Disposition"] = f'attachment; filename="{key}.json"'
+    return response

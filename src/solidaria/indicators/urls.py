@@ -15,6 +15,7 @@ urlpatterns = [
     path("assessments/", av.assessments, name="assessments"),
     path("assessments/new/", av.assessment_new, name="assessment_new"),
     path("assessments/auditors/", av.auditor_grant, name="auditor_grant"),
+    path("assessments/catalogues/<str:key>.json", av.catalogue_json, name="catalogue_json"),
     path("assessments/catalogue/", av.catalogue_import, name="catalogue_import"),
     path("assessments/<int:pk>/", av.assessment, name="assessment"),
     path("assessments/<int:pk>/answers/", av.assessment_answers, name="assessment_answers"),

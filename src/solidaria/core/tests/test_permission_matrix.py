@@ -304,6 +304,7 @@ READ_ONLY = {
     "indicators:evidence_file",
     "indicators:balance",
     "indicators:network_balances",
+    "indicators:catalogue_json",
     "federation:murmurations-organisation",
     "discussion:thread",
     "discussion:reports",

@@ -481,3 +481,16 @@ def test_a_balance_compares_with_earlier_years() -> None:
     assert "Compared with earlier years" in html
     # A1: 10 points in 2024, 30 in 2025
     assert '<th scope="row">A1</th><td class="num">10</td><td class="num">30</td>' in html
+
+
+def test_a_catalogue_downloads_as_json_and_imports_again() -> None:
+    response = Client().get(
+        reverse("indicators:catalogue_json", kwargs={"key": catalogues.REAS_2023})
+    )
+    assert response.status_code == 200
+    doc = json.loads(response.content)
+    doc["id"] = "our-reas"
+    found = svc.catalogue_import(actor=make_steward("stew"), raw=json.dumps(doc).encode())
+    reas = catalogues.load(catalogues.REAS_2023)
+    assert svc.catalogue_of(found.key).items() == reas.items()  # type: ignore[union-attr]
+    assert Client().get("/indicators/assessments/catalogues/nope.json").status_code == 404
