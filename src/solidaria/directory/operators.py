@@ -21,6 +21,7 @@ from solidaria.core.audit import record
 from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.permissions import SYSTEM, is_member, is_steward, require
 from solidaria.directory.models import Operator, Organisation
+from solidaria.notifications import events
 
 
 def _acting(actor: Any) -> Any:
@@ -103,6 +104,7 @@ def operator_claim(*, actor: Any, org_id: int, reason: str) -> Operator:
             reason=reason,
             data={"operator": claim.pk, "user": actor.pk},
         )
+        events.operator_claimed(actor=actor, claim=claim)
     return claim
 
 
@@ -146,6 +148,7 @@ def operator_decide(*, actor: Any, operator_id: int, decision: str, reason: str 
             reason=reason,
             data={"operator": claim.pk, "user": claim.user_id},
         )
+        events.operator_decided(actor=actor, claim=claim)
     return claim
 
 

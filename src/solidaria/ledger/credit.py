@@ -31,6 +31,7 @@ from solidaria.ledger.models import (
     Currency,
     CurrencySteward,
 )
+from solidaria.notifications import events
 
 # --- who is who ----------------------------------------------------------------------
 
@@ -326,6 +327,7 @@ def account_request_create(
         obj=request,
         data={"currency": currency.code, "organisation": org.pk},
     )
+    events.account_request_received(actor=actor, request=request)
     return request
 
 
@@ -400,6 +402,7 @@ def account_request_approve(
         reason=reason,
         data={"account": account.pk},
     )
+    events.account_request_decided(actor=actor, request=found)
     return found
 
 
@@ -422,6 +425,7 @@ def account_request_decline(
     found.decision_reason = reason
     found.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     audit.record(actor=actor, verb="ledger.account_request.decline", obj=found, reason=reason)
+    events.account_request_decided(actor=actor, request=found)
     return found
 
 

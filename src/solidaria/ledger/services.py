@@ -615,6 +615,7 @@ def transfer_reverse(
             reason=reason,
             data={"reverses": original.pk},
         )
+        events.payment_reversed(actor=actor, reversal=reversal, original=original, reason=reason)
         return reversal
 
     return run_once(

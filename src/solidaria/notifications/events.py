@@ -524,3 +524,172 @@ def project_reviewed(*, actor: Any, project: Any) -> None:
         dedupe_key=f"review:{_audit_id('budgeting.project_review', project)}",
         url=reverse("budgeting:process", args=[project.process.slug]),
     )
+
+
+# ---------------------------------------------------------------- seams of the new flows
+# (issues #12 and #13): co-op membership and shares, organisation accounts, reversals,
+# operators of organisations.
+
+
+def _coop_stewards(coop: Any) -> list[Any]:
+    """The members a co-op made its stewards (network stewards see every queue anyway)."""
+    from solidaria.governance.models import Membership
+
+    ids = Membership.objects.filter(
+        coop=coop, status=Membership.Status.ACTIVE, is_steward=True
+    ).values("user")
+    return list(User.objects.filter(pk__in=ids))
+
+
+def coop_application_received(*, actor: Any, membership: Any) -> None:
+    """Someone asked to join a co-op: its stewards hear it."""
+    notify(
+        "governance.membership.applied",
+        _coop_stewards(membership.coop),
+        actor=actor,
+        target=membership,
+        context={"person": _name(membership.user), "coop": membership.coop.name},
+        dedupe_key=f"membership:{membership.pk}",
+        url=reverse("governance:members", args=[membership.coop.slug]),
+    )
+
+
+def coop_application_decided(*, actor: Any, membership: Any) -> None:
+    """A co-op's steward (or its poll) decided an application: the applicant hears it."""
+    from solidaria.governance.models import Membership
+
+    approved = membership.status == Membership.Status.ACTIVE
+    notify(
+        "governance.membership.decided",
+        [membership.user],
+        actor=actor,
+        target=membership,
+        context={
+            "variant": "approved" if approved else "rejected",
+            "coop": membership.coop.name,
+            "reason": membership.decision_reason or "",
+        },
+        dedupe_key=f"membership:{membership.pk}",
+        url=reverse("governance:coop", args=[membership.coop.slug]),
+    )
+
+
+def share_entry_written(*, actor: Any, entry: Any) -> None:
+    """Shares paid on the ledger entered the register: the member hears it (the one who
+    paid now too: their act only triggered the entry)."""
+    membership = entry.membership
+    coop = membership.coop
+    amount = abs(entry.amount_minor)
+    redeemed = entry.quantity < 0
+    notify(
+        "governance.shares.entered",
+        [membership.user],
+        actor=actor,
+        target=entry,
+        context={
+            "variant": "redeemed" if redeemed else "subscribed",
+            "quantity": abs(entry.quantity),
+            "share_type": entry.share_type.name,
+            "coop": coop.name,
+            "amount": _amount(coop.currency, amount) if coop.currency else str(amount),
+        },
+        dedupe_key=f"capital:{entry.pk}",
+        url=reverse("governance:shares", args=[coop.slug]),
+        include_actor=True,
+    )
+
+
+def account_request_received(*, actor: Any, request: Any) -> None:
+    """An operator asked for an organisation's account: the currency's stewards hear it."""
+    notify(
+        "ledger.account_request.received",
+        currency_stewards(request.currency),
+        actor=actor,
+        target=request,
+        context={
+            "person": _name(request.requested_by),
+            "organisation": request.organisation.name,
+            "currency": request.currency.code,
+        },
+        dedupe_key=f"account_request:{request.pk}",
+        url=reverse("ledger:steward_account_requests"),
+    )
+
+
+def account_request_decided(*, actor: Any, request: Any) -> None:
+    """A currency steward approved or declined an account request: the requester hears."""
+    from solidaria.ledger.models import AccountRequest
+
+    approved = request.status == AccountRequest.Status.APPROVED
+    notify(
+        "ledger.account_request.decided",
+        [request.requested_by],
+        actor=actor,
+        target=request,
+        context={
+            "variant": "approved" if approved else "declined",
+            "organisation": request.organisation.name,
+            "currency": request.currency.code,
+            "reason": request.decision_reason or "",
+        },
+        dedupe_key=f"account_request:{request.pk}",
+        url=reverse("ledger:account", args=[request.account_id])
+        if approved and request.account_id
+        else reverse("ledger:home"),
+    )
+
+
+def payment_reversed(*, actor: Any, reversal: Any, original: Any, reason: str) -> None:
+    """A payment was reversed: its payer and its payee hear it (not whoever reversed it)."""
+    from solidaria.ledger.models import Account
+
+    payer = Account.objects.select_related("currency").get(pk=original.payer_id)
+    payee = Account.objects.get(pk=original.payee_id)
+    people = {p.pk: p for p in [*account_holders(payer), *account_holders(payee)]}
+    notify(
+        "ledger.payment.reversed",
+        people.values(),
+        actor=actor,
+        target=reversal,
+        context={
+            "amount": _amount(payer.currency, original.amount_minor),
+            "payer": _holder_name(payer),
+            "payee": _holder_name(payee),
+            "reason": reason,
+        },
+        dedupe_key=f"reversal:{original.pk}",
+        url=reverse("ledger:transfer", args=[reversal.pk]),
+    )
+
+
+def operator_claimed(*, actor: Any, claim: Any) -> None:
+    """Someone says they run an organisation: network stewards hear it."""
+    notify(
+        "directory.operator.claimed",
+        network_stewards(),
+        actor=actor,
+        target=claim.organisation,
+        context={"person": _name(claim.user), "name": claim.organisation.name},
+        dedupe_key=f"operator:{claim.pk}",
+        url=reverse("directory:review"),
+    )
+
+
+def operator_decided(*, actor: Any, claim: Any) -> None:
+    """A network steward confirmed or declined a claim: the claimant hears it."""
+    from solidaria.directory.models import Operator
+
+    confirmed = claim.status == Operator.Status.CONFIRMED
+    notify(
+        "directory.operator.decided",
+        [claim.user],
+        actor=actor,
+        target=claim.organisation,
+        context={
+            "variant": "confirmed" if confirmed else "declined",
+            "name": claim.organisation.name,
+            "reason": claim.decision_reason or "",
+        },
+        dedupe_key=f"operator:{claim.pk}",
+        url=reverse("directory:detail", args=[claim.organisation_id]),
+    )

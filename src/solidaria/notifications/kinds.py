@@ -135,6 +135,34 @@ register(
     )
 )
 
+register(
+    Kind(
+        "ledger.payment.reversed",
+        _("Payment reversed"),
+        _("The payment of %(amount)s from %(payer)s to %(payee)s was reversed: %(reason)s"),
+    )
+)
+register(
+    Kind(
+        "ledger.account_request.received",
+        _("Organisation account to approve"),
+        _("%(person)s asks for a %(currency)s account for %(organisation)s."),
+    )
+)
+register(
+    Kind(
+        "ledger.account_request.decided",
+        _("Organisation account request decided"),
+        _("The %(currency)s account request for %(organisation)s was decided."),
+        variants={
+            "approved": _("The %(currency)s account of %(organisation)s is open."),
+            "declined": _(
+                "The %(currency)s account request for %(organisation)s was declined: %(reason)s"
+            ),
+        },
+    )
+)
+
 # clearing
 register(
     Kind(
@@ -209,6 +237,42 @@ register(
     )
 )
 
+register(
+    Kind(
+        "governance.membership.applied",
+        _("Co-op application to decide"),
+        _("%(person)s applied to join %(coop)s."),
+    )
+)
+register(
+    Kind(
+        "governance.membership.decided",
+        _("Your co-op application decided"),
+        _("Your application to %(coop)s was decided."),
+        variants={
+            "approved": _("Welcome: you are now a member of %(coop)s."),
+            "rejected": _("Your application to %(coop)s was not accepted: %(reason)s"),
+        },
+    )
+)
+register(
+    Kind(
+        "governance.shares.entered",
+        _("Shares entered in the register"),
+        _("The register of %(coop)s changed."),
+        variants={
+            "subscribed": _(
+                "%(quantity)s %(share_type)s shares of %(coop)s, paid %(amount)s, are in the "
+                "register in your name."
+            ),
+            "redeemed": _(
+                "%(coop)s paid you %(amount)s for %(quantity)s %(share_type)s shares; the "
+                "register shows it."
+            ),
+        },
+    )
+)
+
 # accounts
 register(
     Kind(
@@ -249,6 +313,25 @@ register(
             "rejected": _("Your directory entry %(name)s was not accepted: %(reason)s"),
             "edit_confirmed": _("Your changes to %(name)s were accepted."),
             "edit_rejected": _("Your changes to %(name)s were not accepted: %(reason)s"),
+        },
+    )
+)
+
+register(
+    Kind(
+        "directory.operator.claimed",
+        _("Claim to run an organisation to review"),
+        _("%(person)s says they run %(name)s."),
+    )
+)
+register(
+    Kind(
+        "directory.operator.decided",
+        _("Your claim to run an organisation decided"),
+        _("Your claim to run %(name)s was decided."),
+        variants={
+            "confirmed": _("You are confirmed as running %(name)s."),
+            "declined": _("Your claim to run %(name)s was declined: %(reason)s"),
         },
     )
 )

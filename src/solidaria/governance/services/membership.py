@@ -19,6 +19,7 @@ from solidaria.governance.services.permissions import (
     require_coop_steward,
     require_network_steward,
 )
+from solidaria.notifications import events
 
 
 @transaction.atomic
@@ -90,6 +91,7 @@ def membership_apply(
         applied_at=timezone.now(),
     )
     audit.record(actor=actor, verb="governance.membership.apply", obj=membership)
+    events.coop_application_received(actor=actor, membership=membership)
     return membership
 
 
@@ -155,6 +157,7 @@ def apply_decision(
     membership.save()
     verb = "governance.membership.approve" if is_approved else "governance.membership.reject"
     audit.record(actor=actor, verb=verb, obj=membership, reason=reason)
+    events.coop_application_decided(actor=actor, membership=membership)
     return membership
 
 

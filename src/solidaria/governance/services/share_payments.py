@@ -46,6 +46,7 @@ from solidaria.governance.services.capital import (
     register_entry,
 )
 from solidaria.governance.services.permissions import acting_user
+from solidaria.notifications import events
 
 SHARES_CATEGORY = "shares"  # ledger category of share payments (not purchases)
 KINDS = (ShareOrder.Kind.SUBSCRIPTION, ShareOrder.Kind.REDEMPTION)
@@ -197,6 +198,7 @@ def _record(
         obj=entry,
         data={"m": m.pk, "t": share_type.pk, "q": quantity, "transfer": transfer.pk},
     )
+    events.share_entry_written(actor=actor, entry=entry)
     return entry
 
 

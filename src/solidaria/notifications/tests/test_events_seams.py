@@ -1,0 +1,223 @@
+"""The seams of the new flows (issues #12 and #13): co-op applications and shares,
+organisation accounts, reversed payments, claims to run an organisation, and the
+clearing run and invoice events. Each: the right people told, once each, nobody again
+after a replay, in one translated sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from solidaria.accounts.models import User
+from solidaria.core.errors import Conflict
+from solidaria.core.permissions import SYSTEM
+from solidaria.directory import operators
+from solidaria.directory.factories import make_organisation
+from solidaria.governance import services as governance
+from solidaria.governance.models import ShareOrder
+from solidaria.governance.services import setup
+from solidaria.governance.tests.coop_ledger import give_coop_an_account, pay_in
+from solidaria.governance.tests.test_platform_factories import make_world
+from solidaria.ledger import credit, payment_requests
+from solidaria.ledger import services as ledger
+from solidaria.ledger.locks import network_account
+from solidaria.ledger.models import Currency
+from solidaria.notifications.models import Notification
+from solidaria.notifications.render import sentence
+
+pytestmark = pytest.mark.django_db
+
+
+def _told(kind: str) -> list[tuple[str, str]]:
+    return sorted(
+        (n.user.username, sentence(n))
+        for n in Notification.objects.filter(kind=kind).select_related("user")
+    )
+
+
+@pytest.fixture
+def sol(db: None) -> Currency:
+    return Currency.objects.create(code="SOL", name="Sol", exponent=2)
+
+
+# ---------------------------------------------------------------- governance
+
+
+def test_a_coop_application_reaches_its_stewards_and_the_decision_the_applicant(
+    member: User, other_member: User, steward: User
+) -> None:
+    # given the co-op Bread & Roses, with bo made one of its stewards
+    world = make_world(member, other_member, steward)
+    setup.coop_steward_set(
+        actor=steward, membership=world.consumer, is_steward=True, reason="bakes on Mondays"
+    )
+    # when carol applies
+    applied = governance.membership_apply(
+        actor=world.stranger, coop=world.coop, member_class=world.consumers
+    )
+    # then the co-op's stewards hear it, once each
+    assert _told("governance.membership.applied") == [
+        ("bo", "carol applied to join Bread & Roses.")
+    ]
+    # when a steward declines it, and declines again (a replay is refused)
+    governance.membership_decide(
+        actor=steward, membership=applied, is_approved=False, reason="apply as a worker"
+    )
+    with pytest.raises(Conflict):
+        governance.membership_decide(actor=steward, membership=applied, is_approved=False)
+    # then carol hears the decision once, with the reason
+    assert _told("governance.membership.decided") == [
+        ("carol", "Your application to Bread & Roses was not accepted: apply as a worker")
+    ]
+    # and an approved application tells her so
+    again = governance.membership_apply(
+        actor=world.stranger, coop=world.coop, member_class=world.workers
+    )
+    governance.membership_decide(actor=other_member, membership=again, is_approved=True)
+    assert ("carol", "Welcome: you are now a member of Bread & Roses.") in _told(
+        "governance.membership.decided"
+    )
+    assert len(_told("governance.membership.decided")) == 2
+
+
+def test_shares_paid_on_the_ledger_tell_the_member_once(
+    member: User, other_member: User, steward: User
+) -> None:
+    # given ada, a worker of the co-op, with 500.00 on her account
+    world = make_world(member, other_member, steward)
+    give_coop_an_account(world.coop, steward)
+    assert world.coop.currency is not None
+    pay_in(member, world.coop.currency, 50_000, key="in-1")
+    # when she pays 2 shares now, twice with the same key
+    for _ in range(2):
+        governance.shares_pay_now(
+            actor=member,
+            kind=ShareOrder.Kind.SUBSCRIPTION,
+            membership=world.worker,
+            share_type=world.share,
+            quantity=2,
+            key="buy-1",
+        )
+    # and pays a request for 1 more, accepting it twice
+    order = governance.shares_request_payment(
+        actor=steward,
+        kind=ShareOrder.Kind.SUBSCRIPTION,
+        membership=world.worker,
+        share_type=world.share,
+        quantity=1,
+    )
+    for _ in range(2):
+        payment_requests.request_accept(actor=member, request=order.payment_request)
+    # then she is told of each register entry once
+    code = world.coop.currency.code
+    assert _told("governance.shares.entered") == [
+        (
+            "ada",
+            f"1 A shares of Bread & Roses, paid 50.00 {code}, are in the register in your name.",
+        ),
+        (
+            "ada",
+            f"2 A shares of Bread & Roses, paid 100.00 {code}, are in the register in your name.",
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- ledger
+
+
+def _operator_of(name: str, person: User, steward: User):  # type: ignore[no-untyped-def]
+    org = make_organisation(name)
+    claim = operators.operator_claim(actor=person, org_id=org.pk, reason="I work there")
+    operators.operator_decide(actor=steward, operator_id=claim.pk, decision="confirm")
+    return org
+
+
+def test_an_account_request_reaches_the_stewards_and_its_decision_the_requester(
+    member: User, steward: User, sol: Currency
+) -> None:
+    # given ada runs two organisations
+    bakery = _operator_of("Hill Bakery", member, steward)
+    mill = _operator_of("Old Mill", member, steward)
+    # when she asks for an account for each (the first twice)
+    first = credit.account_request_create(actor=member, currency=sol, organisation=bakery)
+    assert credit.account_request_create(actor=member, currency=sol, organisation=bakery) == first
+    second = credit.account_request_create(actor=member, currency=sol, organisation=mill)
+    # then the currency's stewards hear of each once
+    assert _told("ledger.account_request.received") == [
+        ("stew", "ada asks for a SOL account for Hill Bakery."),
+        ("stew", "ada asks for a SOL account for Old Mill."),
+    ]
+    # when a steward approves one (twice) and declines the other (twice)
+    for _ in range(2):
+        credit.account_request_approve(actor=steward, request=first)
+        credit.account_request_decline(actor=steward, request=second, reason="same address")
+    # then ada hears each decision once
+    assert _told("ledger.account_request.decided") == [
+        ("ada", "The SOL account of Hill Bakery is open."),
+        ("ada", "The SOL account request for Old Mill was declined: same address"),
+    ]
+
+
+def test_a_reversed_payment_tells_payer_and_payee(
+    member: User, other_member: User, steward: User, sol: Currency
+) -> None:
+    # given ada paid bo 20.00
+    ada = ledger.account_open(actor=SYSTEM, currency=sol, owner=member)
+    bo = ledger.account_open(actor=SYSTEM, currency=sol, owner=other_member)
+    ledger.transfer_create(
+        actor=SYSTEM, payer=network_account(sol), payee=ada, amount_minor=5_000, key="in"
+    )
+    paid = ledger.transfer_create(
+        actor=member, payer=ada, payee=bo, amount_minor=2_000, memo="bread", key="pay"
+    )
+    # when a steward reverses it, and the request is replayed
+    for _ in range(2):
+        ledger.transfer_reverse(actor=steward, transfer=paid, reason="paid twice", key="rev")
+    # then both hear it once
+    said = f"The payment of 20.00 SOL from {ada.name or ada} to {bo.name or bo} was reversed: "
+    assert _told("ledger.payment.reversed") == [
+        ("ada", said + "paid twice"),
+        ("bo", said + "paid twice"),
+    ]
+
+
+def test_a_payee_refunding_is_not_told_of_their_own_act(
+    member: User, other_member: User, sol: Currency
+) -> None:
+    ada = ledger.account_open(actor=SYSTEM, currency=sol, owner=member)
+    bo = ledger.account_open(actor=SYSTEM, currency=sol, owner=other_member)
+    ledger.transfer_create(
+        actor=SYSTEM, payer=network_account(sol), payee=ada, amount_minor=5_000, key="in"
+    )
+    paid = ledger.transfer_create(actor=member, payer=ada, payee=bo, amount_minor=2_000, key="p")
+    ledger.transfer_reverse(actor=other_member, transfer=paid, reason="refund", key="rev")
+    assert [name for name, _s in _told("ledger.payment.reversed")] == ["ada"]
+
+
+# ---------------------------------------------------------------- directory
+
+
+def test_a_claim_reaches_the_network_stewards_and_its_decision_the_claimant(
+    member: User, other_member: User, steward: User
+) -> None:
+    # given two confirmed organisations
+    bakery = make_organisation("Hill Bakery")
+    mill = make_organisation("Old Mill")
+    # when ada claims one and bo the other
+    ada_claim = operators.operator_claim(actor=member, org_id=bakery.pk, reason="I bake")
+    bo_claim = operators.operator_claim(actor=other_member, org_id=mill.pk, reason="I mill")
+    # then the network stewards hear of each
+    assert _told("directory.operator.claimed") == [
+        ("stew", "ada says they run Hill Bakery."),
+        ("stew", "bo says they run Old Mill."),
+    ]
+    # when a steward confirms one and declines the other, each twice
+    for _ in range(2):
+        operators.operator_decide(actor=steward, operator_id=ada_claim.pk, decision="confirm")
+        operators.operator_decide(
+            actor=steward, operator_id=bo_claim.pk, decision="decline", reason="not on the list"
+        )
+    # then each claimant hears once
+    assert _told("directory.operator.decided") == [
+        ("ada", "You are confirmed as running Hill Bakery."),
+        ("bo", "Your claim to run Old Mill was declined: not on the list"),
+    ]
