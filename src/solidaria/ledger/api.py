@@ -60,7 +60,6 @@ from solidaria.ledger.schemas import (
     TransferIn,
     TransferOut,
     VerifyOut,
-    upper_limit_problem,
 )
 
 router = Router(tags=["ledger"])
@@ -190,12 +189,6 @@ def currency_update(request: HttpRequest, code: str, payload: CurrencyPatch) -> 
     currency = queries.currency_by_code(code)
     changes = payload.model_dump(exclude_unset=True)
     reason = changes.pop("reason")
-    problem = upper_limit_problem(
-        changes.get("default_upper_limit", currency.default_upper_limit),
-        changes.get("starting_grant", currency.starting_grant),
-    )
-    if problem:
-        raise ValidationFailed(problem, field="default_upper_limit")
     currency = services.currency_update(
         actor=request.user, currency=currency, reason=reason, **changes
     )

@@ -10,20 +10,10 @@ from pydantic import model_validator
 
 from solidaria.core.apischema import BIGINT_MAX, Schema
 from solidaria.ledger.models import Account, Currency, Listing, Transfer
+from solidaria.ledger.services import upper_limit_problem
 
 # The settings a currency cannot be without: `null` for them is refused, not stored.
 NOT_NULL = ("name", "default_credit_limit", "starting_grant", "levy_basis_points", "is_active")
-
-
-def upper_limit_problem(upper: int | None, grant: int | None) -> str | None:
-    """A currency's invariant at the edge: an upper limit is >= 0 and >= the grant."""
-    if upper is None:
-        return None
-    if upper < 0:
-        return str(_("The default upper limit cannot be negative."))
-    if grant is not None and upper < grant:
-        return str(_("The default upper limit cannot be below the starting grant."))
-    return None
 
 
 class CurrencyOut(Schema):

@@ -112,7 +112,22 @@ def currency_create(
     return currency
 
 
+def upper_limit_problem(upper: int | None, grant: int | None) -> str | None:
+    """A currency's invariant: a default upper limit is >= 0 and >= the starting grant
+    (else no account could be opened). The API checks it at the edge too."""
+    if upper is None:
+        return None
+    if upper < 0:
+        return str(_("The default upper limit cannot be negative."))
+    if grant is not None and upper < grant:
+        return str(_("The default upper limit cannot be below the starting grant."))
+    return None
+
+
 def _validate_currency(currency: Currency) -> None:
+    problem = upper_limit_problem(currency.default_upper_limit, currency.starting_grant)
+    if problem:
+        raise ValidationFailed(problem, field="default_upper_limit")
     if currency.exponent > 6:
         raise ValidationFailed(_("at most 6 decimal places"), field="exponent")
     for fld in ("default_credit_limit", "starting_grant", "levy_basis_points"):

@@ -322,3 +322,17 @@ def test_a_resident_votes_with_a_code_without_a_csrf_cookie(
     cast = _send(resident, "post", url, {"projects": ["p1"], "code": codes[0]})
     assert cast.status_code == 200, cast.content
     assert cast.json()["changed"] is False
+
+
+@pytest.mark.parametrize(("upper", "grant"), [(-5, 0), (5, 10)])
+def test_the_service_refuses_an_upper_limit_no_account_could_open_under(
+    upper: int, grant: int
+) -> None:
+    from solidaria.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        ledger.currency_create(
+            actor=SYSTEM, code="NEG", name="Neg", default_upper_limit=upper, starting_grant=grant
+        )
+    assert refused.value.field == "default_upper_limit"
+    assert not Currency.objects.filter(code="NEG").exists()
