@@ -693,3 +693,37 @@ def operator_decided(*, actor: Any, claim: Any) -> None:
         dedupe_key=f"operator:{claim.pk}",
         url=reverse("directory:detail", args=[claim.organisation_id]),
     )
+
+
+def allocation_applied(*, actor: Any, run: Any, poll: Any = None) -> None:
+    """A surplus allocation was applied (by the stewards, or because the general
+    assembly's poll accepted it): each member with a part hears their amount, paid and
+    credited to their capital."""
+    coop = run.coop
+    currency = coop.currency
+    parts: dict[int, tuple[Any, int, int]] = {}
+    for line in run.lines.select_related("membership__user").order_by("pk"):
+        if line.membership is None or line.cents <= 0:
+            continue
+        user = line.membership.user
+        _u, cash, capital = parts.get(user.pk, (user, 0, 0))
+        parts[user.pk] = (user, cash + line.cash_cents, capital + line.capital_cents)
+    for pk in sorted(parts):
+        user, cash, capital = parts[pk]
+        notify(
+            "governance.allocation.applied",
+            [user],
+            actor=actor,
+            target=run,
+            context={
+                "variant": "poll" if poll is not None else "stewards",
+                "coop": coop.name,
+                "year": str(run.year),
+                "amount": _amount(currency, cash + capital),
+                "cash": _amount(currency, cash),
+                "capital": _amount(currency, capital),
+            },
+            dedupe_key=f"allocation:{run.pk}",
+            url=reverse("governance:allocation", args=[run.pk]),
+            include_actor=True,
+        )

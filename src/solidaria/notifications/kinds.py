@@ -272,6 +272,28 @@ register(
         },
     )
 )
+register(
+    Kind(
+        "governance.allocation.applied",
+        _("Your part of the surplus"),
+        _(
+            "The %(year)s surplus of %(coop)s was shared out: your part is %(amount)s "
+            "(%(cash)s paid to your account, %(capital)s credited to your capital)."
+        ),
+        variants={
+            "stewards": _(
+                "The stewards of %(coop)s applied the %(year)s surplus allocation: your part "
+                "is %(amount)s (%(cash)s paid to your account, %(capital)s credited to your "
+                "capital)."
+            ),
+            "poll": _(
+                "The general assembly of %(coop)s accepted the %(year)s surplus allocation: "
+                "your part is %(amount)s (%(cash)s paid to your account, %(capital)s credited "
+                "to your capital)."
+            ),
+        },
+    )
+)
 
 # accounts
 register(

@@ -36,6 +36,7 @@ from solidaria.governance.models import (
 )
 from solidaria.governance.services.capital import lock_coop, next_seq, register_entry
 from solidaria.governance.services.permissions import acting_user, require_coop_steward
+from solidaria.notifications import events
 
 
 @transaction.atomic
@@ -446,4 +447,5 @@ def _apply(actor: Any, found: AllocationRun, *, poll: Poll | None) -> Allocation
             obj=found,
             data={"batch": batch.pk if batch else None, "poll": poll.pk if poll else None},
         )
+        events.allocation_applied(actor=actor, run=found, poll=poll)
         return acceptance

@@ -5,6 +5,9 @@ after a replay, in one translated sentence."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pytest
 
 from solidaria.accounts.models import User
@@ -16,7 +19,7 @@ from solidaria.governance import services as governance
 from solidaria.governance.models import ShareOrder
 from solidaria.governance.services import setup
 from solidaria.governance.tests.coop_ledger import give_coop_an_account, pay_in
-from solidaria.governance.tests.test_platform_factories import make_world
+from solidaria.governance.tests.test_platform_factories import BYLAWS, in_a_week, make_world
 from solidaria.ledger import credit, payment_requests
 from solidaria.ledger import services as ledger
 from solidaria.ledger.locks import network_account
@@ -119,6 +122,84 @@ def test_shares_paid_on_the_ledger_tell_the_member_once(
             f"2 A shares of Bread & Roses, paid 100.00 {code}, are in the register in your name.",
         ),
     ]
+
+
+ROWS = [
+    governance.PatronageRow("ada", hours_minutes=1200 * 60, purchases_minor=50_000),
+    governance.PatronageRow("bo", hours_minutes=0, purchases_minor=250_000),
+]
+
+
+def test_an_allocation_applied_by_the_stewards_tells_each_member_their_part(
+    member: User, other_member: User, steward: User
+) -> None:
+    # given a run sharing 10000.01 (ada 4500.01, bo 1500.00; 30 % of each paid in cash)
+    world = make_world(member, other_member, steward)
+    governance.bylaws_create(
+        actor=steward, coop=world.coop, data=BYLAWS, effective_from=dt.date(2025, 1, 1)
+    )
+    run = governance.allocation_run_create(
+        actor=steward, coop=world.coop, year=2025, surplus_minor=1_000_001, patronage=ROWS
+    )
+    # when a steward accepts it, twice
+    for _ in range(2):
+        governance.allocation_accept(actor=steward, run=run)
+    # then each member hears their part once
+    assert _told("governance.allocation.applied") == [
+        (
+            "ada",
+            "The stewards of Bread & Roses applied the 2025 surplus allocation: your part is "
+            "4500.01 TST (1350.01 TST paid to your account, 3150.00 TST credited to your "
+            "capital).",
+        ),
+        (
+            "bo",
+            "The stewards of Bread & Roses applied the 2025 surplus allocation: your part is "
+            "1500.00 TST (450.00 TST paid to your account, 1050.00 TST credited to your "
+            "capital).",
+        ),
+    ]
+
+
+def test_an_allocation_accepted_by_the_assembly_says_so(
+    member: User, other_member: User, steward: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given a run the bylaws leave to the general assembly
+    world = make_world(member, other_member, steward)
+    bylaws = governance.bylaws_create(
+        actor=steward,
+        coop=world.coop,
+        data={
+            **BYLAWS,
+            "version": "2025-assembly",
+            "acceptance": "general-assembly",
+            "assembly_quorum": "50",
+            "assembly_threshold": "50",
+        },
+        effective_from=dt.date(2025, 1, 1),
+    )
+    run = governance.allocation_run_create(
+        actor=steward,
+        coop=world.coop,
+        year=2025,
+        surplus_minor=1_000_001,
+        patronage=ROWS,
+        bylaws=bylaws,
+    )
+    # when both members vote for it and the poll closes
+    poll = governance.allocation_poll_open(actor=steward, run=run, closes_at=in_a_week())
+    governance.vote_cast(actor=member, poll=poll, choice={"vote": "yes"})
+    governance.vote_cast(actor=other_member, poll=poll, choice={"vote": "yes"})
+    with django_capture_on_commit_callbacks(execute=True):
+        governance.poll_close(actor=steward, poll=poll)
+    assert governance.allocation_apply_by_poll(poll=poll) is not None  # a retry
+    # then each member hears it was the assembly's decision, once
+    told = _told("governance.allocation.applied")
+    assert [name for name, _s in told] == ["ada", "bo"]
+    assert told[0][1].startswith(
+        "The general assembly of Bread & Roses accepted the 2025 surplus allocation: your "
+        "part is 4500.01 TST"
+    )
 
 
 # ---------------------------------------------------------------- ledger
