@@ -727,3 +727,107 @@ def allocation_applied(*, actor: Any, run: Any, poll: Any = None) -> None:
             url=reverse("governance:allocation", args=[run.pk]),
             include_actor=True,
         )
+
+
+# ---------------------------------------------------------------- clearing seams
+
+
+def obligation_corrected(*, actor: Any, obligation: Any, proposed: bool, reason: str = "") -> None:
+    """One side proposed a corrected amount (the other side is asked to confirm it), or
+    the other side confirmed it (the proposer hears it stands)."""
+    recipients, party = _other_party(obligation, actor)
+    amount = obligation.proposed_amount_minor if proposed else obligation.amount_minor
+    notify(
+        "clearing.obligation.corrected",
+        recipients,
+        actor=actor,
+        target=obligation,
+        context={
+            "variant": ("proposed_reason" if reason else "proposed") if proposed else "confirmed",
+            "party": party,
+            "amount": _amount(obligation.currency, amount or 0),
+            "reason": reason,
+        },
+        dedupe_key=f"obligation:{obligation.pk}:v{obligation.version}",
+        url=reverse("clearing:home"),
+    )
+
+
+def obligation_withdrawn(*, actor: Any, obligation: Any, reason: str) -> None:
+    recipients, party = _other_party(obligation, actor)
+    notify(
+        "clearing.obligation.withdrawn",
+        recipients,
+        actor=actor,
+        target=obligation,
+        context={
+            "party": party,
+            "amount": _amount(obligation.currency, obligation.amount_minor),
+            "reason": reason,
+        },
+        dedupe_key=f"obligation:{obligation.pk}",
+        url=reverse("clearing:home"),
+    )
+
+
+def obligation_settled(*, actor: Any, settlement: Any) -> None:
+    """The debtor paid (part of) an invoice on the ledger: the creditor hears how much is
+    left of it."""
+    ob = settlement.obligation
+    notify(
+        "clearing.obligation.settled",
+        [ob.creditor],
+        actor=actor,
+        target=ob,
+        context={
+            "variant": "rest" if ob.remaining_minor else "",
+            "party": _name(ob.debtor),
+            "amount": _amount(settlement.currency, settlement.amount_minor),
+            "invoice": _amount(ob.currency, ob.amount_minor),
+            "rest": _amount(ob.currency, ob.remaining_minor),
+        },
+        dedupe_key=f"settlement:{settlement.pk}",
+        url=reverse("ledger:transfer", args=[settlement.transfer_id]),
+    )
+
+
+def _run_stewards(run: Any) -> list[Any]:
+    """The steward who started a run, or the network's stewards when nobody did."""
+    started = getattr(run, "started_by", None)
+    if started is not None and started.is_active:
+        return [started]
+    return network_stewards()
+
+
+def run_superseded(*, actor: Any, run: Any, successor: Any, reason: str = "") -> None:
+    """A proposed run was replaced: a member objected, or an invoice in it changed before
+    it could be applied. The run's steward hears it and which run replaces it."""
+    objector = actor if reason and getattr(actor, "pk", None) else None
+    notify(
+        "clearing.run.changed",
+        _run_stewards(run),
+        actor=actor,
+        target=run,
+        context={
+            "variant": "objected" if objector is not None else "recomputed",
+            "run": run.pk,
+            "successor": successor.pk,
+            "currency": run.currency.code,
+            "person": _name(objector),
+            "reason": reason,
+        },
+        dedupe_key=f"run:{run.pk}",
+        url=reverse("clearing:run", args=[successor.pk]),
+    )
+
+
+def run_lapsed(*, run: Any) -> None:
+    notify(
+        "clearing.run.changed",
+        _run_stewards(run),
+        actor=SYSTEM,
+        target=run,
+        context={"variant": "lapsed", "run": run.pk, "currency": run.currency.code},
+        dedupe_key=f"run:{run.pk}",
+        url=reverse("clearing:run", args=[run.pk]),
+    )

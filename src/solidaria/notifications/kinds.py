@@ -208,6 +208,67 @@ register(
         ),
     )
 )
+register(
+    Kind(
+        "clearing.obligation.corrected",
+        _("Invoice amount corrected"),
+        _("%(party)s corrected the invoice between you to %(amount)s."),
+        variants={
+            "proposed": _(
+                "%(party)s proposes to correct the invoice between you to %(amount)s; "
+                "please confirm it."
+            ),
+            "proposed_reason": _(
+                "%(party)s proposes to correct the invoice between you to %(amount)s "
+                "(%(reason)s); please confirm it."
+            ),
+            "confirmed": _(
+                "%(party)s confirmed the corrected amount of %(amount)s of the invoice between you."
+            ),
+        },
+    )
+)
+register(
+    Kind(
+        "clearing.obligation.withdrawn",
+        _("Invoice withdrawn"),
+        _("%(party)s withdrew the invoice of %(amount)s between you: %(reason)s"),
+    )
+)
+register(
+    Kind(
+        "clearing.obligation.settled",
+        _("Invoice paid on the ledger"),
+        _("%(party)s paid %(amount)s on the ledger: the invoice of %(invoice)s is paid."),
+        variants={
+            "rest": _(
+                "%(party)s paid %(amount)s on the ledger of the invoice of %(invoice)s; "
+                "%(rest)s is left to pay."
+            )
+        },
+    )
+)
+register(
+    Kind(
+        "clearing.run.changed",
+        _("Clearing run replaced or lapsed (stewards)"),
+        _("Clearing run %(run)s in %(currency)s changed."),
+        variants={
+            "objected": _(
+                "%(person)s objected to clearing run %(run)s in %(currency)s: %(reason)s. "
+                "Run %(successor)s replaces it without them."
+            ),
+            "recomputed": _(
+                "An invoice in clearing run %(run)s in %(currency)s changed before it could "
+                "be applied: run %(successor)s replaces it."
+            ),
+            "lapsed": _(
+                "Clearing run %(run)s in %(currency)s lapsed: not every member accepted it "
+                "by the deadline."
+            ),
+        },
+    )
+)
 
 # governance
 register(

@@ -309,6 +309,7 @@ def obligation_correction_propose(
         reason=reason,
         data={"amount": ob.amount_minor, "proposed": amount_minor},
     )
+    events.obligation_corrected(actor=actor, obligation=ob, proposed=True, reason=reason)
     return ob
 
 
@@ -340,6 +341,7 @@ def obligation_correction_confirm(*, actor: Any, obligation: Obligation | int) -
         obj=ob,
         data={"amount_before": before, "amount": ob.amount_minor},
     )
+    events.obligation_corrected(actor=actor, obligation=ob, proposed=False)
     return ob
 
 
@@ -366,4 +368,5 @@ def obligation_withdraw(*, actor: Any, obligation: Obligation | int, reason: str
         reason=reason,
         data={"remaining": ob.remaining_minor},
     )
+    events.obligation_withdrawn(actor=actor, obligation=ob, reason=reason)
     return ob

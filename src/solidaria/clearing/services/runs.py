@@ -292,6 +292,7 @@ def _supersede(
         reason=reason,
         data={"successor": successor.pk, "excluded": successor.excluded_members},
     )
+    events.run_superseded(actor=actor, run=locked, successor=successor, reason=reason)
     transaction.on_commit(lambda: compute_run.enqueue(successor.pk))
     return successor
 
@@ -382,6 +383,7 @@ def runs_apply_due(*, now: datetime | None = None) -> DueReport:
             if locked.acceptance_rule == AcceptanceRule.ALL_ACCEPT and not everyone:
                 _decided(locked, ClearingRun.Status.LAPSED, SYSTEM, locked.decision_reason)
                 audit.record(actor=SYSTEM, verb="clearing.run.lapse", obj=locked)
+                events.run_lapsed(run=locked)
                 report.lapsed.append(pk)
                 continue
             standing = _apply(locked, actor=SYSTEM)

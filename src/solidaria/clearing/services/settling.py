@@ -28,6 +28,7 @@ from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.permissions import require
 from solidaria.ledger import services as ledger
 from solidaria.ledger.models import Account, Currency, Transfer
+from solidaria.notifications import events
 
 
 def check_currency(obligation: Obligation, currency: Currency) -> None:
@@ -225,6 +226,7 @@ def obligation_settle(
                 "remaining": ob.remaining_minor,
             },
         )
+        events.obligation_settled(actor=actor, settlement=settled)
         return settled
 
     return idempotency.once(

@@ -9,8 +9,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.utils import timezone
 
+from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
+from solidaria.clearing import services as clearing
+from solidaria.clearing.models import ClearingRun, Obligation
 from solidaria.core.errors import Conflict
 from solidaria.core.permissions import SYSTEM
 from solidaria.directory import operators
@@ -23,7 +29,7 @@ from solidaria.governance.tests.test_platform_factories import BYLAWS, in_a_week
 from solidaria.ledger import credit, payment_requests
 from solidaria.ledger import services as ledger
 from solidaria.ledger.locks import network_account
-from solidaria.ledger.models import Currency
+from solidaria.ledger.models import CreditPolicy, Currency
 from solidaria.notifications.models import Notification
 from solidaria.notifications.render import sentence
 
@@ -301,4 +307,155 @@ def test_a_claim_reaches_the_network_stewards_and_its_decision_the_claimant(
     assert _told("directory.operator.decided") == [
         ("ada", "You are confirmed as running Hill Bakery."),
         ("bo", "Your claim to run Old Mill was declined: not on the list"),
+    ]
+
+
+# ---------------------------------------------------------------- clearing
+
+DAY = dt.timedelta(days=1)
+
+
+def _cycle_proposed(steward: User, sol: Currency, *, rule: str = "no_objection"):  # type: ignore[no-untyped-def]
+    """ada→bo→carla→ada, 60.00 each, confirmed by both, proposed by the steward."""
+    people = {n: make_member(n) for n in ("ada", "bo", "carla")}
+    clearing.obligations_import(
+        actor=steward,
+        currency=sol,
+        text="debtor,creditor,amount\nada,bo,60\nbo,carla,60\ncarla,ada,60\n",
+        confirm_both=True,
+    )
+    with override_settings(SOLIDARIA={**settings.SOLIDARIA, "CLEARING_ACCEPTANCE": rule}):
+        run = clearing.run_start(actor=steward, currency=sol)
+        run = clearing.run_propose(actor=steward, run=run, deadline=timezone.now() + 2 * DAY)
+    return people, run
+
+
+def test_an_objection_tells_the_steward_who_started_the_run(
+    steward: User, sol: Currency, django_capture_on_commit_callbacks: Any
+) -> None:
+    people, run = _cycle_proposed(steward, sol)
+    # when carla objects, and her answer is replayed
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            standing = clearing.run_respond(
+                actor=people["carla"], run=run, answer="object", reason="INV-7 is wrong"
+            )
+    # then the steward hears it once, and which run replaces it
+    assert _told("clearing.run.changed") == [
+        (
+            "stew",
+            f"carla objected to clearing run {run.pk} in SOL: INV-7 is wrong. "
+            f"Run {standing.pk} replaces it without them.",
+        )
+    ]
+
+
+def test_a_run_that_lapses_tells_the_steward_once(steward: User, sol: Currency) -> None:
+    people, run = _cycle_proposed(steward, sol, rule="all_accept")
+    clearing.run_respond(actor=people["ada"], run=run, answer="accept")
+    # when the deadline passes (apply-due runs twice)
+    for _ in range(2):
+        clearing.runs_apply_due(now=timezone.now() + 3 * DAY)
+    assert _told("clearing.run.changed") == [
+        (
+            "stew",
+            f"Clearing run {run.pk} in SOL lapsed: not every member accepted it by the deadline.",
+        )
+    ]
+
+
+def test_a_run_recomputed_because_an_invoice_changed_tells_the_steward(
+    steward: User, sol: Currency
+) -> None:
+    people, run = _cycle_proposed(steward, sol)
+    # given bo disputes an invoice of the run before it is applied
+    first = Obligation.objects.get(debtor=people["ada"])
+    clearing.obligation_dispute(actor=people["bo"], obligation=first, reason="short")
+    # when the deadline passes (apply-due runs twice)
+    report = clearing.runs_apply_due(now=timezone.now() + 3 * DAY)
+    clearing.runs_apply_due(now=timezone.now() + 3 * DAY)
+    # then the run was replaced, and the steward hears it once, naming its successor
+    assert report.recomputed == [run.pk]
+    successor = ClearingRun.objects.get(previous=run)
+    assert _told("clearing.run.changed") == [
+        (
+            "stew",
+            f"An invoice in clearing run {run.pk} in SOL changed before it could be applied: "
+            f"run {successor.pk} replaces it.",
+        )
+    ]
+
+
+def test_a_correction_and_a_withdrawal_reach_the_other_side(
+    member: User, other_member: User, sol: Currency
+) -> None:
+    # given ada owes bo 100.00, which bo disputes
+    ob = clearing.obligation_create(
+        actor=member,
+        currency=sol,
+        debtor=member,
+        creditor=other_member,
+        amount_minor=10_000,
+        key="k",
+    )
+    clearing.obligation_confirm(actor=other_member, obligation=ob)
+    clearing.obligation_dispute(actor=other_member, obligation=ob, reason="it was 120")
+    # when bo proposes 120.00 and ada confirms it
+    clearing.obligation_correction_propose(
+        actor=other_member, obligation=ob, amount_minor=12_000, reason="delivery note"
+    )
+    clearing.obligation_correction_confirm(actor=member, obligation=ob)
+    with pytest.raises(Conflict):  # a replay of the confirmation
+        clearing.obligation_correction_confirm(actor=member, obligation=ob)
+    # then each hears the other's step once
+    assert _told("clearing.obligation.corrected") == [
+        (
+            "ada",
+            "bo proposes to correct the invoice between you to 120.00 SOL (delivery note); "
+            "please confirm it.",
+        ),
+        ("bo", "ada confirmed the corrected amount of 120.00 SOL of the invoice between you."),
+    ]
+    # when bo disputes again and withdraws it, twice
+    clearing.obligation_dispute(actor=other_member, obligation=ob, reason="returned")
+    for _ in range(2):
+        clearing.obligation_withdraw(actor=other_member, obligation=ob, reason="goods returned")
+    assert _told("clearing.obligation.withdrawn") == [
+        ("ada", "bo withdrew the invoice of 120.00 SOL between you: goods returned")
+    ]
+
+
+def test_an_invoice_paid_on_the_ledger_tells_the_creditor(
+    member: User, other_member: User, steward: User
+) -> None:
+    # given ada owes bo 100.00 in a currency where both have a credit line
+    sol = ledger.currency_create(
+        actor=steward,
+        code="SOL",
+        name="Sol",
+        default_credit_limit=50_000,
+        credit_policy=CreditPolicy.ADMITTED_MEMBERS_GET_DEFAULT,
+    )
+    for user in (member, other_member):
+        ledger.account_open(actor=user, currency=sol)
+    ob = clearing.obligation_create(
+        actor=member,
+        currency=sol,
+        debtor=member,
+        creditor=other_member,
+        amount_minor=10_000,
+        key="o",
+    )
+    clearing.obligation_confirm(actor=other_member, obligation=ob)
+    # when ada pays 40.00 (the request replayed) and then the rest
+    for _ in range(2):
+        clearing.obligation_settle(actor=member, obligation=ob, amount_minor=4_000, key="a")
+    clearing.obligation_settle(actor=member, obligation=ob, amount_minor=6_000, key="b")
+    # then bo hears of each payment once
+    assert _told("clearing.obligation.settled") == [
+        (
+            "bo",
+            "ada paid 40.00 SOL on the ledger of the invoice of 100.00 SOL; 60.00 SOL is left to pay.",
+        ),
+        ("bo", "ada paid 60.00 SOL on the ledger: the invoice of 100.00 SOL is paid."),
     ]
