@@ -30,6 +30,7 @@ def visible_text(page: str) -> str:
     text = _HIDDEN.sub(" ", page)
     text = re.sub(r"<!--.*?-->", " ", text, flags=re.DOTALL)
     text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"https?://\S+", " ", text)  # an address shown to be shared is meant
     return " ".join(html.unescape(text).split())
 
 
