@@ -562,7 +562,7 @@ def coop_application_decided(*, actor: Any, membership: Any) -> None:
     notify(
         "governance.membership.decided",
         [membership.user],
-        actor=actor,
+        actor=actor if actor is not None else SYSTEM,  # a poll decided
         target=membership,
         context={
             "variant": "approved" if approved else "rejected",

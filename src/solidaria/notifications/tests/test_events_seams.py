@@ -22,7 +22,7 @@ from solidaria.core.permissions import SYSTEM
 from solidaria.directory import operators
 from solidaria.directory.factories import make_organisation
 from solidaria.governance import services as governance
-from solidaria.governance.models import ShareOrder
+from solidaria.governance.models import Poll, ShareOrder
 from solidaria.governance.services import setup
 from solidaria.governance.tests.coop_ledger import give_coop_an_account, pay_in
 from solidaria.governance.tests.test_platform_factories import BYLAWS, in_a_week, make_world
@@ -86,6 +86,34 @@ def test_a_coop_application_reaches_its_stewards_and_the_decision_the_applicant(
         "governance.membership.decided"
     )
     assert len(_told("governance.membership.decided")) == 2
+
+
+def test_an_application_decided_by_the_members_poll_tells_the_applicant(
+    member: User, other_member: User, steward: User
+) -> None:
+    # given carol's application put to the co-op's members
+    world = make_world(member, other_member, steward)
+    applied = governance.membership_apply(
+        actor=world.stranger, coop=world.coop, member_class=world.consumers
+    )
+    poll = governance.poll_create(
+        actor=steward,
+        coop=world.coop,
+        kind=Poll.Kind.PROPOSAL,
+        title="Admit carol",
+        closes_at=in_a_week(),
+        admission_for=applied,
+    )
+    # when both members vote yes and the poll closes (closing again is refused)
+    governance.vote_cast(actor=member, poll=poll, choice={"vote": "yes"})
+    governance.vote_cast(actor=other_member, poll=poll, choice={"vote": "yes"})
+    governance.poll_close(actor=steward, poll=poll)
+    with pytest.raises(Conflict):
+        governance.poll_close(actor=steward, poll=poll)
+    # then carol hears she is a member, once
+    assert _told("governance.membership.decided") == [
+        ("carol", "Welcome: you are now a member of Bread & Roses.")
+    ]
 
 
 def test_shares_paid_on_the_ledger_tell_the_member_once(
