@@ -4,15 +4,21 @@ when the steward refuses it."""
 
 from __future__ import annotations
 
-import pytest
+import threading
 
+import pytest
+from django.db import connection, connections
+
+from solidaria.accounts.factories import make_member, make_steward
 from solidaria.accounts.models import User
+from solidaria.core.errors import DomainError
 from solidaria.governance import services
 from solidaria.governance.models import CapitalEntry, ShareOrder
 from solidaria.governance.tests.coop_ledger import balance, give_coop_an_account, pay_in
 from solidaria.governance.tests.test_platform_factories import World, make_world
 from solidaria.ledger import payment_requests
 from solidaria.ledger import services as ledger
+from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, Currency, Transfer
 
 SUB = ShareOrder.Kind.SUBSCRIPTION
@@ -79,3 +85,57 @@ def test_a_refused_payment_enters_nothing(world: World, coop_acc: Account) -> No
     assert order.entry is None
     assert not CapitalEntry.objects.exists()
     assert balance(coop_acc) == 0
+
+
+def _race(*work: object) -> tuple[list[object], list[str]]:
+    results: list[object] = []
+    errors: list[str] = []
+    barrier = threading.Barrier(len(work))
+
+    def run(fn: object) -> None:
+        try:
+            barrier.wait()
+            results.append(fn())  # type: ignore[operator]
+        except DomainError as exc:
+            errors.append(exc.message)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(fn,)) for fn in work]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("other", ["approve", "reject"])
+def test_two_stewards_deciding_at_once_enter_the_shares_at_most_once(other: str) -> None:
+    assert connection.vendor == "postgresql"
+    # given ada's share payment held, and two stewards deciding on it at once
+    world = make_world(make_member("ada"), make_member("bo"), make_steward("stew"))
+    coop_acc = give_coop_an_account(world.coop, world.steward)
+    second = make_steward("sam")
+    order, transfer = _held_order(world)
+    work = [
+        lambda: ledger.transfer_approve(actor=world.steward, transfer=transfer.pk),
+        (lambda: ledger.transfer_approve(actor=second, transfer=transfer.pk))
+        if other == "approve"
+        else (lambda: ledger.transfer_reject(actor=second, transfer=transfer.pk, reason="no")),
+    ]
+    _results, errors = _race(*work)
+    # then the payment was decided once, and the register agrees with the ledger
+    transfer.refresh_from_db()
+    order.refresh_from_db()
+    if transfer.status == Transfer.Status.COMPLETED:
+        assert CapitalEntry.objects.count() == 1
+        assert order.entry is not None and order.entry.transfer_id == transfer.pk
+        assert balance(coop_acc) == 15_000
+    else:
+        assert transfer.status == Transfer.Status.REJECTED
+        assert not CapitalEntry.objects.exists()
+        assert balance(coop_acc) == 0
+    assert len(errors) == (0 if other == "approve" else 1)
+    assert verify().ok
