@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from solidaria.core.audit import record
 from solidaria.core.errors import Conflict, NotFound, ValidationFailed
-from solidaria.core.permissions import SYSTEM, is_member, is_steward, require
+from solidaria.core.permissions import SYSTEM, is_member, require
 from solidaria.directory.models import Operator, Organisation
 from solidaria.notifications import events
 
@@ -177,11 +177,6 @@ def operator_end(*, actor: Any, operator_id: int, reason: str = "") -> Operator:
             data={"operator": claim.pk, "user": claim.user_id},
         )
     return claim
-
-
-def may_steward_organisation(actor: Any, organisation: Organisation) -> bool:
-    """Network stewards and the organisation's confirmed operators."""
-    return is_steward(actor) or is_operator(actor, organisation)
 
 
 def organisation_publish(
