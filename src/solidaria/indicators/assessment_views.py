@@ -3,6 +3,7 @@ peer review, sign-off, publication, the published balance and network aggregates
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -366,12 +367,30 @@ def evidence_file(request: HttpRequest, pk: int, evidence_id: int) -> HttpRespon
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
     found = _assessment(pk, request.user)
     require(request.user, "indicators.assessment.edit", found)
+    return _step(
+        request,
+        found,
+        lambda: svc.assessment_submit(actor=request.user, assessment=found),
+        _("Submitted: peers of two other organisations will review it."),
+        "indicators:assessment",
+    )
+
+
+def _step(
+    request: HttpRequest,
+    found: Assessment,
+    call: Callable[[], object],
+    success: str,
+    target: str,
+) -> HttpResponse:
+    """One workflow step from the detail page: on a correctable refusal the page again
+    (422) with the reason, else the success message and a redirect to `target`."""
     try:
-        svc.assessment_submit(actor=request.user, assessment=found)
+        call()
     except CORRECTABLE as exc:
         return _detail(request, found, error=exc.message, status=422)
-    messages.success(request, _("Submitted: peers of two other organisations will review it."))
-    return redirect("indicators:assessment", pk=found.pk)
+    messages.success(request, success)
+    return redirect(target, pk=found.pk)
 
 
 @member_required
@@ -420,12 +439,13 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_signoff(request: HttpRequest, pk: int) -> HttpResponse:
     found = _assessment(pk, request.user)
     require(request.user, "indicators.assessment.signoff", found)
-    try:
-        svc.assessment_signoff(actor=request.user, assessment=found)
-    except CORRECTABLE as exc:
-        return _detail(request, found, error=exc.message, status=422)
-    messages.success(request, _("Signed off: its organisation may now publish it."))
-    return redirect("indicators:assessment", pk=found.pk)
+    return _step(
+        request,
+        found,
+        lambda: svc.assessment_signoff(actor=request.user, assessment=found),
+        _("Signed off: its organisation may now publish it."),
+        "indicators:assessment",
+    )
 
 
 @member_required
@@ -433,14 +453,15 @@ def assessment_signoff(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_publish(request: HttpRequest, pk: int) -> HttpResponse:
     found = _assessment(pk, request.user)
     require(request.user, "indicators.assessment.edit", found)
-    try:
-        svc.assessment_publish(
+    return _step(
+        request,
+        found,
+        lambda: svc.assessment_publish(
             actor=request.user, assessment=found, visibility=request.POST.get("visibility", "")
-        )
-    except CORRECTABLE as exc:
-        return _detail(request, found, error=exc.message, status=422)
-    messages.success(request, _("The balance is published."))
-    return redirect("indicators:balance", pk=found.pk)
+        ),
+        _("The balance is published."),
+        "indicators:balance",
+    )
 
 
 def balance(request: HttpRequest, pk: int) -> HttpResponse:
