@@ -16,7 +16,13 @@ from solidaria.core import audit, idempotency
 from solidaria.core.errors import Conflict, ValidationFailed
 from solidaria.core.permissions import is_member
 from solidaria.governance import queries
-from solidaria.governance.models import CapitalEntry, Cooperative, Membership, ShareType
+from solidaria.governance.models import (
+    CapitalEntry,
+    Cooperative,
+    Membership,
+    ShareOrder,
+    ShareType,
+)
 from solidaria.governance.services.permissions import acting_user, require_coop_steward
 
 
@@ -102,6 +108,52 @@ def _keyed(
     )
 
 
+def check_limits(
+    membership: Membership, share_type: ShareType, kind: str, quantity: int, pending: int = 0
+) -> None:
+    """The register's limits for subscribing or redeeming `quantity` shares; `pending`
+    counts open share orders of the same kind (asked for but not paid yet)."""
+    held = queries.holding(membership, share_type)
+    if kind == ShareOrder.Kind.SUBSCRIPTION:
+        if membership.status != Membership.Status.ACTIVE:
+            raise ValidationFailed(_("only current members can subscribe shares"), field="member")
+        if not share_type.is_active:
+            raise ValidationFailed(_("this share type is closed"), field="share_type")
+        after = held + pending + quantity
+        if share_type.max_holding is not None and after > share_type.max_holding:
+            raise ValidationFailed(
+                _("%(u)s would hold %(n)s shares; at most %(max)s are allowed")
+                % {"u": membership.user.username, "n": after, "max": share_type.max_holding},
+                field="quantity",
+            )
+        if held + quantity < share_type.min_holding:
+            raise ValidationFailed(
+                _("a member holds at least %(min)s shares of this type")
+                % {"min": share_type.min_holding},
+                field="quantity",
+            )
+        return
+    available = held - pending
+    if quantity > available:
+        raise ValidationFailed(
+            _("%(u)s holds %(held)s %(type)s shares and cannot redeem %(n)s")
+            % {
+                "u": membership.user.username,
+                "held": available,
+                "type": share_type.name,
+                "n": quantity,
+            },
+            field="quantity",
+        )
+    is_active = membership.status == Membership.Status.ACTIVE
+    if is_active and available - quantity < share_type.min_holding:
+        raise ValidationFailed(
+            _("a current member keeps at least %(min)s shares of this type")
+            % {"min": share_type.min_holding},
+            field="quantity",
+        )
+
+
 def register_entry(
     coop: Cooperative,
     seq: int,
@@ -149,24 +201,8 @@ def shares_subscribe(
 
     def work() -> CapitalEntry:
         locked = lock_coop(coop)
-        m = Membership.objects.get(pk=membership.pk)
-        if m.status != Membership.Status.ACTIVE:
-            raise ValidationFailed(_("only current members can subscribe shares"), field="member")
-        if not share_type.is_active:
-            raise ValidationFailed(_("this share type is closed"), field="share_type")
-        after = queries.holding(m, share_type) + quantity
-        if share_type.max_holding is not None and after > share_type.max_holding:
-            raise ValidationFailed(
-                _("%(u)s would hold %(n)s shares; at most %(max)s are allowed")
-                % {"u": m.user.username, "n": after, "max": share_type.max_holding},
-                field="quantity",
-            )
-        if after < share_type.min_holding:
-            raise ValidationFailed(
-                _("a member holds at least %(min)s shares of this type")
-                % {"min": share_type.min_holding},
-                field="quantity",
-            )
+        m = Membership.objects.select_related("user").get(pk=membership.pk)
+        check_limits(m, share_type, ShareOrder.Kind.SUBSCRIPTION, quantity)
         entry = register_entry(
             locked,
             next_seq(locked),
@@ -294,19 +330,7 @@ def shares_redeem(
     def work() -> CapitalEntry:
         locked = lock_coop(coop)
         m = Membership.objects.select_related("user").get(pk=membership.pk)
-        held = queries.holding(m, share_type)
-        if quantity > held:
-            raise ValidationFailed(
-                _("%(u)s holds %(held)s %(type)s shares and cannot redeem %(n)s")
-                % {"u": m.user.username, "held": held, "type": share_type.name, "n": quantity},
-                field="quantity",
-            )
-        if m.status == Membership.Status.ACTIVE and held - quantity < share_type.min_holding:
-            raise ValidationFailed(
-                _("a current member keeps at least %(min)s shares of this type")
-                % {"min": share_type.min_holding},
-                field="quantity",
-            )
+        check_limits(m, share_type, ShareOrder.Kind.REDEMPTION, quantity)
         entry = register_entry(
             locked,
             next_seq(locked),

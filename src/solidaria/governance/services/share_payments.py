@@ -41,6 +41,7 @@ from solidaria.governance.services.capital import (
     _keyed,
     _quantity,
     _share_type_of,
+    check_limits,
     lock_coop,
     next_seq,
     register_entry,
@@ -93,52 +94,6 @@ def _require_may_order(actor: Any, kind: str, membership: Membership, *, pay_now
         require(actor, "governance.shares.order", membership)
 
 
-def _check(
-    membership: Membership, share_type: ShareType, kind: str, quantity: int, pending: int = 0
-) -> None:
-    """The register's limits for this order; `pending` counts open orders of the same
-    kind (asked for but not paid yet)."""
-    held = queries.holding(membership, share_type)
-    if kind == ShareOrder.Kind.SUBSCRIPTION:
-        if membership.status != Membership.Status.ACTIVE:
-            raise ValidationFailed(_("only current members can subscribe shares"), field="member")
-        if not share_type.is_active:
-            raise ValidationFailed(_("this share type is closed"), field="share_type")
-        after = held + pending + quantity
-        if share_type.max_holding is not None and after > share_type.max_holding:
-            raise ValidationFailed(
-                _("%(u)s would hold %(n)s shares; at most %(max)s are allowed")
-                % {"u": membership.user.username, "n": after, "max": share_type.max_holding},
-                field="quantity",
-            )
-        if held + quantity < share_type.min_holding:
-            raise ValidationFailed(
-                _("a member holds at least %(min)s shares of this type")
-                % {"min": share_type.min_holding},
-                field="quantity",
-            )
-        return
-    available = held - pending
-    if quantity > available:
-        raise ValidationFailed(
-            _("%(u)s holds %(held)s %(type)s shares and cannot redeem %(n)s")
-            % {
-                "u": membership.user.username,
-                "held": available,
-                "type": share_type.name,
-                "n": quantity,
-            },
-            field="quantity",
-        )
-    is_active = membership.status == Membership.Status.ACTIVE
-    if is_active and available - quantity < share_type.min_holding:
-        raise ValidationFailed(
-            _("a current member keeps at least %(min)s shares of this type")
-            % {"min": share_type.min_holding},
-            field="quantity",
-        )
-
-
 def _pending(membership: Membership, share_type: ShareType, kind: str) -> int:
     """Shares in this member's open orders of this kind (their request still open)."""
     from solidaria.ledger.models import PaymentRequest
@@ -175,7 +130,7 @@ def _record(
     accounts)."""
     locked = lock_coop(membership.coop)
     m = Membership.objects.select_related("user").get(pk=membership.pk)
-    _check(m, share_type, kind, quantity)
+    check_limits(m, share_type, kind, quantity)
     is_subscription = kind == ShareOrder.Kind.SUBSCRIPTION
     sign = 1 if is_subscription else -1
     entry = register_entry(
@@ -229,7 +184,7 @@ def shares_pay_now(
 
     def work() -> CapitalEntry:
         m = Membership.objects.select_related("user", "coop").get(pk=membership.pk)
-        _check(m, share_type, kind, quantity)  # before any money moves: a clear reason
+        check_limits(m, share_type, kind, quantity)  # before any money moves: a clear reason
         member_account = _member_account(m, co_account.currency)
         is_subscription = kind == ShareOrder.Kind.SUBSCRIPTION
         payer, payee = (
@@ -288,7 +243,7 @@ def shares_request_payment(
     co_account = _require_coop_account(coop)
     locked = lock_coop(coop)  # serialises the pending count with other orders
     m = Membership.objects.select_related("user").get(pk=membership.pk)
-    _check(m, share_type, kind, quantity, pending=_pending(m, share_type, kind))
+    check_limits(m, share_type, kind, quantity, pending=_pending(m, share_type, kind))
     member_account = _member_account(m, co_account.currency)
     is_subscription = kind == ShareOrder.Kind.SUBSCRIPTION
     payer, payee = (member_account, co_account) if is_subscription else (co_account, member_account)
