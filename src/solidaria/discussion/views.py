@@ -96,24 +96,31 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@steward_required
-def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = queries.readable_comment(request.user, pk)
+def _reason_action(
+    request: HttpRequest, comment: Any, action: str, service: Any, done: str
+) -> HttpResponse:
+    """The form behind hiding and reporting a comment: a reason, the service, back to it."""
     form = forms.ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.comment_hide(
-                actor=request.user, comment=comment, reason=form.cleaned_data["reason"]
-            )
+            service(actor=request.user, comment=comment, reason=form.cleaned_data["reason"])
         except CORRECTABLE as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, _("The comment is hidden."))
+            messages.success(request, done)
             return redirect(queries.comment_url(comment))
     return render(
         request,
         "discussion/comment_form.html",
-        {"form": form, "comment": comment, "action": "hide", "back": queries.comment_url(comment)},
+        {"form": form, "comment": comment, "action": action, "back": queries.comment_url(comment)},
+    )
+
+
+@steward_required
+def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = queries.readable_comment(request.user, pk)
+    return _reason_action(
+        request, comment, "hide", services.comment_hide, _("The comment is hidden.")
     )
 
 
@@ -121,26 +128,12 @@ def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
 def comment_report(request: HttpRequest, pk: int) -> HttpResponse:
     comment = queries.readable_comment(request.user, pk)
     require(request.user, "discussion.comment.report", comment)
-    form = forms.ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.comment_report(
-                actor=request.user, comment=comment, reason=form.cleaned_data["reason"]
-            )
-        except CORRECTABLE as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Thank you: the stewards will look at this comment."))
-            return redirect(queries.comment_url(comment))
-    return render(
+    return _reason_action(
         request,
-        "discussion/comment_form.html",
-        {
-            "form": form,
-            "comment": comment,
-            "action": "report",
-            "back": queries.comment_url(comment),
-        },
+        comment,
+        "report",
+        services.comment_report,
+        _("Thank you: the stewards will look at this comment."),
     )
 
 

@@ -201,6 +201,25 @@ def test_report_queue_and_decision_pages(offer, member, other_member, steward) -
     assert "No comment waits for a steward." in after
 
 
+def test_a_steward_hides_a_comment_from_its_form_and_a_member_may_not(
+    offer, member, steward
+) -> None:
+    comment = services.comment_post(actor=member, parent=offer, body="Rude words")
+    url = reverse("discussion:comment_hide", kwargs={"pk": comment.pk})
+    stew = Client()
+    stew.force_login(steward)
+    author = Client()
+    author.force_login(member)
+
+    refused = author.post(url, {"reason": "Mine"})
+    response = stew.post(url, {"reason": "Insults a member"})
+
+    assert refused.status_code == 403
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert (comment.is_hidden, comment.hidden_reason) == (True, "Insults a member")
+
+
 def test_a_conversation_from_first_message_to_payment_request(
     offer, member, other_member, accounts
 ) -> None:
