@@ -185,6 +185,19 @@ def test_limits_are_checked_again_when_the_payment_settles(world: World, coop_ac
     assert queries.holding(world.worker, world.share) == 6
 
 
+def _bo_buys_two_shares(world: World) -> None:
+    """bo pays 10 000 in and buys 2 shares: the co-op account then holds 10 000."""
+    pay_in(world.consumer.user, world.coop.currency, 10_000, key="in-bo")  # type: ignore[arg-type]
+    services.shares_pay_now(
+        actor=world.consumer.user,
+        kind=SUB,
+        membership=world.consumer,
+        share_type=world.share,
+        quantity=2,
+        key="bo-2",
+    )
+
+
 @pytest.mark.django_db
 def test_a_coop_without_money_cannot_pay_shares_back(world: World) -> None:
     # given ada's 4 shares recorded before the co-op had an account
@@ -207,15 +220,7 @@ def test_a_coop_without_money_cannot_pay_shares_back(world: World) -> None:
     assert "below" in refused.value.message
     assert snapshot() == before
     # when bo pays for 2 shares, the co-op can pay ada's one back
-    pay_in(world.consumer.user, world.coop.currency, 10_000, key="in-bo")  # type: ignore[arg-type]
-    services.shares_pay_now(
-        actor=world.consumer.user,
-        kind=SUB,
-        membership=world.consumer,
-        share_type=world.share,
-        quantity=2,
-        key="bo-2",
-    )
+    _bo_buys_two_shares(world)
     entry = services.shares_pay_now(
         actor=world.steward,
         kind=RED,
@@ -236,15 +241,7 @@ def test_a_member_asks_to_redeem_and_the_coop_pays_when_it_accepts(world: World)
         actor=world.steward, membership=world.worker, share_type=world.share, quantity=4
     )
     coop_acc = give_coop_an_account(world.coop, world.steward)
-    pay_in(world.consumer.user, world.coop.currency, 10_000, key="in-bo")  # type: ignore[arg-type]
-    services.shares_pay_now(
-        actor=world.consumer.user,
-        kind=SUB,
-        membership=world.consumer,
-        share_type=world.share,
-        quantity=2,
-        key="bo-2",
-    )
+    _bo_buys_two_shares(world)
     # when ada asks for 2 shares back
     order = services.shares_request_payment(
         actor=world.worker.user,
