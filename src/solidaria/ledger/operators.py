@@ -24,7 +24,8 @@ from solidaria.ledger.models import Account, AccountOperator
 
 
 def right_of(user: Any, account: Account) -> AccountOperator | None:
-    if user is SYSTEM or not getattr(user, "pk", None):
+    """`user`'s row of rights on `account`; None for the network itself and non-members."""
+    if user is SYSTEM or not is_member(user) or not getattr(user, "pk", None):
         return None
     return AccountOperator.objects.filter(account_id=account.pk, user_id=user.pk).first()
 
@@ -32,7 +33,7 @@ def right_of(user: Any, account: Account) -> AccountOperator | None:
 def check_pay(actor: Any, account: Account, amount: int | None) -> None:
     """Refuse a payment from an organisation account the actor may not make: no right
     to pay (PermissionDenied), or an amount above their cap (ValidationFailed)."""
-    right = right_of(actor, account) if is_member(actor) else None
+    right = right_of(actor, account)
     if right is None or not right.can_pay:
         raise PermissionDenied(
             _("You may not pay from the account of %(name)s.") % {"name": account.name},
@@ -56,12 +57,12 @@ def may_pay(actor: Any, account: Account, amount: int | None) -> bool:
 
 
 def may_request(actor: Any, account: Account) -> bool:
-    right = right_of(actor, account) if is_member(actor) else None
+    right = right_of(actor, account)
     return right is not None and right.can_request
 
 
 def may_view(actor: Any, account: Account) -> bool:
-    right = right_of(actor, account) if is_member(actor) else None
+    right = right_of(actor, account)
     return right is not None and (right.can_view or right.can_pay or right.can_request)
 
 
