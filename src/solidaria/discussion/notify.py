@@ -1,8 +1,7 @@
 """Telling people about replies, mentions and messages through the notifications app.
 
 `notifications.services.notify(kind, recipients, *, actor, target, context, dedupe_key)`
-records the event in the caller's transaction and delivers it after commit. Until that
-app is installed in this tree, nothing is sent: discussion works without it.
+records the event in the caller's transaction and delivers it after commit.
 """
 
 from __future__ import annotations
@@ -16,14 +15,11 @@ MENTION = "discussion.comment.mentioned"
 MESSAGE = "discussion.message.received"
 REPORT = "discussion.comment.reported"
 COMMENTED = "discussion.thread.commented"
-KINDS = (REPLY, MENTION, MESSAGE, REPORT, COMMENTED)
 
 
 def _notify() -> Any:
-    try:
-        from solidaria.notifications.services import notify
-    except ImportError:
-        return None
+    from solidaria.notifications.services import notify
+
     return notify
 
 
@@ -36,15 +32,14 @@ def send(
     context: dict[str, Any],
     dedupe_key: str,
 ) -> bool:
-    """Notify `recipients` (never the actor); False when there is nobody or no mechanism."""
+    """Notify `recipients` (never the actor); False when there is nobody to tell."""
     people = [
         p for p in recipients if getattr(p, "pk", None) and p.pk != getattr(actor, "pk", None)
     ]
-    notify = _notify()
-    if not people or notify is None:
+    if not people:
         return False
     values = {k: v for k, v in context.items() if k != "url"}
-    notify(
+    _notify()(
         kind,
         people,
         actor=actor,
