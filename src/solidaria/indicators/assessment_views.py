@@ -319,12 +319,13 @@ def assessment_facts(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "indicators.assessment.edit", found)
     data = {k: request.POST.get(k, "") for k in (*FACT_NUMBERS, "mainOriginOfOtherSuppliers")}
     data.update({k: request.POST.get(k) == "on" for k in FACT_FLAGS})
-    try:
-        svc.facts_save(actor=request.user, assessment=found, facts=data)
-    except CORRECTABLE as exc:
-        return _detail(request, found, error=exc.message, status=422)
-    messages.success(request, _("The company facts are saved; the weights follow them."))
-    return redirect("indicators:assessment", pk=found.pk)
+    return _step(
+        request,
+        found,
+        lambda: svc.facts_save(actor=request.user, assessment=found, facts=data),
+        _("The company facts are saved; the weights follow them."),
+        "indicators:assessment",
+    )
 
 
 @member_required
