@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from solidaria.accounts.models import User
 from solidaria.core import audit
-from solidaria.core.errors import Conflict, NotFound, ValidationFailed
+from solidaria.core.errors import Conflict, NotFound, ValidationFailed, required_reason
 from solidaria.core.permissions import SYSTEM, is_member, require
 
 
@@ -72,19 +72,12 @@ def roles_of(user: User) -> Roles:
     )
 
 
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Say why."), field="reason")
-    return reason
-
-
 @transaction.atomic
 def network_steward_set(*, actor: Any, user_id: int, is_steward: bool, reason: str) -> User:
     """A network steward makes an admitted member a network steward, or withdraws the role.
     Withdrawing the last network steward is refused."""
     require(actor, "accounts.steward.set")
-    reason = _reason(reason)
+    reason = required_reason(reason)
     user = User.objects.select_for_update().filter(pk=user_id).first()
     if user is None:
         raise NotFound(_("No such person."))
@@ -135,7 +128,7 @@ def role_change(*, actor: Any, user: User, role: str, scope: str, action: str, r
             raise ValidationFailed(_("Choose which currency or process."), field="scope")
         if grant:
             ledger.currency_steward_add(
-                actor=actor, currency=currency, user=user, reason=_reason(reason)
+                actor=actor, currency=currency, user=user, reason=required_reason(reason)
             )
         else:
             ledger.currency_steward_remove(actor=actor, currency=currency, user=user, reason=reason)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from solidaria.budgeting.models import Process, ProcessManager
 from solidaria.core import audit
-from solidaria.core.errors import ValidationFailed
+from solidaria.core.errors import ValidationFailed, required_reason
 from solidaria.core.permissions import SYSTEM, is_member, require
 
 
@@ -25,19 +25,12 @@ def is_process_manager(user: Any, process: Any) -> bool:
     return ProcessManager.objects.filter(process=process, user_id=user.pk).exists()
 
 
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Say why."), field="reason")
-    return reason
-
-
 @transaction.atomic
 def process_manager_grant(
     *, actor: Any, process: Process, user: Any, reason: str
 ) -> ProcessManager:
     require(actor, "budgeting.managers.set", process)
-    reason = _reason(reason)
+    reason = required_reason(reason)
     if user is SYSTEM or not is_member(user):
         raise ValidationFailed(_("Only an admitted member can manage a process."), field="user")
     process = Process.objects.select_for_update().get(pk=process.pk)
@@ -63,7 +56,7 @@ def process_manager_grant(
 @transaction.atomic
 def process_manager_revoke(*, actor: Any, process: Process, user: Any, reason: str) -> None:
     require(actor, "budgeting.managers.set", process)
-    reason = _reason(reason)
+    reason = required_reason(reason)
     process = Process.objects.select_for_update().get(pk=process.pk)
     deleted, _rows = ProcessManager.objects.filter(process=process, user=user).delete()
     if deleted:

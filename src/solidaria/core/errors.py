@@ -18,6 +18,16 @@ class ValidationFailed(DomainError):
     status_code = 422
 
 
+def required_reason(reason: str | None) -> str:
+    """The stripped reason a role change must give; ValidationFailed on `reason` if empty."""
+    from django.utils.translation import gettext as _
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why."), field="reason")
+    return reason
+
+
 class PermissionDenied(DomainError):
     status_code = 403
 
