@@ -155,7 +155,7 @@ def _trade(users: dict[str, Any], accounts: dict[str, Any], coop_account: Any) -
         )
 
 
-def _shares(users: dict[str, Any], members: dict[str, Any], share: Any, steward: Any) -> None:
+def _shares(users: dict[str, Any], members: dict[str, Any], share: Any) -> None:
     """Shares paid on the ledger: some at once, some by payment request (one of dolores's
     still open); chen sells 2 to farah; the co-op pays ana 4 back."""
     from solidaria.ledger import payment_requests
@@ -236,7 +236,7 @@ def _load(users: dict[str, Any], stdout: Any) -> tuple[Any, Any]:
     share = services.share_type_create(
         actor=steward, coop=coop, name="A", nominal_minor=5_000, min_holding=1, max_holding=40
     )
-    _shares(users, members, share, steward)
+    _shares(users, members, share)
     _trade(users, accounts, coop_account)
 
     closes = timezone.now() + dt.timedelta(days=7)
