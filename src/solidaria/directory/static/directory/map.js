@@ -2,7 +2,9 @@
    box and zoom, with the page's search filters. A group zooms in when selected; a single
    organisation opens a popup with its name, type and a link to its page. The status
    line under the map says how many organisations the area holds; a notice says when the
-   base-map tiles cannot load. Every sentence comes translated from the page (data-*). */
+   base-map tiles cannot load. Every sentence comes translated from the page (data-*).
+   A redraw keeps the markers that are still in view (keyed by what they show), so a
+   popup that pans the map open is not closed by the refresh that pan triggers. */
 (function () {
   "use strict";
   var el = document.getElementById("map");
@@ -26,6 +28,7 @@
   tiles.addTo(map);
   map.attributionControl.addAttribution(text.attribution);
   var layer = L.layerGroup().addTo(map);
+  var shown = {};  // key -> marker currently on the map
   var pending = null;
 
   function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
@@ -62,25 +65,38 @@
     return box;
   }
 
-  function draw(data) {
-    layer.clearLayers();
-    data.clusters.forEach(function (c) {
-      var marker;
-      if (c.count === 1 && c.url) {
-        marker = L.marker([c.lat, c.lon], { icon: pointIcon, keyboard: true, title: c.name });
-        marker.bindPopup(popup(c));
-      } else {
-        marker = L.marker([c.lat, c.lon], {
-          icon: groupIcon(c.count), keyboard: true, title: fill(text.clusterLabel, c.count)
-        });
-        var zoomIn = function () { map.setView([c.lat, c.lon], Math.min(map.getZoom() + 2, 18)); };
-        marker.on("click", zoomIn);
-        marker.on("keypress", function (e) {
-          if (e.originalEvent.key === "Enter" || e.originalEvent.keyCode === 13) { zoomIn(); }
-        });
-      }
-      layer.addLayer(marker);
+  function key(c) {
+    return c.count === 1 && c.url ? "point " + c.url : ["group", c.lat, c.lon, c.count].join(" ");
+  }
+
+  function marker(c) {
+    if (c.count === 1 && c.url) {
+      var point = L.marker([c.lat, c.lon], { icon: pointIcon, keyboard: true, title: c.name });
+      point.bindPopup(popup(c));
+      return point;
+    }
+    var group = L.marker([c.lat, c.lon], {
+      icon: groupIcon(c.count), keyboard: true, title: fill(text.clusterLabel, c.count)
     });
+    var zoomIn = function () { map.setView([c.lat, c.lon], Math.min(map.getZoom() + 2, 18)); };
+    group.on("click", zoomIn);
+    group.on("keypress", function (e) {
+      if (e.originalEvent.key === "Enter" || e.originalEvent.keyCode === 13) { zoomIn(); }
+    });
+    return group;
+  }
+
+  function draw(data) {
+    var next = {};
+    data.clusters.forEach(function (c) {
+      var k = key(c);
+      if (!shown[k]) { shown[k] = marker(c); layer.addLayer(shown[k]); }
+      next[k] = shown[k];
+    });
+    Object.keys(shown).forEach(function (k) {
+      if (!next[k]) { layer.removeLayer(shown[k]); }
+    });
+    shown = next;
     var total = data.total;
     say(total === 0 ? text.statusNone : total === 1 ? text.statusOne : fill(text.statusMany, total));
   }
