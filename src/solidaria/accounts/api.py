@@ -26,6 +26,13 @@ class MeOut(Schema):
     admission: str = Field(description="applied, admitted, declined, suspended or left")
     is_member: bool
     email_verified: bool
+    gender: str = Field(
+        description=(
+            "self-declared: '' (not declared), woman, man, non_binary, another or "
+            "prefer_not_to_say; only the person sees it, indicators count it anonymously"
+        )
+    )
+    gender_other: str = Field(description="for 'another': the person's own words")
 
 
 class PersonOut(Schema):
@@ -74,6 +81,8 @@ def me(request: HttpRequest) -> MeOut:
         admission=user.admission,
         is_member=user.is_admitted,
         email_verified=user.email_verified_at is not None,
+        gender=user.gender,
+        gender_other=user.gender_other,
     )
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from solidaria.accounts.models import User
+from solidaria.accounts.models import GENDER_OTHER_LENGTH, Gender, User
 
 
 class SignUpForm(UserCreationForm):
@@ -76,6 +76,23 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("Separate them with commas, e.g. bike repair, Spanish lessons."),
     )
+    gender = forms.ChoiceField(
+        label=_("Gender (optional)"),
+        choices=Gender.choices,
+        required=False,
+        help_text=_(
+            "Used only for anonymous counts in the network's yearly indicators (how many "
+            "women, men and others are members and stewards), where a group of fewer than "
+            "5 people is never shown. Nobody else sees your answer, and it is never exported "
+            "with your name."
+        ),
+    )
+    gender_other = forms.CharField(
+        label=_("If another identity, in your words (optional)"),
+        max_length=GENDER_OTHER_LENGTH,
+        required=False,
+        help_text=_("Only you see this; the counts group it under another identity."),
+    )
 
 
 class RoleForm(forms.Form):
@@ -85,12 +102,13 @@ class RoleForm(forms.Form):
         label=_("Role"),
         choices=[
             ("network", _("network steward")),
+            ("auditor", _("external auditor (signs off assessments)")),
             ("currency", _("steward of a currency")),
             ("process", _("manager of a budgeting process")),
         ],
     )
     scope = forms.ChoiceField(
-        label=_("Which currency or process (not for network steward)"),
+        label=_("Which currency or process (not for network steward or external auditor)"),
         required=False,
         choices=[],
     )

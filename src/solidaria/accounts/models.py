@@ -27,6 +27,20 @@ class Admission(models.TextChoices):
     LEFT = "left", _("left")
 
 
+class Gender(models.TextChoices):
+    """A gender a person declares themselves, only for the network's anonymous counts."""
+
+    NOT_DECLARED = "", _("not declared")
+    WOMAN = "woman", _("woman")
+    MAN = "man", _("man")
+    NON_BINARY = "non_binary", _("non-binary")
+    ANOTHER = "another", _("another identity")
+    PREFER_NOT_TO_SAY = "prefer_not_to_say", _("prefer not to say")
+
+
+GENDER_OTHER_LENGTH = 40
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         MEMBER = "member", _("member")
@@ -47,6 +61,14 @@ class User(AbstractUser):
     languages = models.JSONField(_("languages"), default=list, blank=True)
     bio = models.TextField(_("about me"), max_length=2000, blank=True)
     skills = models.JSONField(_("skills"), default=list, blank=True)
+    # Self-declared, optional, never shown to anyone else: the network indicators count it
+    # only in aggregates (`indicators.network_io.genders`), small groups suppressed.
+    gender = models.CharField(
+        _("gender"), max_length=24, choices=Gender, default=Gender.NOT_DECLARED, blank=True
+    )
+    gender_other = models.CharField(
+        _("gender, in your words"), max_length=GENDER_OTHER_LENGTH, blank=True
+    )
 
     @property
     def is_steward(self) -> bool:

@@ -9,6 +9,10 @@
   through `governance.services.setup.coop_steward_set`.
 - budgeting process manager (per process, `budgeting.ProcessManager`): network stewards,
   through `budgeting.managers`.
+- external auditor (`indicators.ExternalAuditor`, signs off assessments): network
+  stewards name one through `indicators.assessments.auditor_grant` and withdraw the role
+  here (`external_auditor_withdraw`: the row keeps its `withdrawn_at`, the audit event
+  says who and why).
 
 Every grant and withdrawal says why and writes an audit event; `roles_of` lists them
 all for the person's profile page.
@@ -37,11 +41,13 @@ class Roles:
     coops: list[Any] = field(default_factory=list)
     processes: list[Any] = field(default_factory=list)
     organisations: list[Any] = field(default_factory=list)
+    is_external_auditor: bool = False
 
     @property
     def is_empty(self) -> bool:
         return not (
             self.is_network_steward
+            or self.is_external_auditor
             or self.currencies
             or self.coops
             or self.processes
@@ -53,6 +59,7 @@ def roles_of(user: User) -> Roles:
     from solidaria.budgeting.models import Process
     from solidaria.directory.operators import organisations_run_by
     from solidaria.governance.models import Cooperative, Membership
+    from solidaria.indicators.assessments import is_external_auditor
     from solidaria.ledger.models import Currency
 
     return Roles(
@@ -69,6 +76,7 @@ def roles_of(user: User) -> Roles:
         ),
         processes=list(Process.objects.filter(managers__user=user).order_by("title")),
         organisations=list(organisations_run_by(user)),
+        is_external_auditor=is_external_auditor(user),
     )
 
 
@@ -105,11 +113,36 @@ def network_steward_set(*, actor: Any, user_id: int, is_steward: bool, reason: s
     return user
 
 
+@transaction.atomic
+def external_auditor_withdraw(*, actor: Any, user: User, reason: str) -> None:
+    """A network steward withdraws the external auditor role, saying why (audited). The
+    role's row stays, with the moment it ended; sign-offs already made stay valid."""
+    from django.utils import timezone
+
+    from solidaria.indicators.models import ExternalAuditor
+
+    require(actor, "indicators.auditor.withdraw")
+    reason = required_reason(reason)
+    held = list(
+        ExternalAuditor.objects.select_for_update()
+        .filter(user_id=user.pk, withdrawn_at=None)
+        .order_by("pk")
+    )
+    if not held:
+        raise Conflict(_("This person is not an external auditor."))
+    now = timezone.now()
+    for role in held:
+        role.withdrawn_at = now
+        role.save(update_fields=["withdrawn_at"])
+        audit.record(actor=actor, verb="indicators.auditor.withdraw", obj=role, reason=reason)
+
+
 def role_change(*, actor: Any, user: User, role: str, scope: str, action: str, reason: str) -> None:
-    """One grant or withdrawal from a person's page: `role` is network, currency or
-    process; `scope` is "currency:<id>" or "process:<id>" for the last two."""
+    """One grant or withdrawal from a person's page: `role` is network, auditor, currency
+    or process; `scope` is "currency:<id>" or "process:<id>" for the last two."""
     from solidaria.budgeting import managers
     from solidaria.budgeting.models import Process
+    from solidaria.indicators import assessments
     from solidaria.ledger import services as ledger
     from solidaria.ledger.models import Currency
 
@@ -118,6 +151,12 @@ def role_change(*, actor: Any, user: User, role: str, scope: str, action: str, r
     grant = action == "grant"
     if role == "network":
         network_steward_set(actor=actor, user_id=user.pk, is_steward=grant, reason=reason)
+        return
+    if role == "auditor":
+        if grant:
+            assessments.auditor_grant(actor=actor, user=user, reason=required_reason(reason))
+        else:
+            external_auditor_withdraw(actor=actor, user=user, reason=reason)
         return
     kind, _sep, pk = (scope or "").partition(":")
     if kind != role or not pk.isdigit():

@@ -20,7 +20,15 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from solidaria.accounts.models import Admission, AdmissionEvent, ApiToken, Invitation, User
+from solidaria.accounts.models import (
+    GENDER_OTHER_LENGTH,
+    Admission,
+    AdmissionEvent,
+    ApiToken,
+    Gender,
+    Invitation,
+    User,
+)
 from solidaria.core import audit
 from solidaria.core.errors import Conflict, NotFound, ValidationFailed
 from solidaria.core.permissions import SYSTEM, require
@@ -205,7 +213,32 @@ def _items(values: Any, *, field: str, most: int, longest: int) -> list[str]:
     return out
 
 
-PROFILE_FIELDS = ("first_name", "last_name", "email", "languages", "bio", "skills")
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "languages",
+    "bio",
+    "skills",
+    "gender",
+    "gender_other",
+)
+
+
+def _gender(gender: str, other: str | None) -> tuple[str, str]:
+    """A declared gender and, for "another identity", the person's own short words (kept
+    only with that choice)."""
+    if gender not in Gender.values:
+        raise ValidationFailed(_("Choose one of the listed answers."), field="gender")
+    other = (other or "").strip()
+    if gender != Gender.ANOTHER:
+        return gender, ""
+    if len(other) > GENDER_OTHER_LENGTH:
+        raise ValidationFailed(
+            _("Keep it under %(n)s characters.") % {"n": GENDER_OTHER_LENGTH},
+            field="gender_other",
+        )
+    return gender, other
 
 
 @transaction.atomic
@@ -218,9 +251,12 @@ def profile_update(
     languages: Any = None,
     bio: str | None = None,
     skills: Any = None,
+    gender: str | None = None,
+    gender_other: str | None = None,
 ) -> User:
-    """A person edits their own name, email, languages, bio and time-bank skills; a new
-    email must be confirmed again. Fields left as None keep their value."""
+    """A person edits their own name, email, languages, bio, time-bank skills and
+    self-declared gender; a new email must be confirmed again. Fields left as None keep
+    their value. The journal names the fields changed, never a gender."""
     require(actor, "accounts.profile.edit")
     user = User.objects.select_for_update().get(pk=actor.pk)
     email = email.strip()
@@ -238,6 +274,8 @@ def profile_update(
         if len(bio.strip()) > 2000:
             raise ValidationFailed(_("Keep it under 2000 characters."), field="bio")
         user.bio = bio.strip()
+    if gender is not None:
+        user.gender, user.gender_other = _gender(gender, gender_other)
     email_changed = email.lower() != user.email.lower()
     user.email = email
     if email_changed:

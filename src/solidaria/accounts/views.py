@@ -138,6 +138,8 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "languages": ", ".join(user.languages),
                 "bio": user.bio,
                 "skills": ", ".join(user.skills),
+                "gender": user.gender,
+                "gender_other": user.gender_other,
             },
         ),
         "new_invitation_link": request.session.pop("new_invitation_link", None),

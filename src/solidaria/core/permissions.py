@@ -625,3 +625,8 @@ rule(
     network_steward,
     _("Only network stewards may name external auditors."),
 )
+rule(
+    "indicators.auditor.withdraw",
+    network_steward,
+    _("Only network stewards may withdraw the external auditor role."),
+)
