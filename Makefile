@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/solidaria
 PYTEST_WORKERS ?= 2
 PORT   ?= 8000
 
-.PHONY: install translations migrate demo serve test test-pg e2e fuzz bench bench-quick lint format messages clean
+.PHONY: install translations migrate demo serve test test-pg e2e federation-test fuzz bench bench-quick lint format messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -39,6 +39,11 @@ test-pg: translations
 
 e2e: translations
 	$(BIN)/pytest -p no:cacheprovider e2e
+
+# Three instances on loopback (trunk T, leaves A and B, databases solidaria_fed_*):
+# Murmurations profiles, credit between networks, faults and recovery (bench/federation_test.py).
+federation-test: translations
+	$(BIN)/python -m bench.federation_test
 
 # The REST API under schemathesis on PostgreSQL with the demo network, a steward's and a
 # member's token (bench/fuzz.py); fails on any server error or response-schema violation.

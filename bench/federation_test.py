@@ -1,0 +1,641 @@
+"""`make federation-test`: three Solidaria instances on loopback, credit between them, faults.
+
+Starts a trunk network T and two leaf networks A and B, each with its own fresh
+PostgreSQL database (`solidaria_fed_t`, `_a`, `_b`: dropped and recreated), its own free
+port and its own `var/federation/<name>/` folder, served by gunicorn (2 workers) with the
+immediate task backend. It seeds a currency per network (different codes and rates),
+alice on A and bob on B with credit lines, links A and B to T (`solidaria cc link add`
+on both sides of each link, same secret), then:
+
+  a. profiles: `bench.federation_profiles.run(T, A, B, log)` (A's organisations
+     registered in T's index, B aggregating them);
+  b. alice@A pays B/bob 10.00: completed on all three nodes, balances, `cc check` and
+     `ledger verify` on every node;
+  c. three faults, each followed by restart, `cc recover` on every node and the same
+     checks, with the rule "completed on all three or on none" read from each node:
+     (1) A killed (SIGKILL) right after validation; (2) T killed after B committed and
+     before T and A did; (3) B unreachable during the relay. After each, a client retry
+     with the same idempotency key returns the same answer twice, agreeing with the nodes.
+
+Bounded: the whole run stops after --time-limit seconds (240 by default), every wait has
+its own timeout, every server is killed at the end (also on failure). Exit 0 only when
+every check passed. Logs: `var/federation/<name>.log` (gunicorn) and
+`var/federation/<name>.cli.log` (every `solidaria` command run against the instance).
+
+    python -m bench.federation_test [--time-limit 240] [--keep]
+
+`Instance` and `Federation` are also used by `bench/bench_federation.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PG = os.environ.get("FEDERATION_PG", "postgres://postgres@127.0.0.1:5432")
+WORK = ROOT / "var" / "federation"
+SECRET_TA = "fed-test-link-secret-T-A-0123456789"
+SECRET_TB = "fed-test-link-secret-T-B-9876543210"
+IMMEDIATE = "django_tasks.backends.immediate.ImmediateBackend"
+
+# Each network: its currency code and name; the members it starts with.
+CURRENCIES = {"T": ("TRK", "Trunk credit"), "A": ("ACR", "A credit"), "B": ("BCR", "B credit")}
+MEMBERS = {"T": [], "A": ["alice", "carol"], "B": ["bob", "dave"]}
+# Conversion rates declared on each link: 1 unit of the leaf's currency is worth RATE
+# units of the trunk's, so 10.00 ACR is 20.00 TRK, which is 40.00 BCR.
+RATES = {"A": "2", "B": "1/2"}
+MEMBER_CREDIT_LIMIT = 100_000  # 1,000.00 in minor units
+LINK_CREDIT_LIMIT = "10000.00"
+
+_deadline = [float("inf")]
+
+
+class Failed(Exception):
+    """A check of the run failed; the message says which, in a sentence."""
+
+
+def remaining(cap: float) -> float:
+    """At most `cap` seconds, and never past the run's deadline."""
+    left = _deadline[0] - time.monotonic()
+    if left <= 0:
+        raise Failed("The run went past its time limit.")
+    return min(cap, left)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fresh_database(name: str, template: str | None = None) -> None:
+    """Drop and recreate `name` (only `solidaria_fed_*` names), optionally from a template."""
+    import psycopg
+
+    assert name.startswith("solidaria_fed"), name
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if template:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        else:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def last_json(text: str) -> dict[str, Any] | None:
+    """The last line of `text` that parses as a JSON object (commands may print more)."""
+    for line in reversed(text.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+    with contextlib.suppress(ValueError):
+        value = json.loads(text)
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+@dataclass
+class Instance:
+    """One Solidaria network on loopback: its database, port, environment and server."""
+
+    name: str
+    port: int
+    db: str
+    trunk_url: str = ""  # A and B register their profiles with T's index
+    faults: str = ""
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def work(self) -> Path:
+        return WORK / self.name
+
+    @property
+    def env(self) -> dict[str, str]:
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "SOLIDARIA_", "DATABASE_"))
+        }
+        base.update(
+            {
+                "DATABASE_URL": f"{PG}/{self.db}",
+                "DJANGO_DEBUG": "0",
+                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "SOLIDARIA_NETWORK_NAME": f"Federation test network {self.name}",
+                "SOLIDARIA_NETWORK_SLUG": self.name,
+                "SOLIDARIA_PUBLIC_URL": self.url,
+                "SOLIDARIA_VAR_DIR": str(self.work),
+                "SOLIDARIA_FAULTS": self.faults,
+                "SOLIDARIA_MURMURATIONS_INDEX_URL": (
+                    f"{self.trunk_url}/index/v2" if self.trunk_url else ""
+                ),
+                "SOLIDARIA_MURMURATIONS_ALLOW_PRIVATE": "1",
+                "SOLIDARIA_TASKS_BACKEND": IMMEDIATE,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if os.environ.get("SOLIDARIA_SHARED_DATA"):
+            base["SOLIDARIA_SHARED_DATA"] = os.environ["SOLIDARIA_SHARED_DATA"]
+        return base
+
+    def manage(
+        self, *args: str, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `solidaria *args` with this instance's environment; output captured."""
+        cmd = [str(BIN / "solidaria"), *args]
+        started = time.monotonic()
+        try:
+            result = subprocess.run(  # noqa: S603
+                cmd,
+                env=self.env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=remaining(timeout),
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            self._log_cli(args, None, str(exc.stdout or ""), str(exc.stderr or ""), started)
+            raise Failed(
+                f"{self.name}: `solidaria {' '.join(args)}` did not finish in {timeout:.0f} s."
+            ) from None
+        self._log_cli(args, result.returncode, result.stdout, result.stderr, started)
+        if check and result.returncode != 0:
+            raise Failed(
+                f"{self.name}: `solidaria {' '.join(args)}` exited {result.returncode}: "
+                f"{(result.stderr or result.stdout).strip()[-600:]}"
+            )
+        return result
+
+    def _log_cli(
+        self, args: tuple[str, ...], code: int | None, out: str, err: str, started: float
+    ) -> None:
+        with open(WORK / f"{self.name}.cli.log", "a", encoding="utf-8") as log:
+            shown = " ".join(_one_line(a) for a in args)
+            log.write(
+                f"$ [{self.faults or '-'}] solidaria {shown}  -> exit {code} "
+                f"in {time.monotonic() - started:.2f} s\n{out}{err}\n"
+            )
+
+    def shell(self, code: str, timeout: float = 60) -> dict[str, Any]:
+        """Run Python `code` in `solidaria shell -c`; it prints one JSON object last."""
+        out = self.manage("shell", "-c", code, timeout=timeout).stdout
+        value = last_json(out)
+        if value is None:
+            raise Failed(f"{self.name}: the shell printed no JSON: {out[-300:]}")
+        return value
+
+    def start(self, faults: str | None = None, wait: float = 60) -> None:
+        """Start gunicorn (2 workers) with this instance's environment; wait until ready."""
+        if faults is not None:
+            self.faults = faults
+        if self.proc is not None and self.proc.poll() is None:
+            raise RuntimeError(f"{self.name} is already running")
+        self.work.mkdir(parents=True, exist_ok=True)
+        log = open(WORK / f"{self.name}.log", "ab")  # noqa: SIM115 (the server owns it)
+        log.write(f"\n--- start {self.starts + 1}, faults [{self.faults}]\n".encode())
+        log.flush()
+        self.proc = subprocess.Popen(  # noqa: S603
+            [
+                str(BIN / "gunicorn"),
+                "solidaria.wsgi",
+                "-w",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "2",
+                "--access-logfile",
+                "-",
+            ],
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill() takes the workers too
+        )
+        log.close()
+        self.starts += 1
+        _running.append(self)
+        self.wait_ready(wait)
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + remaining(seconds)
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise Failed(f"{self.name}: gunicorn exited with {self.proc.returncode}.")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as r:  # noqa: S310
+                    if r.status == 200:
+                        return
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.2)
+        raise Failed(f"{self.name}: {self.url}/healthz did not answer in {seconds:.0f} s.")
+
+    def kill(self) -> None:
+        """SIGKILL the server and its workers (as a machine losing power)."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def restart(self, faults: str = "") -> None:
+        self.kill()
+        self.start(faults)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+_running: list[Instance] = []
+
+
+def _one_line(arg: str) -> str:
+    """A multi-line argument (shell code) shown by its first line."""
+    lines = [line for line in arg.splitlines() if line.strip()]
+    return arg if len(lines) <= 1 else f"{lines[0]} ..."
+
+
+def _kill_all() -> None:
+    for instance in _running:
+        instance.kill()
+
+
+atexit.register(_kill_all)
+
+
+SEED = """
+import json
+from solidaria.accounts.factories import make_member
+from solidaria.core.permissions import SYSTEM
+from solidaria.ledger import services
+code, name, members, limit = {code!r}, {name!r}, {members!r}, {limit!r}
+currency = services.currency_create(actor=SYSTEM, code=code, name=name, exponent=2)
+out = {{"currency": currency.code, "accounts": {{}}}}
+for username in members:
+    user = make_member(username)
+    account = services.account_open(actor=SYSTEM, currency=currency, owner=user)
+    services.account_limits_set(
+        actor=SYSTEM, account=account, credit_limit=limit, upper_limit=None,
+        reason="federation test seed",
+    )
+    out["accounts"][username] = account.pk
+print(json.dumps(out))
+"""
+
+BALANCES = """
+import json
+from solidaria.ledger.models import Account
+print(json.dumps({
+    a.owner.username: a.balance
+    for a in Account.objects.filter(kind="member").select_related("owner")
+}))
+"""
+
+
+class Federation:
+    """Three instances T, A, B with their databases, seeded and linked."""
+
+    def __init__(self, log: Callable[[str], None] = print) -> None:
+        self.log = log
+        ports: set[int] = set()
+        while len(ports) < 3:
+            ports.add(free_port())
+        t_port, a_port, b_port = sorted(ports)
+        self.T = Instance("T", t_port, "solidaria_fed_t")
+        self.A = Instance("A", a_port, "solidaria_fed_a", trunk_url=self.T.url)
+        self.B = Instance("B", b_port, "solidaria_fed_b", trunk_url=self.T.url)
+        self.nodes = [self.T, self.A, self.B]
+
+    def prepare(self) -> None:
+        """Fresh databases (migrate once, copy twice), per-instance folders, seed."""
+        WORK.mkdir(parents=True, exist_ok=True)
+        for node in self.nodes:
+            for path in (WORK / f"{node.name}.log", WORK / f"{node.name}.cli.log"):
+                path.unlink(missing_ok=True)
+            node.work.mkdir(parents=True, exist_ok=True)
+        template = "solidaria_fed_template"
+        fresh_database(template)
+        Instance("template", 0, template).manage("migrate", "--noinput", "-v", "0", timeout=180)
+        for node in self.nodes:
+            fresh_database(node.db, template=template)
+        for node in self.nodes:
+            code, name = CURRENCIES[node.name]
+            node.shell(
+                SEED.format(
+                    code=code, name=name, members=MEMBERS[node.name], limit=MEMBER_CREDIT_LIMIT
+                )
+            )
+
+    def start(self) -> None:
+        for node in self.nodes:
+            node.start("")
+
+    def link(self) -> None:
+        """`cc link add` on both sides of T-A and T-B (same secret per link)."""
+        for leaf, secret in ((self.A, SECRET_TA), (self.B, SECRET_TB)):
+            rate = RATES[leaf.name]
+            leaf.manage(
+                "cc", "link", "add", "--role", "trunk", "--slug", "T",
+                "--url", f"{self.T.url}/cc/", "--secret", secret,
+                "--currency", CURRENCIES[leaf.name][0], "--rate", rate,
+                "--credit-limit", LINK_CREDIT_LIMIT, "--json",
+            )  # fmt: skip
+            self.T.manage(
+                "cc", "link", "add", "--role", "leaf", "--slug", leaf.name,
+                "--url", f"{leaf.url}/cc/", "--secret", secret,
+                "--currency", CURRENCIES["T"][0], "--rate", rate,
+                "--credit-limit", LINK_CREDIT_LIMIT, "--json",
+            )  # fmt: skip
+
+    def balances(self) -> dict[str, dict[str, int]]:
+        return {node.name: node.shell(BALANCES) for node in self.nodes}
+
+    def teardown(self) -> None:
+        for node in self.nodes:
+            node.kill()
+
+
+# --- the checks ------------------------------------------------------------------------
+
+
+@dataclass
+class Payment:
+    key: str
+    answer: dict[str, Any] | None  # what the client got (None: killed, or no JSON)
+    code: int
+
+
+class Run:
+    """The steps of `make federation-test`, each timed and reported on one line."""
+
+    def __init__(self, fed: Federation) -> None:
+        self.fed = fed
+        self.report: list[str] = []
+        self.failures = 0
+        self.completed = 0  # payments completed on all three so far
+        self.bob_per_payment: int | None = None
+
+    def log(self, message: str) -> None:
+        print(f"    {message}", flush=True)
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        print(f"--- {name}", flush=True)
+        try:
+            yield
+        except (Failed, AssertionError) as exc:
+            self.failures += 1
+            reason = " | ".join(x.strip() for x in str(exc).splitlines() if x.strip())
+            line = f"FAIL {name} ({time.monotonic() - started:.1f} s): {reason[-400:]}"
+        else:
+            line = f"ok   {name} ({time.monotonic() - started:.1f} s)"
+        print(line, flush=True)
+        self.report.append(line)
+
+    def pay(self, key: str, amount: str = "10.00") -> Payment:
+        result = self.fed.A.manage(
+            "cc", "pay", "--from", "alice", "--to", "B/bob", "--amount", amount,
+            "--key", key, "--json", check=False, timeout=90,
+        )  # fmt: skip
+        answer = last_json(result.stdout)
+        self.log(f"pay {key}: exit {result.returncode}, answer {answer}")
+        if result.returncode == 2:
+            raise Failed(f"`cc pay` refused its input: {result.stderr.strip()[-300:]}")
+        return Payment(key, answer, result.returncode)
+
+    def status(self, txid: str) -> dict[str, str]:
+        """Each node's state of `txid` ("absent" when the node does not know it)."""
+        states = {}
+        for node in self.fed.nodes:
+            result = node.manage("cc", "status", txid, "--json", check=False)
+            answer = last_json(result.stdout) or {}
+            states[node.name] = str(answer.get("state") or "absent")
+        return states
+
+    def recover(self, rounds: int = 4) -> None:
+        """`cc recover` on every node until no node has an unresolved transaction."""
+        for round_ in range(1, rounds + 1):
+            unresolved = 0
+            for node in self.fed.nodes:
+                answer = last_json(node.manage("cc", "recover", "--json").stdout) or {}
+                self.log(f"recover on {node.name} (round {round_}): {answer}")
+                unresolved += int(answer.get("unresolved", 0))
+            if unresolved == 0:
+                return
+            time.sleep(min(1.0, remaining(1.0)))
+        raise Failed(f"After {rounds} rounds of `cc recover`, {unresolved} still unresolved.")
+
+    def invariants(self) -> None:
+        """`cc check` and `ledger verify` on every node; member balances add up."""
+        for node in self.fed.nodes:
+            result = node.manage("cc", "check", "--json", check=False)
+            answer = last_json(result.stdout)
+            if result.returncode != 0 or not answer or not answer.get("ok"):
+                raise Failed(f"`cc check` on {node.name} found problems: {answer or result.stderr}")
+            node.manage("ledger", "verify")
+        balances = self.fed.balances()
+        self.log(f"balances {balances}")
+        alice, bob = balances["A"]["alice"], balances["B"]["bob"]
+        if alice != -1000 * self.completed:
+            raise Failed(
+                f"alice's balance on A is {alice}, not -1000 for each of the "
+                f"{self.completed} completed payments."
+            )
+        if self.bob_per_payment is not None and bob != self.bob_per_payment * self.completed:
+            raise Failed(
+                f"bob's balance on B is {bob}, not {self.bob_per_payment} for each of the "
+                f"{self.completed} completed payments."
+            )
+        if balances["A"].get("carol") or balances["B"].get("dave"):
+            raise Failed("A member outside the payments has a balance.")
+
+    def all_or_none(self, txid: str) -> bool:
+        """The rule: completed on all three nodes or on none. True when completed."""
+        states = self.status(txid)
+        self.log(f"state of {txid}: {states}")
+        done = [name for name, state in states.items() if state == "completed"]
+        if done and len(done) != 3:
+            raise Failed(f"Payment {txid} is completed on {', '.join(done)} only: {states}.")
+        return len(done) == 3
+
+    def settle(self, payment: Payment, what: str) -> None:
+        """After a fault: recover everywhere, retry with the same key, check everything."""
+        self.recover()
+        first = self.pay(payment.key)
+        second = self.pay(payment.key)
+        if first.answer is None or not first.answer.get("txid"):
+            raise Failed(f"{what}: the retry with key {payment.key} gave no transaction id.")
+        if (first.code, first.answer) != (second.code, second.answer):
+            raise Failed(f"{what}: two retries with one key differ: {first} / {second}.")
+        original = payment.answer or {}
+        if original.get("txid") and original["txid"] != first.answer["txid"]:
+            raise Failed(f"{what}: the retry names another transaction than the first answer.")
+        if original.get("state") in {"completed", "erased", "refused"} and original != first.answer:
+            raise Failed(
+                f"{what}: the retry answers {first.answer}, the first answer was {original}."
+            )
+        completed = self.all_or_none(first.answer["txid"])
+        if completed != (first.answer.get("state") == "completed"):
+            raise Failed(f"{what}: the retry says {first.answer['state']!r}, the nodes disagree.")
+        if completed != (first.code == 0):
+            raise Failed(f"{what}: `cc pay` exit {first.code} does not match its state.")
+        self.completed += int(completed)
+        self.log(f"{what}: {'completed on all three' if completed else 'completed on none'}")
+        self.invariants()
+
+    # --- steps ---
+
+    def profiles(self) -> None:
+        try:
+            module = importlib.import_module("bench.federation_profiles")
+        except ModuleNotFoundError as exc:
+            raise Failed(f"bench.federation_profiles cannot be imported ({exc}).") from None
+        module.run(self.fed.T, self.fed.A, self.fed.B, self.log)
+
+    def payment(self) -> None:
+        before = self.fed.balances()["B"]["bob"]
+        payment = self.pay("fed-pay-1")
+        answer = payment.answer or {}
+        if payment.code != 0 or answer.get("state") != "completed":
+            raise Failed(f"alice@A paying B/bob 10.00 did not complete: {answer}.")
+        if answer.get("amount_minor") != 1000:
+            raise Failed(f"The answer's amount_minor is {answer.get('amount_minor')}, not 1000.")
+        if not self.all_or_none(answer["txid"]):
+            raise Failed("The payment is not completed on any node.")
+        self.completed += 1
+        after = self.fed.balances()["B"]["bob"]
+        self.bob_per_payment = after - before
+        self.log(f"10.00 ACR from alice reached bob as {self.bob_per_payment} minor units of BCR")
+        if self.bob_per_payment <= 0 or self.bob_per_payment == 1000:
+            raise Failed(
+                f"bob received {self.bob_per_payment} minor units: the rates (A→T {RATES['A']}, "
+                f"B→T {RATES['B']}) should change the amount."
+            )
+        again = self.pay("fed-pay-1")
+        if (again.code, again.answer) != (payment.code, payment.answer):
+            raise Failed(f"A retry with the same key answered {again.answer}, not {answer}.")
+        self.invariants()
+
+    def fault_a_after_validation(self) -> None:
+        A = self.fed.A
+        A.restart("cc.validated")
+        try:
+            payment = self.pay("fed-fault-1")
+            if payment.code != -signal.SIGKILL:
+                raise Failed(
+                    f"`cc pay` on A with the fault cc.validated exited {payment.code}, "
+                    "it was to be killed."
+                )
+        finally:
+            A.restart("")
+        self.settle(payment, "A killed after validation")
+
+    def fault_t_after_downstream_commit(self) -> None:
+        T = self.fed.T
+        T.restart("cc.downstream_committed")
+        try:
+            payment = self.pay("fed-fault-2")
+            # The fault kills a T worker: the instance as a whole goes down and comes back.
+        finally:
+            T.restart("")
+        self.settle(payment, "T killed after B committed")
+
+    def fault_b_unreachable(self) -> None:
+        B = self.fed.B
+        B.kill()
+        try:
+            payment = self.pay("fed-fault-3")
+            if payment.code == 0:
+                raise Failed("A payment to B completed while B was down.")
+        finally:
+            B.start("")
+        self.settle(payment, "B unreachable during the relay")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--time-limit", type=float, default=240, help="seconds for the run")
+    parser.add_argument("--keep", action="store_true", help="leave the servers running")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    _deadline[0] = started + args.time_limit
+
+    def out_of_time(_signum: int, _frame: Any) -> None:
+        raise Failed(f"The run went past its time limit of {args.time_limit:.0f} s.")
+
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(int(args.time_limit) + 5)
+    fed = Federation()
+    run = Run(fed)
+    try:
+        with run.step("start three instances (T, A, B): databases, seed, gunicorn"):
+            fed.prepare()
+            fed.start()
+            run.log(", ".join(f"{n.name} {n.url}" for n in fed.nodes))
+        if run.failures == 0:
+            with run.step("link A and B to the trunk T (cc link add on both sides)"):
+                fed.link()
+            with run.step("a. profiles: A's organisations in T's index, aggregated by B"):
+                run.profiles()
+            steps = [
+                ("b. alice@A pays B/bob 10.00: completed on all three", run.payment),
+                ("c1. SIGKILL of A after validation, restart, recover", run.fault_a_after_validation),
+                ("c2. SIGKILL of T after B committed, restart, recover", run.fault_t_after_downstream_commit),
+                ("c3. B unreachable during the relay, restart, recover", run.fault_b_unreachable),
+            ]  # fmt: skip
+            for name, action in steps:
+                with run.step(name):
+                    action()
+    except Failed as exc:  # the time limit, outside a step
+        run.failures += 1
+        run.report.append(f"FAIL {exc}")
+    finally:
+        signal.alarm(0)
+        if not args.keep:
+            fed.teardown()
+    total = time.monotonic() - started
+    print("\nFederation test report")
+    for line in run.report:
+        print(f"  {line}")
+    verdict = "passed" if run.failures == 0 else f"FAILED ({run.failures} step(s))"
+    print(f"  {verdict} in {total:.0f} s; logs in {WORK.relative_to(ROOT)}/")
+    return 0 if run.failures == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
