@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from solidaria.clearing.engine.model import MemberId, member_sort_key
+from solidaria.clearing.engine.model import IntArray, MemberId, member_sort_key
 
 if TYPE_CHECKING:
     from solidaria.clearing.engine.solver import ClearingResult
@@ -61,6 +61,15 @@ def decompose(result: ClearingResult, *, max_steps: int | None = None) -> list[C
     Complete (their `cleared` sums to the total set off) unless `max_steps` walk steps
     run out first.
     """
+    members = result.table.members
+    hub = result.table.member_count
+    return [_make_cycle(members, nodes, amount, hub) for nodes, amount in _peel(result, max_steps)]
+
+
+def _peel(result: ClearingResult, max_steps: int | None) -> list[tuple[list[int], int]]:
+    """The walk of `decompose`: each cycle as (its member indices in walk order, amount).
+
+    One loop with everything in locals (it runs up to `max_steps` times for the CLI)."""
     table = result.table
     hub = table.member_count
     pairs = result.pairs
@@ -76,49 +85,46 @@ def decompose(result: ClearingResult, *, max_steps: int | None = None) -> list[C
     tail = np.concatenate(tails)
     head = np.concatenate(heads)
     value = np.concatenate(values)
-    order = np.lexsort((head, -value, tail))  # by tail, then largest first
+    order = _by_tail_largest_first(tail, head, value, hub)
     head_list: list[int] = head[order].tolist()
     left: list[int] = value[order].tolist()
     first = np.searchsorted(tail[order], np.arange(hub + 2)).tolist()
     pointer: list[int] = first[:-1]
     end: list[int] = first[1:]
-
-    def next_arc(node: int) -> int:
-        arc = pointer[node]
-        while left[arc] == 0:
-            arc += 1
-        pointer[node] = arc
-        return arc
-
     throughput = np.zeros(hub + 1, dtype=np.int64)
     np.add.at(throughput, tail, value)
     starts: list[int] = np.argsort(-throughput, kind="stable").tolist()
+    budget = max_steps if max_steps is not None else -1
     steps = 0
-    found: list[Cycle] = []
+    found: list[tuple[list[int], int]] = []
+    peeled = found.append
     for start in starts:
-        if max_steps is not None and steps >= max_steps:
+        if budget >= 0 and steps >= budget:
             break
-        while pointer[start] < end[start] and _has_flow(left, pointer, end, start):
+        while _has_flow(left, pointer, end, start):
             path = [start]
             arcs: list[int] = []
             on_path = {start: 0}
             node = start
-            while path:
+            while True:
                 steps += 1
-                arc = next_arc(node)
+                arc = pointer[node]  # the node's next arc with flow left (there is one)
+                while not left[arc]:
+                    arc += 1
+                pointer[node] = arc
                 nxt = head_list[arc]
                 arcs.append(arc)
-                if nxt not in on_path:
+                cut = on_path.get(nxt)
+                if cut is None:
                     on_path[nxt] = len(path)
                     path.append(nxt)
                     node = nxt
                     continue
-                cut = on_path[nxt]
                 cycle_arcs = arcs[cut:]
-                amount = min(left[a] for a in cycle_arcs)
+                amount = min(map(left.__getitem__, cycle_arcs))
                 for a in cycle_arcs:
                     left[a] -= amount
-                found.append(_make_cycle(table.members, path[cut:], amount, hub))
+                peeled((path[cut:], amount))
                 for gone in path[cut + 1 :]:
                     del on_path[gone]
                 del path[cut + 1 :]
@@ -126,9 +132,22 @@ def decompose(result: ClearingResult, *, max_steps: int | None = None) -> list[C
                 node = nxt
                 if cut == 0 and not _has_flow(left, pointer, end, start):
                     break
-                if max_steps is not None and steps >= max_steps:
+                if budget >= 0 and steps >= budget:
                     return found
     return found
+
+
+def _by_tail_largest_first(tail: IntArray, head: IntArray, value: IntArray, hub: int) -> IntArray:
+    """The order of `np.lexsort((head, -value, tail))`, in two stable sorts instead of three.
+
+    (tail, head) is unique per arc, so: sort by it (pairs come sorted already), then
+    stably by -value, then stably by tail (in a narrow integer type: a radix sort)."""
+    key = tail * (hub + 1) + head
+    base: IntArray = np.arange(len(key)) if bool((key[1:] > key[:-1]).all()) else np.argsort(key)
+    by_value = base[np.argsort(-value[base], kind="stable")]
+    narrow = np.uint16 if hub < 2**16 else np.int64
+    by_tail: IntArray = by_value[np.argsort(tail[by_value].astype(narrow), kind="stable")]
+    return by_tail
 
 
 def _has_flow(left: list[int], pointer: list[int], end: list[int], node: int) -> bool:
@@ -154,9 +173,28 @@ def top_cycles(
 ) -> list[Cycle]:
     """The `limit` cycles that clear the most debt (ties: larger amount, then members),
     among those found within `max_steps` walk steps (None: exhaustive)."""
+    members = result.table.members
+    hub = result.table.member_count
+    peeled = _peel(result, max_steps)
+    if limit <= 0 or not peeled:
+        return []
+    # The debt a cycle clears and its amount come from the walk's numbers alone; only the
+    # cycles that can still make the top (those up to the limit-th by these two) become
+    # Cycle objects and are ranked by their members too.
+    liquidity = bool((result.drawn > 0).any() or (result.received > 0).any())
+    keys = [
+        (-amount * (len(nodes) - (2 if liquidity and hub in nodes else 0)), -amount)
+        for nodes, amount in peeled
+    ]
+    cutoff = heapq.nsmallest(limit, keys)[-1]
+    near = [
+        _make_cycle(members, nodes, amount, hub)
+        for (nodes, amount), key in zip(peeled, keys, strict=True)
+        if key <= cutoff
+    ]
     return heapq.nsmallest(
         limit,
-        decompose(result, max_steps=max_steps),
+        near,
         key=lambda c: (
             -c.cleared,
             -c.amount,

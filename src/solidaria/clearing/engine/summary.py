@@ -14,8 +14,8 @@ Definitions (all in minor units):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from fractions import Fraction
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +23,8 @@ import numpy as np
 from solidaria.clearing.engine.model import IntArray, MemberId
 
 if TYPE_CHECKING:
+    from fractions import Fraction
+
     from solidaria.clearing.engine.solver import ClearingResult
 
 
@@ -69,6 +71,19 @@ class MemberPosition:
         }
 
 
+_POSITION_KEYS = (
+    "owed",
+    "owing",
+    "setoff",
+    "claims_setoff",
+    "owed_after",
+    "owing_after",
+    "credit_used",
+    "received",
+)
+"""The keys of `MemberPosition.as_dict`, in its order."""
+
+
 @dataclass(frozen=True)
 class ClearingSummary:
     total_debt: int
@@ -78,7 +93,17 @@ class ClearingSummary:
     member_count: int
     members_touched: int
     total_credit_used: int
-    positions: tuple[MemberPosition, ...]
+    columns: tuple[tuple[MemberId, ...], tuple[IntArray, ...]] = field(repr=False, compare=False)
+    """Members and their owed, owing, claims set off, debts set off, drawn, received:
+    the per-member positions, turned into objects only when asked for (a command that
+    prints the totals of a million members never builds them)."""
+
+    @cached_property
+    def positions(self) -> tuple[MemberPosition, ...]:
+        members, arrays = self.columns
+        return tuple(
+            MemberPosition(*row) for row in zip(members, *(a.tolist() for a in arrays), strict=True)
+        )
 
     @property
     def gross_debt_after(self) -> int:
@@ -86,6 +111,8 @@ class ClearingSummary:
 
     @property
     def cleared_fraction(self) -> Fraction:
+        from fractions import Fraction  # not at import: the CLI never needs it
+
         return Fraction(self.total_setoff, self.total_debt) if self.total_debt else Fraction(0)
 
     @property
@@ -112,8 +139,19 @@ class ClearingSummary:
             "credit_used": self.total_credit_used,
         }
         if with_members:
-            data["members"] = {str(p.member): p.as_dict() for p in self.positions}
+            data["members"] = self._members_dict()
         return data
+
+    def _members_dict(self) -> dict[str, dict[str, int]]:
+        """`{str(p.member): p.as_dict() for p in self.positions}`, from the arrays."""
+        members, (owed, owing, claims_setoff, debts_setoff, drawn, received) = self.columns
+        keys = _POSITION_KEYS
+        after = (owed - claims_setoff, owing - debts_setoff)
+        columns = (owed, owing, debts_setoff, claims_setoff, *after, drawn, received)
+        return {
+            str(member): dict(zip(keys, row, strict=True))
+            for member, *row in zip(members, *(c.tolist() for c in columns), strict=True)
+        }
 
 
 def _per_member(count: int, index: IntArray, values: IntArray) -> IntArray:
@@ -132,19 +170,7 @@ def summarize(result: ClearingResult) -> ClearingSummary:
     net_before = owed - owing
     net_after = (owed - claims_setoff) - (owing - debts_setoff)
     touched = (debts_setoff > 0) | (claims_setoff > 0) | (result.drawn > 0)
-    positions = tuple(
-        MemberPosition(member, o, w, cs, ds, dr, rc)
-        for member, o, w, cs, ds, dr, rc in zip(
-            table.members,
-            owed.tolist(),
-            owing.tolist(),
-            claims_setoff.tolist(),
-            debts_setoff.tolist(),
-            result.drawn.tolist(),
-            result.received.tolist(),
-            strict=True,
-        )
-    )
+    arrays = (owed, owing, claims_setoff, debts_setoff, result.drawn, result.received)
     return ClearingSummary(
         total_debt=result.total_debt,
         total_setoff=result.total_setoff,
@@ -153,5 +179,5 @@ def summarize(result: ClearingResult) -> ClearingSummary:
         member_count=count,
         members_touched=int(touched.sum()),
         total_credit_used=result.total_credit_used,
-        positions=positions,
+        columns=(table.members, arrays),
     )
