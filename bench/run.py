@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-AREAS = ["directory", "ledger", "clearing", "budgeting", "governance", "indicators"]
+AREAS = ["directory", "ledger", "clearing", "budgeting", "governance", "indicators", "federation"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
