@@ -34,6 +34,8 @@ TITLES = {
     "budgeting.voters_with_funded_project": _("Voters with at least one funded project"),
     "governance.poll_turnout": _("Turnout in co-op polls"),
     "governance.members_voting": _("Members who voted at least once"),
+    "people.gender_members": _("Gender balance of the members"),
+    "people.gender_stewards": _("Gender balance of the stewards"),
 }
 
 METHODS = {
@@ -86,7 +88,41 @@ METHODS = {
         "Of the members admitted at the end of the year, the share who took part in at least "
         "one co-op poll closed in the year."
     ),
+    "people.gender_members": _(
+        "Of the members admitted at the end of the year, how many declared each gender on "
+        "their profile (it is optional; those who did not are counted as not declared), and "
+        "their share of all members. A group of fewer than 5 people is never shown, so that "
+        "nobody can be recognised; when only one group would be hidden, the next smallest is "
+        "hidden too, so it cannot be worked out from the total."
+    ),
+    "people.gender_stewards": _(
+        "The same count for the members who steward something at the end of the year: "
+        "network stewards, currency stewards, co-op stewards and budgeting process managers, "
+        "each person counted once. Groups of fewer than 5 people are never shown."
+    ),
 }
+
+GENDERS = {
+    "woman": _("Women"),
+    "man": _("Men"),
+    "non_binary": _("Non-binary people"),
+    "another": _("Another identity"),
+    "prefer_not_to_say": _("Preferred not to say"),
+    "not_declared": _("Not declared"),
+}
+FEWER_THAN = _("fewer than %(n)s")
+HIDDEN = _("hidden, so that a smaller group cannot be worked out")
+
+
+def suppressed_text(figure: Mapping[str, Any]) -> str:
+    """What a suppressed figure reads as ("" when it is not suppressed)."""
+    why = (figure.get("details") or {}).get("suppressed")
+    if not why:
+        return ""
+    from solidaria.indicators.engine.network import SMALL_GROUP
+
+    return str(FEWER_THAN % {"n": SMALL_GROUP}) if why == 1 else str(HIDDEN)
+
 
 UNITS = {
     "amount": _("an amount of the currency"),

@@ -23,6 +23,7 @@ from solidaria.indicators.engine.network import (
     BudgetTurnout,
     ClearingApplied,
     CurrencyInfo,
+    GenderCount,
     Invoice,
     NetworkData,
     Payment,
@@ -184,6 +185,56 @@ def polls(start: dt.datetime, end: dt.datetime) -> tuple[PollTurnout, ...]:
     return tuple(PollTurnout(str(p.pk), p.title, p.electorate_count, p.voters) for p in rows)
 
 
+def stewards_at(end: dt.datetime, members: set[int]) -> set[int]:
+    """Of `members`, who held a steward role at `end`: network steward, currency steward
+    or process manager granted before it, or an active co-op steward who started before
+    it (roles keep no history of withdrawals: a withdrawn role no longer counts)."""
+    from solidaria.budgeting.models import ProcessManager
+    from solidaria.governance.models import Membership
+    from solidaria.ledger.models import CurrencySteward
+
+    found: set[int] = set(
+        User.objects.filter(pk__in=members)
+        .filter(Q(role=User.Role.STEWARD) | Q(is_superuser=True))
+        .values_list("pk", flat=True)
+    )
+    found.update(
+        CurrencySteward.objects.filter(user_id__in=members, granted_at__lt=end).values_list(
+            "user_id", flat=True
+        )
+    )
+    found.update(
+        ProcessManager.objects.filter(user_id__in=members, granted_at__lt=end).values_list(
+            "user_id", flat=True
+        )
+    )
+    found.update(
+        Membership.objects.filter(
+            user_id__in=members,
+            is_steward=True,
+            status=Membership.Status.ACTIVE,
+            started_at__lt=end,
+        ).values_list("user_id", flat=True)
+    )
+    return found
+
+
+def genders(members: set[int], stewards: set[int]) -> tuple[GenderCount, ...]:
+    """How many members and stewards declared each gender (only counts leave this
+    function; "another identity" is counted without the person's own words)."""
+    out = []
+    for group, people in (("members", members), ("stewards", stewards)):
+        rows = (
+            User.objects.filter(pk__in=people)
+            .values("gender")
+            .annotate(n=Count("pk"))
+            .order_by("gender")
+        )
+        for row in rows:
+            out.append(GenderCount(group, row["gender"] or "not_declared", row["n"]))
+    return tuple(out)
+
+
 def gather(start: dt.datetime, end: dt.datetime) -> NetworkData:
     members = set(members_at(end))
     voters = set(
@@ -202,4 +253,5 @@ def gather(start: dt.datetime, end: dt.datetime) -> NetworkData:
         polls=polls(start, end),
         members=len(members),
         members_who_voted=len(members & voters),
+        genders=genders(members, stewards_at(end, members)),
     )

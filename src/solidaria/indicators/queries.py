@@ -60,6 +60,8 @@ def _subject(figure: dict[str, Any], per: str, currencies: dict[str, Currency]) 
     if per == "currency":
         c = currencies.get(figure["subject"])
         return f"{c.name} ({c.code})" if c is not None else str(figure["subject"])
+    if str(figure["indicator"]).startswith("people.gender_"):
+        return str(labels.GENDERS.get(figure["subject"], figure["subject"]))
     if per == "network":
         return str(labels.PER["network"])
     name = str(figure.get("subject_label") or figure["subject"])
@@ -82,15 +84,18 @@ def blocks(report: NetworkReport) -> list[Block]:
             c = currencies.get(f["subject"]) if spec.per == "currency" else None
             exponent = c.exponent if c is not None else 2
             code = c.code if c is not None else ""
-            if spec.unit == "share":
+            hidden = labels.suppressed_text(f)
+            if hidden:
+                bar = 0
+            elif spec.unit == "share":
                 bar = int(min(max(v, Fraction(0)), Fraction(1)) * BAR_WIDTH)
             else:
                 bar = int(abs(v) / top * BAR_WIDTH) if top else 0
             block.rows.append(
                 Row(
                     subject=_subject(f, spec.per, currencies),
-                    value=labels.value_text(f, spec.unit, exponent, code),
-                    basis=labels.basis_text(f, spec.unit, exponent, code),
+                    value=hidden or labels.value_text(f, spec.unit, exponent, code),
+                    basis="" if hidden else labels.basis_text(f, spec.unit, exponent, code),
                     bar=bar,
                     figure=f,
                     y=ROW_HEIGHT * len(block.rows) + 2,
@@ -109,6 +114,23 @@ def jsonld(report: NetworkReport) -> dict[str, Any]:
     observations = []
     for f in report.figures:
         spec = specs.get(f["indicator"])
+        hidden = labels.suppressed_text(f)
+        if hidden:  # no count at all: the cell is too small to publish
+            observations.append(
+                {
+                    "@type": "Observation",
+                    "variableMeasured": {
+                        "@type": "StatisticalVariable",
+                        "@id": f"{methods}#{f['indicator']}",
+                        "name": labels.title(f["indicator"]),
+                    },
+                    "observationAbout": f["subject"] or "network",
+                    "measurementQualifier": "suppressed",
+                    "description": hidden,
+                    "observationDate": str(report.year),
+                }
+            )
+            continue
         observations.append(
             {
                 "@type": "Observation",

@@ -91,10 +91,12 @@ def report_csv(request: HttpRequest, year: int) -> HttpResponse:
             "denominator",
             "catalogue",
             "engine",
+            "note",
         ]
     )
     for f in found.figures:
         spec = specs.get(f["indicator"])
+        hidden = labels.suppressed_text(f)  # a suppressed cell: no value, no count
         writer.writerow(
             [
                 found.year,
@@ -103,11 +105,12 @@ def report_csv(request: HttpRequest, year: int) -> HttpResponse:
                 f["subject"],
                 f["subject_label"],
                 spec.unit if spec else "",
-                f["value"],
-                f["numerator"],
-                "" if f["denominator"] is None else f["denominator"],
+                "" if hidden else f["value"],
+                "" if hidden else f["numerator"],
+                "" if hidden or f["denominator"] is None else f["denominator"],
                 f"{found.catalogue_id} {found.catalogue_version}",
                 found.engine_version,
+                hidden,
             ]
         )
     return response

@@ -16,7 +16,13 @@ Semantics, spelled out (the formula text in the catalogue says the same):
   the positive balances, which in mutual credit equals the sum of the negative ones);
 - a share with a zero denominator is not computed (no figure rather than 0 or 100 %);
 - a participatory budget's voters "with a funded project" are the ballots that name at
-  least one project the rule funded (any support counts: approval, points or rank).
+  least one project the rule funded (any support counts: approval, points or rank);
+- gender balance counts the people of a group (members, stewards) by the gender they
+  declared themselves (`GENDERS`, "not_declared" included), each as a share of the group.
+  A cell of 1 to 4 people is suppressed (`details["suppressed"] == 1`); if that leaves
+  one suppressed cell, the smallest other non-empty cell is suppressed too (== 2), so it
+  cannot be worked out from the total; a group of fewer than 5 people is suppressed
+  whole. A suppressed figure carries no count (numerator 0, no denominator).
 """
 
 from __future__ import annotations
@@ -31,9 +37,12 @@ __all__ = [
     "AccountBalance",
     "BudgetSatisfaction",
     "BudgetTurnout",
+    "GENDERS",
+    "SMALL_GROUP",
     "ClearingApplied",
     "CurrencyInfo",
     "Figure",
+    "GenderCount",
     "Invoice",
     "NetworkData",
     "Payment",
@@ -41,7 +50,11 @@ __all__ = [
     "compute",
 ]
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
+
+# the self-declared categories of `accounts.User.gender`, as counted ("" -> not_declared)
+GENDERS = ("woman", "man", "non_binary", "another", "prefer_not_to_say", "not_declared")
+SMALL_GROUP = 5  # a cell of fewer people is never shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +125,15 @@ class PollTurnout:
 
 
 @dataclass(frozen=True, slots=True)
+class GenderCount:
+    """How many people of a group ("members" or "stewards") declared one gender."""
+
+    group: str
+    gender: str  # one of GENDERS
+    people: int
+
+
+@dataclass(frozen=True, slots=True)
 class NetworkData:
     currencies: tuple[CurrencyInfo, ...] = ()
     payments: tuple[Payment, ...] = ()
@@ -123,6 +145,7 @@ class NetworkData:
     polls: tuple[PollTurnout, ...] = ()
     members: int = 0  # admitted members at the end of the period
     members_who_voted: int = 0  # of them, who took part in at least one poll of the period
+    genders: tuple[GenderCount, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +311,54 @@ def governance_members_voting(data: NetworkData) -> list[Figure]:
     return _share("governance.members_voting", "", data.members_who_voted, data.members)
 
 
+def suppressed_cells(counts: dict[str, int]) -> dict[str, int]:
+    """Which cells to hide, and why: 1 for 1 to 4 people, 2 for a second cell hidden so
+    that a lone hidden one cannot be worked out from the total; every cell of a group of
+    fewer than SMALL_GROUP people (1)."""
+    total = sum(counts.values())
+    if 0 < total < SMALL_GROUP:
+        return dict.fromkeys(counts, 1)
+    hidden = {g: 1 for g, n in counts.items() if 0 < n < SMALL_GROUP}
+    if len(hidden) == 1:
+        others = sorted(
+            (n, GENDERS.index(g) if g in GENDERS else len(GENDERS), g)
+            for g, n in counts.items()
+            if n > 0 and g not in hidden
+        )
+        if others:
+            hidden[others[0][2]] = 2
+    return hidden
+
+
+def _gender_balance(data: NetworkData, group: str, indicator: str) -> list[Figure]:
+    counts = dict.fromkeys(GENDERS, 0)
+    for c in data.genders:
+        if c.group == group:
+            key = c.gender if c.gender in counts else "not_declared"
+            counts[key] += c.people
+    total = sum(counts.values())
+    if total == 0:
+        return []
+    hidden = suppressed_cells(counts)
+    out: list[Figure] = []
+    for gender in GENDERS:
+        if gender in hidden:
+            out.append(
+                Figure(indicator, gender, Fraction(0), 0, None, "", {"suppressed": hidden[gender]})
+            )
+        else:
+            out += _share(indicator, gender, counts[gender], total)
+    return out
+
+
+def gender_members(data: NetworkData) -> list[Figure]:
+    return _gender_balance(data, "members", "people.gender_members")
+
+
+def gender_stewards(data: NetworkData) -> list[Figure]:
+    return _gender_balance(data, "stewards", "people.gender_stewards")
+
+
 INDICATORS: dict[str, Callable[[NetworkData], list[Figure]]] = {
     "trade.settled_inside": trade_settled_inside,
     "ledger.volume": ledger_volume,
@@ -302,6 +373,8 @@ INDICATORS: dict[str, Callable[[NetworkData], list[Figure]]] = {
     "budgeting.voters_with_funded_project": budgeting_voters_funded,
     "governance.poll_turnout": governance_poll_turnout,
     "governance.members_voting": governance_members_voting,
+    "people.gender_members": gender_members,
+    "people.gender_stewards": gender_stewards,
 }
 
 
