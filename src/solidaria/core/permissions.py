@@ -626,6 +626,11 @@ rule(
     _("Only network stewards may name external auditors."),
 )
 rule(
+    "murmurations.node.list",
+    network_steward,
+    _("Only network stewards may see the profiles of this instance's index."),
+)
+rule(
     "indicators.auditor.withdraw",
     network_steward,
     _("Only network stewards may withdraw the external auditor role."),

@@ -255,6 +255,11 @@ PUBLIC_OR_SELF = {
     "set_language",
     # the signed link from an email is the permission (notifications/views.py)
     "notifications:unsubscribe",
+    # the Murmurations index protocol: public JSON endpoints, like any index (murmurations/)
+    "murmurations:ping",
+    "murmurations:nodes",
+    "murmurations:node",
+    "murmurations:validate",
 }
 READ_ONLY = {
     # pages that only read (a POST to them is refused or ignored by the view)
@@ -306,6 +311,7 @@ READ_ONLY = {
     "indicators:network_balances",
     "indicators:catalogue_json",
     "federation:murmurations-organisation",
+    "murmurations:steward-nodes",
     "discussion:thread",
     "discussion:reports",
     "discussion:person",

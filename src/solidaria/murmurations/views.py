@@ -1,0 +1,143 @@
+"""The index's protocol endpoints (`/index/v2/...`, JSON, no CSRF) and the steward page.
+
+The protocol endpoints answer with the Murmurations index's own bodies and status codes;
+bad input of any kind (bad JSON, wrong types, huge values) is a 4xx with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+
+from solidaria.core.permissions import require, steward_required
+from solidaria.murmurations import fetching, services
+from solidaria.murmurations.library import error
+from solidaria.murmurations.models import Node
+
+MAX_BODY_BYTES = 1_000_000
+
+
+def _answer(status: int, body: dict[str, Any]) -> JsonResponse:
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _refuse(status: int, title: str, detail: str) -> JsonResponse:
+    return _answer(status, {"errors": [error(status, title, detail)]})
+
+
+def _methods(*allowed: str) -> Callable[[Callable[..., JsonResponse]], Callable[..., HttpResponse]]:
+    def wrap(view: Callable[..., JsonResponse]) -> Callable[..., HttpResponse]:
+        @csrf_exempt
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in allowed:
+                response = _refuse(
+                    405, "Method Not Allowed", f"Use {' or '.join(allowed)} on this endpoint."
+                )
+                response["Allow"] = ", ".join(allowed)
+                return response
+            return view(request, *args, **kwargs)
+
+        inner.__name__ = view.__name__
+        inner.__doc__ = view.__doc__
+        return inner
+
+    return wrap
+
+
+class _BadBody(Exception):
+    def __init__(self, response: JsonResponse) -> None:
+        super().__init__()
+        self.response = response
+
+
+def _json_body(request: HttpRequest) -> Any:
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise _BadBody(
+            _refuse(413, "Request Too Large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        ) from None
+    if len(raw) > MAX_BODY_BYTES:
+        raise _BadBody(
+            _refuse(413, "Request Too Large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        )
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _BadBody(
+            _refuse(400, "JSON Error", "The JSON document submitted could not be parsed.")
+        ) from None
+
+
+@_methods("GET")
+def ping(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("pong!", content_type="text/plain")
+
+
+@_methods("GET", "POST")
+def nodes(request: HttpRequest) -> JsonResponse:
+    """POST: add (or refresh) a node by its profile URL; GET: search the posted nodes."""
+    if request.method == "GET":
+        params = {k: request.GET.get(k, "") for k in request.GET}
+        self_url = request.build_absolute_uri(request.path)
+        return _answer(*services.search(params, self_url))
+    try:
+        body = _json_body(request)
+    except _BadBody as exc:
+        return exc.response
+    url = body.get("profile_url") if isinstance(body, dict) else None
+    if url is None or url == "":
+        return _refuse(400, "Missing Required Property", "The `profile_url` property is required.")
+    if not isinstance(url, str):
+        return _refuse(400, "Invalid Profile URL", "The `profile_url` is not a valid URL.")
+    problem = fetching.url_problem(url)
+    if problem:
+        return _refuse(
+            400, "Invalid Profile URL", f"The `profile_url` is not a valid URL. {problem}"
+        )
+    return _answer(*services.post_node(url))
+
+
+@_methods("GET", "DELETE")
+def node(request: HttpRequest, node_id: str) -> JsonResponse:
+    """GET: the node's status (or why it failed); DELETE: remove it once its profile is gone."""
+    if request.method == "DELETE":
+        return _answer(*services.delete(node_id))
+    return _answer(*services.status(node_id))
+
+
+@_methods("POST")
+def validate(request: HttpRequest) -> JsonResponse:
+    """Validate a profile body against its linked schemas, without storing anything."""
+    try:
+        body = _json_body(request)
+    except _BadBody as exc:
+        return exc.response
+    return _answer(*services.validate(body))
+
+
+@steward_required
+def steward_nodes(request: HttpRequest) -> HttpResponse:
+    """Stewards: every node of this index, with its status and failure reasons."""
+    require(request.user, "murmurations.node.list")
+    chosen = request.GET.get("status", "")
+    found = Node.objects.order_by("-received_at", "node_id")
+    if chosen in Node.Status.values:
+        found = found.filter(status=chosen)
+    else:
+        chosen = ""
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    counts = {s: Node.objects.filter(status=s).count() for s in Node.Status.values}
+    statuses = [(value, label, counts[value]) for value, label in Node.Status.choices]
+    return render(
+        request,
+        "murmurations/nodes.html",
+        {"page": page, "chosen": chosen, "statuses": statuses, "total": sum(counts.values())},
+    )
