@@ -19,31 +19,17 @@ from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import CORRECTABLE
 from solidaria.core.models import Visibility
+from solidaria.core.money import format_minor
 from solidaria.core.permissions import allowed, member_required, require, steward_required
 from solidaria.directory.operators import organisations_run_by
 from solidaria.indicators import assessment_queries as q
 from solidaria.indicators import assessments as svc
-from solidaria.indicators.assessments import FACT_FLAGS, FACT_NUMBERS
+from solidaria.indicators import company_facts
+from solidaria.indicators.company_facts import explain, list_title, other_suppliers_costs
 from solidaria.indicators.engine.catalogue import EcgCatalogue
 from solidaria.indicators.engine.ecg import display
+from solidaria.indicators.forms import FactsForms
 from solidaria.indicators.models import Assessment, Evidence
-
-FACT_LABELS = {
-    "totalPurchaseFromSuppliers": _lazy("Total purchases from suppliers"),
-    "totalStaffCosts": _lazy("Total staff costs"),
-    "profit": _lazy("Profit"),
-    "financialCosts": _lazy("Financial costs"),
-    "incomeFromFinancialInvestments": _lazy("Income from financial investments"),
-    "additionsToFixedAssets": _lazy("Additions to fixed assets"),
-    "turnover": _lazy("Turnover"),
-    "totalAssets": _lazy("Total assets"),
-    "financialAssetsAndCashBalance": _lazy("Financial assets and cash"),
-    "numberOfEmployees": _lazy("Number of employees (full-time equivalent)"),
-    "averageJourneyToWorkForStaffInKm": _lazy("Average journey to work (km)"),
-    "hasCanteen": _lazy("The organisation has a canteen"),
-    "isB2B": _lazy("Most customers are other businesses (B2B)"),
-    "mainOriginOfOtherSuppliers": _lazy("Main country of the suppliers (ISO code, such as ESP)"),
-}
 
 
 class OpenForm(forms.Form):
@@ -261,15 +247,22 @@ def _detail(
                 {"code": t.code, "points": display(t.points), "max": display(t.max_points)}
                 for t in balance.topics
             ]
-            context["facts"] = [
-                {
-                    "key": k,
-                    "label": FACT_LABELS[k],
-                    "value": found.facts.get(k, ""),
-                    "flag": k in FACT_FLAGS,
-                }
-                for k in (*FACT_NUMBERS, *FACT_FLAGS, "mainOriginOfOtherSuppliers")
-            ]
+            context["weights"] = explain(
+                company_facts.to_engine(found.facts),
+                balance.analysis,
+                balance.derived_topic_weights,
+                balance.stakeholder_weights,
+            )
+        context["facts_forms"] = extra.pop("facts_forms", None) or FactsForms(
+            found.facts, more=request.GET.get("add", "")
+        )
+        context["facts_lists"] = [
+            (name, list_title(name), formset)
+            for name, formset in context["facts_forms"].lists.items()
+        ]
+        context["other_suppliers"] = format_minor(
+            other_suppliers_costs(found.facts), exponent=company_facts.EXPONENT
+        )
     form = extra.pop("evidence_form", None) or EvidenceForm()
     form.fields["code"].choices = [(f["code"], f["code"]) for p in parts for f in p["fields"]]
     context["evidence_form"] = form
@@ -317,15 +310,26 @@ def assessment_answers(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_facts(request: HttpRequest, pk: int) -> HttpResponse:
     found = _assessment(pk, request.user)
     require(request.user, "indicators.assessment.edit", found)
-    data = {k: request.POST.get(k, "") for k in (*FACT_NUMBERS, "mainOriginOfOtherSuppliers")}
-    data.update({k: request.POST.get(k) == "on" for k in FACT_FLAGS})
-    return _step(
-        request,
-        found,
-        lambda: svc.facts_save(actor=request.user, assessment=found, facts=data),
-        _("The company facts are saved; the weights follow them."),
-        "indicators:assessment",
-    )
+    given = FactsForms(found.facts, request.POST)
+    autosave = request.headers.get("X-Autosave") == "1"
+    problems = [] if given.is_valid() else given.errors()
+    if not problems:
+        try:
+            svc.facts_save(actor=request.user, assessment=found, facts=given.facts())
+        except CORRECTABLE as exc:
+            problems = [exc.message]
+    if problems:
+        if autosave:
+            return JsonResponse({"saved": False, "message": problems[0]}, status=422)
+        return _detail(request, found, status=422, facts_forms=given, facts_errors=problems)
+    if autosave:
+        return JsonResponse({"saved": True, "message": _("Saved.")})
+    action = request.POST.get("action", "")
+    url = reverse("indicators:assessment", kwargs={"pk": found.pk})
+    if action.startswith("add-") and action[4:] in given.lists:
+        return redirect(f"{url}?add={action[4:]}#facts-{action[4:]}")
+    messages.success(request, _("The company facts are saved; the weights follow them."))
+    return redirect(f"{url}#facts")
 
 
 @member_required

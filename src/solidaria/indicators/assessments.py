@@ -31,7 +31,7 @@ from solidaria.core.permissions import (
     is_steward,
     require,
 )
-from solidaria.indicators import catalogues
+from solidaria.indicators import catalogues, company_facts
 from solidaria.indicators.engine import ecg
 from solidaria.indicators.engine.catalogue import (
     GENDER_SUFFIXES,
@@ -40,7 +40,6 @@ from solidaria.indicators.engine.catalogue import (
     EcgCatalogue,
     catalogue_from_dict,
 )
-from solidaria.indicators.engine.ecg_io import InputError, facts_from_json
 from solidaria.indicators.models import (
     Assessment,
     AssessmentVersion,
@@ -65,20 +64,6 @@ EVIDENCE_TYPES = {
 # the first bytes of the binary types, so that a renamed file is refused
 MAGIC = {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
 MAX_ANSWER = 2000
-FACT_NUMBERS = (
-    "totalPurchaseFromSuppliers",
-    "totalStaffCosts",
-    "profit",
-    "financialCosts",
-    "incomeFromFinancialInvestments",
-    "additionsToFixedAssets",
-    "turnover",
-    "totalAssets",
-    "financialAssetsAndCashBalance",
-    "numberOfEmployees",
-    "averageJourneyToWorkForStaffInKm",
-)
-FACT_FLAGS = ("hasCanteen", "isB2B")
 
 # ---------------------------------------------------------------- catalogues and roles
 
@@ -263,26 +248,8 @@ def check_answers(cat: Catalogue, answers: dict[str, str]) -> dict[str, str]:
 
 
 def check_facts(facts: dict[str, Any]) -> dict[str, Any]:
-    clean: dict[str, Any] = {}
-    for key in FACT_NUMBERS:
-        raw = str(facts.get(key, "") or "").strip()
-        if raw:
-            value = _decimal(raw, key)
-            if value < 0 and key != "profit":
-                raise ValidationFailed(_("%(code)s: not below 0.") % {"code": key}, field=key)
-            clean[key] = str(value)
-    for key in FACT_FLAGS:
-        clean[key] = bool(facts.get(key))
-    country = str(facts.get("mainOriginOfOtherSuppliers", "") or "").strip().upper()
-    if country:
-        if country not in catalogues.ecg_tables().regions:
-            raise ValidationFailed(
-                _("%(code)s is not a country code of the ECG tables (such as DEU or ESP).")
-                % {"code": country},
-                field="mainOriginOfOtherSuppliers",
-            )
-        clean["mainOriginOfOtherSuppliers"] = country
-    return clean
+    """The company facts checked (`company_facts.clean`: the sentence names row and field)."""
+    return company_facts.clean(facts)
 
 
 # ---------------------------------------------------------------- the ECG computation
@@ -292,14 +259,7 @@ def ecg_balance(assessment: Assessment, answers: dict[str, str] | None = None) -
     """The exact ECG points of the assessment (or of `answers`, e.g. a peer's proposal)."""
     cat = catalogue_of(assessment.catalogue_key)
     assert isinstance(cat, EcgCatalogue)
-    data: dict[str, Any] = {k: Decimal(v) for k, v in assessment.facts.items() if k in FACT_NUMBERS}
-    data.update({k: v for k, v in assessment.facts.items() if k in FACT_FLAGS})
-    if assessment.facts.get("mainOriginOfOtherSuppliers"):
-        data["mainOriginOfOtherSuppliers"] = assessment.facts["mainOriginOfOtherSuppliers"]
-    try:
-        facts = facts_from_json(data)
-    except InputError as exc:  # pragma: no cover - check_facts keeps them valid
-        raise ValidationFailed(str(exc)) from None
+    facts = company_facts.to_engine(assessment.facts)
     given = assessment.answers if answers is None else answers
     inputs = [
         ecg.RatingInput(code=code, estimation=Fraction(Decimal(value)))

@@ -41,16 +41,20 @@ def _answers(cat: EcgCatalogue, i: int) -> dict[str, str]:
 
 
 def _facts(i: int) -> dict[str, Any]:
+    """Company facts in `company_facts`' format: amounts in cents, shares in percent."""
     return {
-        "turnover": str(200_000 + 50_000 * i),
-        "totalPurchaseFromSuppliers": str(60_000 + 10_000 * i),
-        "totalStaffCosts": str(90_000 + 15_000 * i),
-        "profit": str(5_000 * (i % 3)),
-        "numberOfEmployees": str(4 + 3 * i),
-        "averageJourneyToWorkForStaffInKm": str(3 + i),
-        "hasCanteen": i % 2 == 0,
-        "isB2B": i % 3 == 0,
-        "mainOriginOfOtherSuppliers": "ESP",
+        "turnover": (200_000 + 50_000 * i) * 100,
+        "total_purchase_from_suppliers": (60_000 + 10_000 * i) * 100,
+        "total_staff_costs": (90_000 + 15_000 * i) * 100,
+        "profit": 5_000 * (i % 3) * 100,
+        "number_of_employees": str(4 + 3 * i),
+        "average_journey_to_work_km": str(3 + i),
+        "has_canteen": i % 2 == 0,
+        "is_b2b": i % 3 == 0,
+        "other_suppliers_country": "ESP",
+        "supply": [{"country": "ESP", "industry": "A", "costs": 20_000 * 100}],
+        "staff": [{"country": "ESP", "percent": "100"}],
+        "sectors": [{"industry": "C", "percent": "100", "description": ""}],
     }
 
 

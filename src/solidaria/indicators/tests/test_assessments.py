@@ -104,12 +104,16 @@ def test_facts_change_the_weights() -> None:
     a = svc.facts_save(
         actor=world["people"]["ada"],
         assessment=a,
-        facts={"totalStaffCosts": "900", "totalPurchaseFromSuppliers": "100", "turnover": "2000"},
+        facts={
+            "total_staff_costs": 90_000,
+            "total_purchase_from_suppliers": 10_000,
+            "turnover": 200_000,
+        },
     )
     assert svc.ecg_balance(a).rating("C1").max_points != before
     with pytest.raises(ValidationFailed, match="XXX"):
         svc.facts_save(
-            actor=world["people"]["ada"], assessment=a, facts={"mainOriginOfOtherSuppliers": "XXX"}
+            actor=world["people"]["ada"], assessment=a, facts={"other_suppliers_country": "XXX"}
         )
 
 
