@@ -408,6 +408,7 @@ SOLIDARIA = {
     # When a proposed clearing run is applied: "no_objection" (no member it touches
     # objects by the deadline) or "all_accept" (every member it touches accepts).
     "CLEARING_ACCEPTANCE": os.environ.get("SOLIDARIA_CLEARING_ACCEPTANCE", "no_objection"),
+    "MURMURATIONS_INDEX_URL": os.environ.get("SOLIDARIA_MURMURATIONS_INDEX_URL", "").rstrip("/"),
     # The Murmurations index (app murmurations) may fetch profiles on loopback/private
     # addresses: only for tests and `make federation-test` (otherwise refused: SSRF).
     "MURMURATIONS_ALLOW_PRIVATE": env_bool("SOLIDARIA_MURMURATIONS_ALLOW_PRIVATE", False),

@@ -635,3 +635,18 @@ rule(
     network_steward,
     _("Only network stewards may withdraw the external auditor role."),
 )
+rule(
+    "federation.registration.retry",
+    network_steward,
+    _("Only network stewards may send profiles to the index."),
+)
+rule(
+    "federation.profile.decide",
+    network_steward,
+    _("Only network stewards may approve entries from other networks."),
+)
+rule(
+    "federation.subscription.manage",
+    network_steward,
+    _("Only network stewards may subscribe to other networks."),
+)

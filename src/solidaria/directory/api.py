@@ -54,6 +54,9 @@ class OrganisationOut(Schema):
     status: str
     url: str
     sources: list[str] = []
+    source_network: str | None = Field(
+        None, description="the network a federated entry comes from (null: this network's)"
+    )
 
     @staticmethod
     def resolve_url(obj: Organisation) -> str:
@@ -124,6 +127,9 @@ class SearchQuery(Schema):
     activity: str = ""
     structure: str = ""
     country: str = ""
+    federated: Literal["include", "exclude", "only"] = Field(
+        "include", description="entries aggregated from other networks"
+    )
     page: int = Field(1, ge=1)
     page_size: int = Field(search.PAGE_SIZE, ge=1, le=search.MAX_PAGE_SIZE)
 
@@ -215,6 +221,7 @@ class ClustersQuery(Schema):
     activity: str = ""
     structure: str = ""
     country: str = ""
+    federated: Literal["include", "exclude", "only"] = "include"
 
 
 @router.get("/organisations", response=SearchOut, auth=None, summary="Search the directory")
@@ -225,6 +232,7 @@ def list_organisations(request: HttpRequest, filters: Query[SearchQuery]) -> dic
         activity=filters.activity.strip(),
         structure=filters.structure.strip(),
         country=filters.country.strip(),
+        federated=filters.federated,
         page=filters.page,
         page_size=filters.page_size,
     )

@@ -106,6 +106,13 @@ class Organisation(models.Model):
     data_issues = models.JSONField(
         _("data issues"), default=list, blank=True, help_text="Problems found on import"
     )
+    # The network a federated entry came from (aggregated from a Murmurations index by
+    # solidaria.federation); NULL for the network's own entries. Nullable without a
+    # default so that SQLite adds the column in place instead of rebuilding the table
+    # (which would drop the search triggers of migrations 0002-0004).
+    source_network = models.CharField(
+        _("from network"), max_length=200, null=True, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -125,6 +132,7 @@ class Organisation(models.Model):
             models.Index(fields=["status", "activity"], name="dir_org_status_activity"),
             models.Index(fields=["status", "structure"], name="dir_org_status_structure"),
             models.Index(fields=["latitude", "longitude", "status"], name="dir_org_lat_lon"),
+            models.Index(fields=["status", "source_network"], name="dir_org_status_network"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -154,6 +162,10 @@ class Organisation(models.Model):
     @property
     def has_location(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def is_federated(self) -> bool:
+        return self.source_network is not None
 
 
 class Provenance(models.Model):

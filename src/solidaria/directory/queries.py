@@ -41,6 +41,12 @@ SOURCES: dict[str, dict[str, Any]] = {
         "licence": "Public Domain",
         "licence_url": "",
     },
+    "federation": {
+        "name": "Another network, through a Murmurations index",
+        "url": "https://murmurations.network/",
+        "licence": _("as published by each organisation"),
+        "licence_url": "",
+    },
     "murmurations": {
         "name": "Murmurations profiles",
         "url": "https://murmurations.network/",
@@ -165,7 +171,9 @@ def pending_edits() -> list[PendingEdit]:
 
 def review_queue() -> list[Organisation]:
     return list(
-        Organisation.objects.filter(status=Organisation.Status.PROPOSED).order_by("created_at")
+        Organisation.objects.filter(
+            status=Organisation.Status.PROPOSED, source_network__isnull=True
+        ).order_by("created_at")
     )
 
 

@@ -55,6 +55,8 @@ class SearchParams:
     activity: str = ""
     structure: str = ""
     country: str = ""
+    # Entries aggregated from other networks: "include" (default), "exclude" or "only".
+    federated: str = "include"
     page: int = 1
     page_size: int = PAGE_SIZE
 
@@ -120,6 +122,25 @@ def words_of(q: str) -> list[str]:
     return _WORD.findall(q)[:MAX_WORDS]
 
 
+FEDERATED_CHOICES = ("include", "exclude", "only")
+
+
+def federated_choice(text: str) -> str:
+    """The `federated` filter: include (default), exclude or only; ValidationFailed else."""
+    value = text.strip().lower() or "include"
+    if value not in FEDERATED_CHOICES:
+        raise ValidationFailed("federated must be include, exclude or only", field="federated")
+    return value
+
+
+def _federated_condition(params: SearchParams, alias: str = "o.") -> list[str]:
+    if params.federated == "exclude":
+        return [f"{alias}source_network IS NULL"]
+    if params.federated == "only":
+        return [f"{alias}source_network IS NOT NULL"]
+    return []
+
+
 def _facet_conditions(params: SearchParams, alias: str = "o.") -> tuple[list[str], list[Any]]:
     """SQL conditions for the facet filters (activity, structure, country)."""
     sql: list[str] = []
@@ -146,7 +167,7 @@ def _row_conditions(params: SearchParams) -> tuple[list[str], list[Any]]:
         sql += ["o.latitude >= %s", "o.latitude <= %s", "o.longitude >= %s", "o.longitude <= %s"]
         args += [box.min_lat, box.max_lat, box.min_lon, box.max_lon]
     facet_sql, facet_args = _facet_conditions(params)
-    return sql + facet_sql, args + facet_args
+    return sql + facet_sql + _federated_condition(params), args + facet_args
 
 
 class _Query:
@@ -167,7 +188,11 @@ class _Query:
             self.match = " ".join(f'"{w}"*' for w in words)
             where, args = [f"f.{FTS} MATCH %s", *where], [self.match, *args]
             self.order = "f.rank, o.id"
-            self.text_only = params.bbox is None and not _facet_conditions(params)[0]
+            self.text_only = (
+                params.bbox is None
+                and not _facet_conditions(params)[0]
+                and not _federated_condition(params)
+            )
         elif self.vendor == "postgresql":
             self.source = f"{ORG} o"
             tsquery = " & ".join(f"{w}:*" for w in words)
@@ -303,7 +328,12 @@ def search(
     params = replace(params, country=country_code(params.country))
     query = _Query(params, words_of(params.q))
     facets: dict[str, list[FacetValue]] = {}
-    if not query.words and params.bbox is None and _has_facet_table():
+    if (
+        not query.words
+        and params.bbox is None
+        and not _federated_condition(params)
+        and _has_facet_table()
+    ):
         rows = _facet_table_rows(params)
         total = sum(row[4] for row in rows)
         if with_facets:
@@ -329,23 +359,30 @@ def search(
     )
 
 
-FILTERS = ("q", "country", "activity", "structure")
+FILTERS = ("q", "country", "activity", "structure", "federated")
 
 
 def filter_params(data: Mapping[str, Any]) -> SearchParams:
-    """The filters of a query string (q, country, activity, structure), as every search
-    reads them: the list page, the map page and the map's clusters. The country is
-    validated here (ValidationFailed(field='country'))."""
+    """The filters of a query string (q, country, activity, structure, federated), as
+    every search reads them: the list page, the map page and the map's clusters. The
+    country and federated values are validated here (ValidationFailed on that field)."""
     return SearchParams(
         q=str(data.get("q") or ""),
         activity=str(data.get("activity") or "").strip(),
         structure=str(data.get("structure") or "").strip(),
         country=country_code(str(data.get("country") or "")),
+        federated=federated_choice(str(data.get("federated") or "")),
     )
 
 
 def has_filters(params: SearchParams) -> bool:
-    return bool(words_of(params.q) or params.activity or params.structure or params.country)
+    return bool(
+        words_of(params.q)
+        or params.activity
+        or params.structure
+        or params.country
+        or params.federated != "include"
+    )
 
 
 def as_params(data: Mapping[str, Any]) -> SearchParams:

@@ -100,7 +100,9 @@ def _active_filters(query: dict[str, str]) -> list[dict[str, str]]:
         "activity": _("Activity"),
         "structure": _("Structure"),
         "bbox": _("Area"),
+        "federated": _("Entries from other networks"),
     }
+    federated = {"exclude": _("left out"), "only": _("only these")}
     names = concept_labels(
         ["activities-ica", "activities", "organisational-structure", "countries-iso"],
         get_language(),
@@ -108,12 +110,14 @@ def _active_filters(query: dict[str, str]) -> list[dict[str, str]]:
     found = []
     for key, label in labels.items():
         value = query.get(key, "")
-        if not value:
+        if not value or (key == "federated" and value not in federated):
             continue
         code = value.upper() if key == "country" else value
         shown = next(
             (names[(s, code)] for s in FILTER_SCHEMES.get(key, ()) if (s, code) in names), value
         )
+        if key == "federated":
+            shown = federated[value]
         rest = urlencode({k: v for k, v in query.items() if k != key})
         found.append({"key": key, "label": label, "value": shown, "url": "?" + rest})
     return found

@@ -273,6 +273,9 @@ READ_ONLY = {
     "directory:review",
     "directory:downloads",
     "directory:download",
+    "federation:status",
+    "federation:murmurations-network",
+    "federation:murmurations-listing",
     "ledger:home",
     "ledger:account",
     "ledger:transfer",
@@ -344,6 +347,8 @@ WEB: dict[str, Route] = {
         OWNER_OR_STEWARD,
     ),
     "directory:publish": Route(lambda w: {"org_id": w.ids["mill"]}, OWNER_OR_STEWARD),
+    "federation:registration-retry": Route(lambda w: {"registration_id": 999}, STEWARD),
+    "federation:profile-decide": Route(lambda w: {"profile_id": 999}, STEWARD),
     "indicators:compute": Route(_none, STEWARD),
     # assessments: ada runs the mill, whose ECG balance is submitted; nobody else runs another
     # organisation, so nobody may review it; network stewards sign off
