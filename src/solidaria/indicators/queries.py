@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
+from solidaria.core.errors import CORRECTABLE
 from solidaria.core.templatetags.human import rule_name
 from solidaria.indicators import labels, network_catalogue
 from solidaria.indicators.engine.catalogue import NetworkIndicator
@@ -102,6 +103,106 @@ def blocks(report: NetworkReport) -> list[Block]:
                 )
             )
         out.append(block)
+    return out
+
+
+@dataclass
+class PublishedBalance:
+    """One organisation's balance published publicly for the report's year, summarised."""
+
+    assessment: Any
+    organisation: str
+    catalogue: str
+    kind: str  # "ecg" or "questionnaire"
+    total: str = ""  # ECG: total points, rounded for display
+    groups: list[dict[str, Any]] = field(default_factory=list)  # ECG: per stakeholder group
+    answered: int = 0  # a questionnaire: questions answered
+    questions: int = 0
+    principles: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class YearBalances:
+    year: int
+    ecg: list[PublishedBalance] = field(default_factory=list)
+    questionnaires: list[PublishedBalance] = field(default_factory=list)
+    stakeholders: list[tuple[str, str]] = field(default_factory=list)
+    aggregate: dict[str, Any] | None = None  # ECG figures over >= MIN_ORGANISATIONS
+    minimum: int = 5
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.ecg or self.questionnaires)
+
+
+def _ecg_summary(item: PublishedBalance, result: dict[str, Any], cat: Any) -> None:
+    from solidaria.indicators.engine.ecg import display
+
+    item.total = str(display(Fraction(result["total"]), 0))
+    for code, name in cat.stakeholders:
+        topics = [t for c, t in result.get("topics", {}).items() if c.startswith(code)]
+        points = sum((Fraction(t["points"]) for t in topics), Fraction(0))
+        most = sum((Fraction(t["max"]) for t in topics), Fraction(0))
+        item.groups.append(
+            {
+                "code": code,
+                "name": name,
+                "points": str(display(points, 0)),
+                "max": str(display(most, 0)),
+            }
+        )
+
+
+def _questionnaire_summary(item: PublishedBalance, answers: dict[str, Any], cat: Any) -> None:
+    from solidaria.indicators.engine.catalogue import GENDER_SUFFIXES
+
+    def answered(it: Any) -> bool:
+        codes = (
+            [it.code, *(it.code + s for s in GENDER_SUFFIXES)] if it.split_by_gender else [it.code]
+        )
+        return any(str(answers.get(c, "")).strip() for c in codes)
+
+    for g in cat.groups:
+        items = [it for sec in g.sections for it in sec.items]
+        done = sum(1 for it in items if answered(it))
+        item.principles.append({"name": g.name, "answered": done, "questions": len(items)})
+        item.answered += done
+        item.questions += len(items)
+
+
+def year_balances(year: int) -> YearBalances:
+    """The balances organisations published publicly for `year` (the report is public):
+    ECG totals and points per stakeholder group, questionnaires (REAS) answered per
+    principle, each linking to its balance; and the network's ECG figures for the year
+    when at least `MIN_ORGANISATIONS` organisations published one."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from solidaria.indicators import assessment_queries as aq
+    from solidaria.indicators.assessments import catalogue_of
+    from solidaria.indicators.engine.catalogue import EcgCatalogue
+
+    anyone = AnonymousUser()
+    out = YearBalances(year=year, minimum=aq.MIN_ORGANISATIONS)
+    for a in aq.published(anyone).filter(year=year).order_by("organisation__name", "pk"):
+        try:
+            cat = catalogue_of(a.catalogue_key)
+        except CORRECTABLE:  # a custom catalogue removed since: list it without a summary
+            cat = None
+        item = PublishedBalance(
+            assessment=a,
+            organisation=str(a.organisation),
+            catalogue=str(getattr(cat, "title", a.catalogue_key)),
+            kind=a.catalogue_kind,
+        )
+        if isinstance(cat, EcgCatalogue) and a.result.get("total") is not None:
+            _ecg_summary(item, a.result, cat)
+            out.stakeholders = list(cat.stakeholders)
+            out.ecg.append(item)
+        else:
+            if cat is not None and hasattr(cat, "groups"):
+                _questionnaire_summary(item, a.answers, cat)
+            out.questionnaires.append(item)
+    out.aggregate = next((y for y in aq.aggregates(anyone) if y["year"] == year), None)
     return out
 
 

@@ -68,6 +68,7 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
             "title": labels.REPORT_TITLE % {"year": found.year},
             "blocks": queries.blocks(found),
             "bar_width": queries.BAR_WIDTH,
+            "balances": queries.year_balances(found.year),
         },
     )
 
