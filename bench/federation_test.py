@@ -64,6 +64,10 @@ RATES = {"A": "2", "B": "1/2"}
 MEMBER_CREDIT_LIMIT = 100_000  # 1,000.00 in minor units
 LINK_CREDIT_LIMIT = "10000.00"
 
+# States of a cross-network payment on one node (creditcommons.models.State).
+UNFINISHED = {"initiated", "validated"}
+FINAL = {"completed", "erased", "timedout", "refused"}
+
 _deadline = [float("inf")]
 
 
@@ -488,6 +492,9 @@ class Run:
         """The rule: completed on all three nodes or on none. True when completed."""
         states = self.status(txid)
         self.log(f"state of {txid}: {states}")
+        stuck = [name for name, state in states.items() if state in UNFINISHED]
+        if stuck:
+            raise Failed(f"Payment {txid} is unfinished on {', '.join(stuck)}: {states}.")
         done = [name for name, state in states.items() if state == "completed"]
         if done and len(done) != 3:
             raise Failed(f"Payment {txid} is completed on {', '.join(done)} only: {states}.")
@@ -505,7 +512,7 @@ class Run:
         original = payment.answer or {}
         if original.get("txid") and original["txid"] != first.answer["txid"]:
             raise Failed(f"{what}: the retry names another transaction than the first answer.")
-        if original.get("state") in {"completed", "erased", "refused"} and original != first.answer:
+        if original.get("state") in FINAL and original != first.answer:
             raise Failed(
                 f"{what}: the retry answers {first.answer}, the first answer was {original}."
             )
