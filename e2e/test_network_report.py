@@ -1,7 +1,8 @@
-"""Given the ledger, clearing, budgeting and governance demos, when a steward computes this
-year's network report from the reports page, then an anonymous visitor reads every
-indicator with its figures in a table, follows a figure to how it is computed, downloads
-the CSV, and the report fits a 390 px phone."""
+"""Given the ledger, clearing, budgeting and governance demos and the demo people's
+declared genders, when a steward computes this year's network report from the reports
+page, then an anonymous visitor reads every indicator with its figures in a table (the
+gender balance with its small groups suppressed), the balances section, follows a figure
+to how it is computed, downloads the CSV, and the report fits a 390 px phone."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ def demo() -> Any:
     for app in ("ledger", "clearing", "budgeting", "governance"):
         module = __import__(f"solidaria.{app}.demo", fromlist=["load"])
         module.load(stdout=io.StringIO())
+    from solidaria.indicators.demo import declare_genders
+
+    declare_genders(stdout=io.StringIO())
     return users[STEWARD]
 
 
@@ -58,6 +62,15 @@ def test_steward_computes_the_report_and_a_visitor_reads_it(
         expect(phone.get_by_role("heading", name=name, level=2)).to_be_visible()
     table = phone.get_by_role("table", name="Turnout in co-op polls")
     expect(table.get_by_role("row")).not_to_have_count(1)  # header + at least one poll
+    # the gender balance: women and men counted, groups of fewer than 5 suppressed
+    genders = phone.get_by_role("table", name="Gender balance of the members")
+    expect(genders.get_by_role("row", name="Women")).to_contain_text("%")
+    expect(genders.get_by_role("row", name="Non-binary people")).to_contain_text("fewer than 5")
+    expect(phone.get_by_role("heading", name="Gender balance of the stewards")).to_be_visible()
+    expect(phone.get_by_text("two-spirit")).to_have_count(0)
+    expect(
+        phone.get_by_role("heading", name=f"Common-good balances published for {year}")
+    ).to_be_visible()
     width, screen = phone.evaluate(FITS)
     assert width <= screen, f"the report is {width}px wide on a {screen}px screen"
 
@@ -75,4 +88,5 @@ def test_steward_computes_the_report_and_a_visitor_reads_it(
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert text.startswith("year,indicator,title,subject")
     assert "clearing.set_off" in text and "governance.poll_turnout" in text
+    assert "people.gender_members" in text and "fewer than 5" in text
     context.close()
