@@ -8,10 +8,10 @@ their `setoff,remaining` columns. Bad input exits with status 2 and says the lin
 from __future__ import annotations
 
 import json
+import os
 import sys
 from argparse import ArgumentParser
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from solidaria.clearing.engine.csvio import MAX_DECIMALS, CsvError, read_obligations, write_result
@@ -40,9 +40,10 @@ def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
     decimals: int = options.get("decimals", 2)
     if not 0 <= decimals <= MAX_DECIMALS:
         raise CliError(f"--decimals must be between 0 and {MAX_DECIMALS}")
-    source = Path(options["obligations"])
+    source = _as_path(options["obligations"])
     try:
-        decode(source.read_bytes())  # names the line of UTF-16, binary or non-UTF-8 text
+        with open(source, "rb") as handle:
+            decode(handle.read())  # names the line of UTF-16, binary or non-UTF-8 text
         table = read_obligations(source, decimals=decimals)
     except (CsvError, TextFileError) as exc:
         raise CliError(f"{source}: {exc}") from None
@@ -54,7 +55,7 @@ def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
     out = options.get("out")
     if out:
         try:
-            write_result(result, Path(out), decimals=decimals)
+            write_result(result, _as_path(out), decimals=decimals)
         except OSError as exc:
             raise CliError(f"cannot write {out}: {exc}") from None
     summary = result.summary()
@@ -65,6 +66,18 @@ def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
     for cycle in result.top_cycles(TOP_CYCLES, max_steps=CYCLE_STEPS):
         chain = " → ".join(str(m) for m in (*cycle.members, cycle.members[0]))
         stdout.write(f"  cycle {_money(cycle.amount, decimals)}: {chain}")
+
+
+def _as_path(name: str) -> str:
+    """`str(Path(name))` (the file opened and the name shown in messages), without importing
+    pathlib when the name is already in that form (its usual case)."""
+    parts = name.split("/")
+    rest = parts[1:] if parts[0] == "" else parts
+    if os.sep == "/" and rest and "" not in rest and "." not in rest:
+        return name
+    from pathlib import Path
+
+    return str(Path(name))
 
 
 def _money(value: int, decimals: int) -> str:

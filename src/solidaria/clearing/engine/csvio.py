@@ -26,10 +26,10 @@ import csv
 import io
 import itertools
 import operator
+import os
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from solidaria.clearing.engine import csvbulk
 from solidaria.clearing.engine.model import IntArray, ObligationTable
 from solidaria.clearing.engine.solver import ClearingResult
 from solidaria.core.textfiles import FIELD_LIMIT, long_cell, too_long
+
+if TYPE_CHECKING:
+    from pathlib import Path  # not imported at run time: `solidaria clear` starts faster
 
 HEADER = ("debtor", "creditor", "amount")
 OUT_HEADER = (*HEADER, "setoff", "remaining")
@@ -108,7 +111,7 @@ def read_obligations(source: TextIO | Path | str, *, decimals: int = 2) -> Oblig
     _check_decimals(decimals)
     data: bytes | None
     text: str | None = None
-    if isinstance(source, str | Path):
+    if isinstance(source, str | os.PathLike):
         with open(source, "rb") as handle:
             data = handle.read()
         if data.startswith(_BOM):
@@ -345,14 +348,14 @@ def write_result(result: ClearingResult, target: TextIO | Path | str, *, decimal
     _check_decimals(decimals)
     body = _result_bytes(result, decimals)
     if body is None:  # very long member ids: the csv module writes them
-        if isinstance(target, str | Path):
+        if isinstance(target, str | os.PathLike):
             with open(target, "w", encoding="utf-8", newline="") as handle:
                 _write(result, handle, decimals)
         else:
             _write(result, target, decimals)
         return
     header = (",".join(OUT_HEADER) + "\r\n").encode("ascii")
-    if isinstance(target, str | Path):
+    if isinstance(target, str | os.PathLike):
         with open(target, "wb") as binary:
             binary.write(header)
             binary.write(body)

@@ -198,10 +198,12 @@ def clear(
 
 def _credit_limits(table: ObligationTable, lines: Iterable[CreditLine]) -> dict[int, int]:
     """Credit limit per member index; lines of members without obligations are dropped."""
-    index = {member: i for i, member in enumerate(table.members)}
+    index: dict[MemberId, int] | None = None  # built at the first line (most runs have none)
     seen: set[MemberId] = set()
     limits: dict[int, int] = {}
     for line in lines:
+        if index is None:
+            index = {member: i for i, member in enumerate(table.members)}
         if isinstance(line.limit, bool) or not isinstance(line.limit, int) or line.limit < 0:
             raise ValueError(f"credit line of {line.member!r}: limit must be an int ≥ 0")
         if line.member in seen:
@@ -222,8 +224,13 @@ def _aggregate_pairs(
     """
     n = max(table.member_count, 1)
     key = table.debtor * n + table.creditor
-    key = np.where(table.amount > 0, key, -1)  # zero rows sort first, into no pair
-    order = np.argsort(key, kind="stable")
+    if n <= 2**16 and bool((table.amount > 0).all()):
+        # the same stable order in two radix passes over 16-bit ids (the CSV's usual case)
+        by_creditor = np.argsort(table.creditor.astype(np.uint16), kind="stable")
+        order = by_creditor[np.argsort(table.debtor[by_creditor].astype(np.uint16), kind="stable")]
+    else:
+        key = np.where(table.amount > 0, key, -1)  # zero rows sort first, into no pair
+        order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     is_start = np.ones(len(sorted_key), dtype=bool)
     is_start[1:] = sorted_key[1:] != sorted_key[:-1]

@@ -69,3 +69,16 @@ def test_arc_order_is_the_lexsort_order(arcs, presorted) -> None:
     value = np.asarray([a[2] for a in arcs], dtype=np.int64)
     expected = np.lexsort((head, -value, tail))
     assert _by_tail_largest_first(tail, head, value, 7).tolist() == expected.tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(networks())
+def test_pairs_keep_the_stable_key_order(obligations) -> None:
+    from solidaria.clearing.engine.model import ObligationTable
+    from solidaria.clearing.engine.solver import _aggregate_pairs
+
+    table = ObligationTable.from_obligations(obligations)
+    n = max(table.member_count, 1)
+    key = np.where(table.amount > 0, table.debtor * n + table.creditor, -1)
+    order = _aggregate_pairs(table)[4]
+    assert order.tolist() == np.argsort(key, kind="stable").tolist()
