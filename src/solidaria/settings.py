@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "solidaria.governance",
     "solidaria.indicators",
     "solidaria.federation",
+    "solidaria.creditcommons",
     "solidaria.notifications",
     "solidaria.discussion",
 ]
@@ -412,6 +413,8 @@ SOLIDARIA = {
     # The Murmurations index (app murmurations) may fetch profiles on loopback/private
     # addresses: only for tests and `make federation-test` (otherwise refused: SSRF).
     "MURMURATIONS_ALLOW_PRIVATE": env_bool("SOLIDARIA_MURMURATIONS_ALLOW_PRIVATE", False),
+    "NETWORK_SLUG": os.environ.get("SOLIDARIA_NETWORK_SLUG", "demo").strip() or "demo",
+    "CC_TIMEOUT": int(os.environ.get("SOLIDARIA_CC_TIMEOUT", "60")),  # seconds a hold waits
 }
 
 

@@ -25,5 +25,6 @@ urlpatterns = [
     path("indicators/", include("solidaria.indicators.urls")),
     path("notifications/", include("solidaria.notifications.urls")),
     path("discussion/", include("solidaria.discussion.urls")),
+    path("cc/", include("solidaria.creditcommons.urls")),
     path("", include("solidaria.federation.urls")),
 ]

@@ -650,3 +650,8 @@ rule(
     network_steward,
     _("Only network stewards may subscribe to other networks."),
 )
+rule(
+    "creditcommons.link.manage",
+    network_steward,
+    _("Only network stewards may link this network with another network."),
+)

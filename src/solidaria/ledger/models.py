@@ -149,6 +149,9 @@ class Account(models.Model):
         MEMBER = "member", _("member")
         ORGANISATION = "organisation", _("organisation")
         SYSTEM = "system", _("system")
+        # another network's account on this ledger (Credit Commons: the leaf's trunkward
+        # account, or the trunk's account for one leaf): see `solidaria.creditcommons`
+        LINK = "link", _("link to another network")
 
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="accounts")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.MEMBER)
@@ -200,7 +203,7 @@ class Account(models.Model):
                 name="ledger_account_within_upper_limit",
             ),
             models.CheckConstraint(
-                condition=Q(kind="system") | Q(owner__isnull=False),
+                condition=Q(kind__in=["system", "link"]) | Q(owner__isnull=False),
                 name="ledger_account_owner_unless_system",
             ),
             models.UniqueConstraint(
@@ -375,6 +378,9 @@ class Transfer(models.Model):
         GRANT = "grant", _("starting grant")
         LEVY = "levy", _("levy")
         REVERSAL = "reversal", _("reversal")
+        # a payment to or from another network: held while the networks validate it, then
+        # completed or released by `solidaria.creditcommons`, never by a steward
+        REMOTE = "remote", _("payment between networks")
 
     class Status(models.TextChoices):
         COMPLETED = "completed", _("completed")

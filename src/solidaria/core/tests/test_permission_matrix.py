@@ -320,6 +320,7 @@ READ_ONLY = {
     "discussion:person",
     "discussion:conversations",
     "notifications:inbox",
+    "creditcommons:links",
 }
 
 WEB: dict[str, Route] = {
@@ -440,6 +441,11 @@ WEB: dict[str, Route] = {
     # one's own notifications only: another's is not found
     "notifications:read": Route(lambda w: {"pk": 999}, NOBODY),
     "notifications:read_all": Route(_none, LOGGED_IN),
+    # credit between networks: a steward acts on an existing link (none here: 404 for all);
+    # the protocol's signature is its permission (an unsigned message is refused)
+    "creditcommons:link_handshake": Route(lambda w: {"slug": "nowhere"}, NOBODY),
+    "creditcommons:link_unfreeze": Route(lambda w: {"slug": "nowhere"}, NOBODY),
+    "creditcommons:protocol": Route(lambda w: {"op": "validate"}, NOBODY),
     "notifications:preferences": Route(_none, LOGGED_IN),
 }
 

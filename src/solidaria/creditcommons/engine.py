@@ -1,0 +1,132 @@
+"""Pure parts of credit between networks: exact conversion, addresses, signatures.
+
+No database here (the house rule for engines): `services` reaches this through plain
+values, and the property tests drive it directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.utils.translation import gettext as _
+
+from solidaria.core.errors import ValidationFailed
+
+_RATE = re.compile(r"^\s*(\d{1,12})(?:\s*/\s*(\d{1,12}))?\s*$")
+_DECIMAL_RATE = re.compile(r"^\s*(\d{1,12})\.(\d{1,9})\s*$")
+REPLAY_WINDOW_SECONDS = 300
+
+
+def parse_rate(text: str) -> Fraction:
+    """A conversion rate as an exact fraction: "2", "1/2" or "1.25" (read as 5/4, never
+    through a float). It must be greater than zero."""
+    raw = (text or "").strip()
+    match = _RATE.match(raw)
+    if match:
+        num, den = int(match.group(1)), int(match.group(2) or 1)
+    else:
+        dec = _DECIMAL_RATE.match(raw)
+        if not dec:
+            raise ValidationFailed(
+                _("Give the rate as a whole number, a fraction such as 1/2, or a decimal."),
+                field="rate",
+            )
+        num = int(dec.group(1) + dec.group(2))
+        den = 10 ** len(dec.group(2))
+    if num == 0 or den == 0:
+        raise ValidationFailed(_("The rate must be greater than zero."), field="rate")
+    return Fraction(num, den)
+
+
+def to_trunk(leaf_minor: int, rate: Fraction, leaf_exponent: int, trunk_exponent: int) -> int:
+    """A leaf amount in the trunk's minor units, exactly; refused when not a whole number.
+
+    rate = trunk units per leaf unit; the minor units differ by the exponents."""
+    exact = Fraction(leaf_minor) * rate * Fraction(10) ** (trunk_exponent - leaf_exponent)
+    if exact.denominator != 1:
+        raise ValidationFailed(
+            _(
+                "This amount cannot be converted exactly at the rate %(rate)s between the "
+                "networks: choose an amount that converts to whole cents."
+            )
+            % {"rate": str(rate)},
+            field="amount",
+        )
+    return int(exact)
+
+
+def to_leaf(trunk_minor: int, rate: Fraction, leaf_exponent: int, trunk_exponent: int) -> int:
+    """A trunk amount in the leaf's minor units, exactly; refused when not a whole number."""
+    exact = Fraction(trunk_minor) / rate * Fraction(10) ** (leaf_exponent - trunk_exponent)
+    if exact.denominator != 1:
+        raise ValidationFailed(
+            _(
+                "This amount cannot be converted exactly at the rate %(rate)s between the "
+                "networks: choose an amount that converts to whole cents."
+            )
+            % {"rate": str(rate)},
+            field="amount",
+        )
+    return int(exact)
+
+
+@dataclass(frozen=True)
+class Address:
+    network: str
+    member: str
+
+    def __str__(self) -> str:
+        return f"{self.network}/{self.member}"
+
+
+def parse_address(text: str) -> Address:
+    """`network/member`: a member of another network, as in Credit Commons paths."""
+    raw = (text or "").strip().strip("/")
+    parts = raw.split("/")
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        raise ValidationFailed(
+            _("Write the payee of another network as network/member, for example B/bob."),
+            field="payee",
+        )
+    network, member = (p.strip() for p in parts)
+    if not re.fullmatch(r"[-a-zA-Z0-9_]{1,64}", network) or len(member) > 150:
+        raise ValidationFailed(_("This is not a network's name."), field="payee")
+    return Address(network, member)
+
+
+def is_remote_address(text: str) -> bool:
+    return "/" in (text or "").strip().strip("/")
+
+
+def signature(secret: str, method: str, path: str, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 over the method, the path, the timestamp and the body's SHA-256."""
+    message = "\n".join(
+        [method.upper(), path, timestamp, hashlib.sha256(body).hexdigest()]
+    ).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_ok(
+    secret: str,
+    method: str,
+    path: str,
+    timestamp: str,
+    body: bytes,
+    given: str,
+    *,
+    now: float,
+    window: int = REPLAY_WINDOW_SECONDS,
+) -> bool:
+    """The signature matches and the timestamp is within the replay window. (A replay
+    inside the window is harmless: every message is idempotent under its global id.)"""
+    try:
+        moment = int(timestamp)
+    except (TypeError, ValueError):
+        return False
+    if abs(now - moment) > window:
+        return False
+    return hmac.compare_digest(signature(secret, method, path, timestamp, body), given or "")
