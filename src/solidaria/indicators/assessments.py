@@ -64,6 +64,7 @@ EVIDENCE_TYPES = {
 # the first bytes of the binary types, so that a renamed file is refused
 MAGIC = {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
 MAX_ANSWER = 2000
+MAX_PLACES = 4  # decimal places of an estimation or a fact
 
 # ---------------------------------------------------------------- catalogues and roles
 
@@ -204,6 +205,13 @@ def _decimal(text: str, code: str) -> Decimal:
         ) from None
     if not value.is_finite():
         raise ValidationFailed(_("%(code)s: write a number.") % {"code": code}, field=code)
+    if not value:
+        return Decimal(0)  # "0E-999999" is 0, not a fraction with a huge denominator
+    if value.as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
+        raise ValidationFailed(
+            _("%(code)s: at most %(n)s decimal places.") % {"code": code, "n": MAX_PLACES},
+            field=code,
+        )
     return value
 
 
