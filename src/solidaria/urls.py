@@ -28,3 +28,6 @@ urlpatterns = [
     path("cc/", include("solidaria.creditcommons.urls")),
     path("", include("solidaria.federation.urls")),
 ]
+
+# A database that cannot be reached answers 503 with a sentence (core/unavailable.py).
+handler500 = "solidaria.core.unavailable.server_error"
