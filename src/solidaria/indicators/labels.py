@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from solidaria.core.money import format_minor, format_minutes
 from solidaria.core.templatetags.human import display_decimal, display_percent
+from solidaria.indicators.engine.network import SMALL_GROUP
 
 REPORT_TITLE = _("Network report %(year)s")
 NO_REPORT = _("There is no network report for this year yet.")
@@ -119,8 +120,6 @@ def suppressed_text(figure: Mapping[str, Any]) -> str:
     why = (figure.get("details") or {}).get("suppressed")
     if not why:
         return ""
-    from solidaria.indicators.engine.network import SMALL_GROUP
-
     return str(FEWER_THAN % {"n": SMALL_GROUP}) if why == 1 else str(HIDDEN)
 
 
