@@ -55,6 +55,8 @@ def test_api_token_authenticates_and_only_its_hash_is_stored(member: User) -> No
         "admission": "admitted",
         "is_member": True,
         "email_verified": True,
+        "gender": "",
+        "gender_other": "",
     }
 
 
