@@ -60,13 +60,25 @@ def subscribe(
         code = normalise_country(country.strip()) or ""
         if not code:
             raise ValidationFailed(_("This country is unknown."), field="country")
+    tags = [t.strip() for t in tags or [] if t.strip()]
+    schema = schema.strip() or "organizations_schema-v1.0.0"
+    same = Subscription.objects.filter(
+        index_url=index_url,
+        network_name=network_name[:200],
+        schema=schema,
+        country=code,
+        is_active=True,
+    )
+    for existing in same:  # subscribing twice to the same thing is one subscription
+        if existing.tags == tags and existing.is_auto_approved == is_auto_approved:
+            return existing
     with transaction.atomic():
         sub = Subscription.objects.create(
             index_url=index_url,
             network_name=network_name[:200],
-            schema=schema.strip() or "organizations_schema-v1.0.0",
+            schema=schema,
             country=code,
-            tags=[t.strip() for t in tags or [] if t.strip()],
+            tags=tags,
             is_auto_approved=is_auto_approved,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
