@@ -34,7 +34,9 @@ def test_gender_is_not_declared_until_the_person_says(member: User) -> None:
     assert member.get_gender_display() == "not declared"
 
 
-def test_a_person_declares_a_gender_only_they_see(member_client: Client, member: User) -> None:
+def test_a_person_declares_a_gender_only_they_see(
+    member_client: Client, member: User, steward_client: Client
+) -> None:
     page = member_client.get("/accounts/profile/").content.decode()
     assert "Used only for anonymous counts" in page
     response = member_client.post(
@@ -49,6 +51,8 @@ def test_a_person_declares_a_gender_only_they_see(member_client: Client, member:
     other.force_login(make_member("cy"))
     shown = other.get(f"/accounts/people/{member.pk}/").content.decode()
     assert "two-spirit" not in shown and "another identity" not in shown
+    as_steward = steward_client.get(f"/accounts/people/{member.pk}/").content.decode()
+    assert "two-spirit" not in as_steward and "another identity" not in as_steward
     event = AuditEvent.objects.filter(verb="accounts.profile.update").latest("id")
     assert "gender" in event.data["fields"]
     assert "two-spirit" not in str(event.data) and "another" not in str(event.data)
