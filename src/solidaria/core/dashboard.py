@@ -184,9 +184,10 @@ def transfers_to_authorise(user: Any) -> Task | None:
     from solidaria.ledger.credit import stewarded_currencies
     from solidaria.ledger.models import Transfer
 
-    n = Transfer.objects.filter(
+    held = Transfer.objects.filter(
         status=Transfer.Status.PENDING, currency__in=stewarded_currencies(user)
-    ).count()
+    )
+    n = held.exclude(kind=Transfer.Kind.REMOTE).count()
     text = ngettext(
         "%(n)s transfer waits for a steward's authorisation.",
         "%(n)s transfers wait for a steward's authorisation.",

@@ -373,6 +373,24 @@ def transfer_create(
     payer = queries.resolve_own_account(
         request.user, account_id=payload.payer, currency_code=payload.currency, field="payer"
     )
+    if payload.payee is None and "/" in (payload.payee_username or "").strip().strip("/"):
+        # a member of another network (network/member): credit between networks
+        from solidaria.creditcommons import services as cc
+
+        remote = cc.pay_from_account(
+            actor=request.user,
+            account=payer,
+            payee=payload.payee_username or "",
+            amount=queries.resolve_amount(
+                payer.currency, amount=payload.amount, amount_minor=payload.amount_minor
+            ),
+            key=_key(idempotency_key, payload.idempotency_key),
+            memo=payload.memo,
+        )
+        if remote.is_final and remote.state != "completed":
+            raise ValidationFailed(cc.outcome_sentence(remote, payer.currency), field="payee")
+        assert remote.transfer is not None
+        return Status(201, transfer_out(remote.transfer))
     payee = queries.resolve_other_account(
         account_id=payload.payee,
         username=payload.payee_username,

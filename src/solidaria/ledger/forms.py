@@ -34,7 +34,11 @@ class PayForm(forms.Form):
         label=_("From"),
         help_text=_("Your own account, or an organisation's you may pay for."),
     )
-    payee_username = forms.CharField(label=_("To (member's user name)"), max_length=150)
+    payee_username = forms.CharField(
+        label=_("To (member's user name)"),
+        max_length=150,
+        help_text=_("A member of another network: network/user name, for example B/bob."),
+    )
     amount = forms.CharField(label=_("Amount"), max_length=32, help_text=AMOUNT_HINT)
     memo = forms.CharField(label=_("What for"), max_length=200, required=False)
     category = forms.CharField(label=_("Category"), max_length=64, required=False)

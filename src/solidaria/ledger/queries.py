@@ -154,6 +154,7 @@ def statement(
 def pending_authorisations() -> QuerySet[Transfer]:
     return (
         Transfer.objects.filter(status=Transfer.Status.PENDING)
+        .exclude(kind=Transfer.Kind.REMOTE)  # held by the networks, not for a steward
         .select_related("currency", "payer", "payee", "created_by")
         .order_by("created_at", "pk")
     )

@@ -215,6 +215,11 @@ def check_pair(payer: Account, payee: Account, *, line: int | None = None) -> No
             field="currency",
         )
     for acc, fld in ((payer, "payer"), (payee, "payee")):
+        if acc.kind == Account.Kind.LINK:
+            raise ValidationFailed(
+                prefix + _("Pay a member of another network by their address, network/member."),
+                field=fld,
+            )
         if not acc.is_active or not acc.currency.is_active:
             raise ValidationFailed(
                 prefix + _("the account %(name)s is closed") % {"name": acc.name}, field=fld

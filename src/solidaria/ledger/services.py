@@ -497,6 +497,8 @@ def transfer_approve(*, actor: Any, transfer: Transfer | int, reason: str = "") 
     Approving twice returns the same transfer."""
     require_steward(actor)
     pending = _pending(transfer)
+    if pending.kind == Transfer.Kind.REMOTE:
+        raise Conflict(_("A payment between networks is settled by the networks, not a steward."))
     if pending.status == Transfer.Status.COMPLETED:
         return pending
     if pending.status != Transfer.Status.PENDING:
@@ -552,6 +554,8 @@ def transfer_reject(*, actor: Any, transfer: Transfer | int, reason: str) -> Tra
     """A steward refuses a payment awaiting authorisation: the hold is released."""
     require_steward(actor)
     pending = _pending(transfer)
+    if pending.kind == Transfer.Kind.REMOTE:
+        raise Conflict(_("A payment between networks is settled by the networks, not a steward."))
     if pending.status == Transfer.Status.REJECTED:
         return pending
     if pending.status != Transfer.Status.PENDING:

@@ -170,6 +170,20 @@ def pay(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         payer = data["payer"]
         try:
+            if "/" in data["payee_username"].strip().strip("/"):  # network/member
+                from solidaria.creditcommons import services as cc
+
+                remote = cc.pay_from_account(
+                    actor=request.user,
+                    account=payer,
+                    payee=data["payee_username"],
+                    amount=data["amount"],
+                    key=data["idempotency_key"],
+                    memo=data["memo"],
+                )
+                level = messages.success if remote.state == "completed" else messages.warning
+                level(request, cc.outcome_sentence(remote, payer.currency))
+                return redirect("ledger:account", account_id=payer.pk)
             payee = queries.resolve_other_account(
                 account_id=None,
                 username=data["payee_username"],

@@ -99,6 +99,19 @@ def post_node(profile_url: str) -> tuple[int, Body]:
     return 200, {"data": {"node_id": node_id}}
 
 
+def post_node_sync(profile_url: str) -> tuple[int, Body]:
+    """POST /v2/nodes-sync: the same, fetched and validated before answering."""
+    node_id = node_id_for(profile_url)
+    with transaction.atomic():
+        node, created = Node.objects.get_or_create(
+            node_id=node_id, defaults={"profile_url": profile_url}
+        )
+        if not created:
+            Node.objects.filter(pk=node.pk).update(status=Node.Status.RECEIVED, failure_reasons=[])
+    process(node_id)
+    return status(node_id)
+
+
 def _profile_not_found(url: str) -> Error:
     return error(
         404,

@@ -88,6 +88,14 @@ def nodes(request: HttpRequest) -> JsonResponse:
         params = {k: request.GET.get(k, "") for k in request.GET}
         self_url = request.build_absolute_uri(request.path)
         return _answer(*services.search(params, self_url))
+    url = _profile_url(request)
+    if isinstance(url, JsonResponse):
+        return url
+    return _answer(*services.post_node(url))
+
+
+def _profile_url(request: HttpRequest) -> str | JsonResponse:
+    """The posted body's `profile_url`, or the protocol's refusal."""
     try:
         body = _json_body(request)
     except _BadBody as exc:
@@ -102,7 +110,16 @@ def nodes(request: HttpRequest) -> JsonResponse:
         return _refuse(
             400, "Invalid Profile URL", f"The `profile_url` is not a valid URL. {problem}"
         )
-    return _answer(*services.post_node(url))
+    return url
+
+
+@_methods("POST")
+def nodes_sync(request: HttpRequest) -> JsonResponse:
+    """Add (or refresh) a node and answer once it is fetched and validated."""
+    url = _profile_url(request)
+    if isinstance(url, JsonResponse):
+        return url
+    return _answer(*services.post_node_sync(url))
 
 
 @_methods("GET", "DELETE")

@@ -258,6 +258,7 @@ PUBLIC_OR_SELF = {
     # the Murmurations index protocol: public JSON endpoints, like any index (murmurations/)
     "murmurations:ping",
     "murmurations:nodes",
+    "murmurations:nodes-sync",
     "murmurations:node",
     "murmurations:validate",
 }

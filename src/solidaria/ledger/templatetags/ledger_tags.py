@@ -16,5 +16,15 @@ def money(amount: int | None, currency: Any) -> str:
 
 
 @register.filter
+def remote_party(transfer: Any) -> str:
+    """A payment between networks as its member sees it: "paid bob at network B"."""
+    from solidaria.creditcommons.models import RemoteTransaction
+    from solidaria.creditcommons.services import describe
+
+    found = RemoteTransaction.objects.filter(transfer_id=transfer.pk).first()
+    return describe(found) if found is not None else ""
+
+
+@register.filter
 def negate(amount: int | None) -> int | None:
     return None if amount is None else -amount
