@@ -43,7 +43,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,8 @@ MEMBERS = {"T": [], "A": ["alice", "carol"], "B": ["bob", "dave"]}
 # Conversion rates declared on each link: 1 unit of the leaf's currency is worth RATE
 # units of the trunk's, so 10.00 ACR is 20.00 TRK, which is 40.00 BCR.
 RATES = {"A": "2", "B": "1/2"}
+# What bob receives for each 10.00 ACR alice pays: 1000 x 2 / (1/2) = 4000 (40.00 BCR).
+BOB_PER_PAYMENT = int(1000 * Fraction(RATES["A"]) / Fraction(RATES["B"]))
 MEMBER_CREDIT_LIMIT = 100_000  # 1,000.00 in minor units
 LINK_CREDIT_LIMIT = "10000.00"
 
@@ -188,7 +192,8 @@ class Instance:
         except subprocess.TimeoutExpired as exc:
             self._log_cli(args, None, str(exc.stdout or ""), str(exc.stderr or ""), started)
             raise Failed(
-                f"{self.name}: `solidaria {' '.join(args)}` did not finish in {timeout:.0f} s."
+                f"{self.name}: `solidaria {_one_line(' '.join(args))}` did not finish in "
+                f"{exc.timeout:.0f} s."
             ) from None
         self._log_cli(args, result.returncode, result.stdout, result.stderr, started)
         if check and result.returncode != 0:
@@ -320,14 +325,46 @@ for username in members:
 print(json.dumps(out))
 """
 
-BALANCES = """
-import json
+# One process per node (command start-up is most of a check's time on a busy machine):
+# `cc status TXID --json`, `cc check --json` and `ledger verify`, run through
+# call_command with their exit codes, and the members' balances.
+NODE_REPORT = """
+import io, json
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from solidaria.ledger.models import Account
-print(json.dumps({
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        code = 0
+    except CommandError as exc:
+        code = exc.returncode
+        err.write(str(exc))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    return {{"code": code, "out": out.getvalue()[-3000:], "err": err.getvalue()[-3000:]}}
+
+report = {{}}
+txid = {txid!r}
+if txid:
+    report["status"] = run("cc", "status", txid, "--json")
+report["check"] = run("cc", "check", "--json")
+report["verify"] = run("ledger", "verify")
+report["balances"] = {{
     a.owner.username: a.balance
     for a in Account.objects.filter(kind="member").select_related("owner")
-}))
+}}
+print(json.dumps(report))
 """
+
+
+def parallel(fn: Callable[[Instance], Any], nodes: list[Instance]) -> list[Any]:
+    """fn(node) for every node at once (each runs a command); results in node order."""
+    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+        futures = [pool.submit(fn, node) for node in nodes]
+        return [future.result() for future in futures]
 
 
 class Federation:
@@ -356,37 +393,42 @@ class Federation:
         Instance("template", 0, template).manage("migrate", "--noinput", "-v", "0", timeout=180)
         for node in self.nodes:
             fresh_database(node.db, template=template)
-        for node in self.nodes:
+
+        def seed(node: Instance) -> None:
             code, name = CURRENCIES[node.name]
+            members = MEMBERS[node.name]
             node.shell(
-                SEED.format(
-                    code=code, name=name, members=MEMBERS[node.name], limit=MEMBER_CREDIT_LIMIT
-                )
+                SEED.format(code=code, name=name, members=members, limit=MEMBER_CREDIT_LIMIT)
             )
 
+        parallel(seed, self.nodes)
+
     def start(self) -> None:
-        for node in self.nodes:
-            node.start("")
+        parallel(lambda node: node.start(""), self.nodes)
 
     def link(self) -> None:
         """`cc link add` on both sides of T-A and T-B (same secret per link)."""
+        calls: list[tuple[Instance, tuple[str, ...]]] = []
         for leaf, secret in ((self.A, SECRET_TA), (self.B, SECRET_TB)):
-            rate = RATES[leaf.name]
-            leaf.manage(
+            common = ("--secret", secret, "--rate", RATES[leaf.name])
+            common += ("--credit-limit", LINK_CREDIT_LIMIT, "--json")
+            calls.append((leaf, (
                 "cc", "link", "add", "--role", "trunk", "--slug", "T",
-                "--url", f"{self.T.url}/cc/", "--secret", secret,
-                "--currency", CURRENCIES[leaf.name][0], "--rate", rate,
-                "--credit-limit", LINK_CREDIT_LIMIT, "--json",
-            )  # fmt: skip
-            self.T.manage(
+                "--url", f"{self.T.url}/cc/", "--currency", CURRENCIES[leaf.name][0], *common,
+            )))  # fmt: skip
+            calls.append((self.T, (
                 "cc", "link", "add", "--role", "leaf", "--slug", leaf.name,
-                "--url", f"{leaf.url}/cc/", "--secret", secret,
-                "--currency", CURRENCIES["T"][0], "--rate", rate,
-                "--credit-limit", LINK_CREDIT_LIMIT, "--json",
-            )  # fmt: skip
+                "--url", f"{leaf.url}/cc/", "--currency", CURRENCIES["T"][0], *common,
+            )))  # fmt: skip
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            for future in [pool.submit(node.manage, *args) for node, args in calls]:
+                future.result()
 
-    def balances(self) -> dict[str, dict[str, int]]:
-        return {node.name: node.shell(BALANCES) for node in self.nodes}
+    def reports(self, txid: str = "") -> dict[str, dict[str, Any]]:
+        """Each node's NODE_REPORT (status of `txid`, check, verify, balances)."""
+        code = NODE_REPORT.format(txid=txid)
+        results = parallel(lambda node: node.shell(code, timeout=90), self.nodes)
+        return {node.name: result for node, result in zip(self.nodes, results, strict=True)}
 
     def teardown(self) -> None:
         for node in self.nodes:
@@ -411,7 +453,6 @@ class Run:
         self.report: list[str] = []
         self.failures = 0
         self.completed = 0  # payments completed on all three so far
-        self.bob_per_payment: int | None = None
 
     def log(self, message: str) -> None:
         print(f"    {message}", flush=True)
@@ -442,55 +483,30 @@ class Run:
             raise Failed(f"`cc pay` refused its input: {result.stderr.strip()[-300:]}")
         return Payment(key, answer, result.returncode)
 
-    def status(self, txid: str) -> dict[str, str]:
-        """Each node's state of `txid` ("absent" when the node does not know it)."""
-        states = {}
-        for node in self.fed.nodes:
-            result = node.manage("cc", "status", txid, "--json", check=False)
-            answer = last_json(result.stdout) or {}
-            states[node.name] = str(answer.get("state") or "absent")
-        return states
-
     def recover(self, rounds: int = 4) -> None:
         """`cc recover` on every node until no node has an unresolved transaction."""
         for round_ in range(1, rounds + 1):
-            unresolved = 0
-            for node in self.fed.nodes:
-                answer = last_json(node.manage("cc", "recover", "--json").stdout) or {}
-                self.log(f"recover on {node.name} (round {round_}): {answer}")
-                unresolved += int(answer.get("unresolved", 0))
+            results = parallel(lambda node: node.manage("cc", "recover", "--json"), self.fed.nodes)
+            answers = {
+                n.name: last_json(r.stdout) or {}
+                for n, r in zip(self.fed.nodes, results, strict=True)
+            }
+            self.log(f"recover (round {round_}): {answers}")
+            unresolved = sum(int(a.get("unresolved", 0)) for a in answers.values())
             if unresolved == 0:
                 return
             time.sleep(min(1.0, remaining(1.0)))
         raise Failed(f"After {rounds} rounds of `cc recover`, {unresolved} still unresolved.")
 
-    def invariants(self) -> None:
-        """`cc check` and `ledger verify` on every node; member balances add up."""
-        for node in self.fed.nodes:
-            result = node.manage("cc", "check", "--json", check=False)
-            answer = last_json(result.stdout)
-            if result.returncode != 0 or not answer or not answer.get("ok"):
-                raise Failed(f"`cc check` on {node.name} found problems: {answer or result.stderr}")
-            node.manage("ledger", "verify")
-        balances = self.fed.balances()
-        self.log(f"balances {balances}")
-        alice, bob = balances["A"]["alice"], balances["B"]["bob"]
-        if alice != -1000 * self.completed:
-            raise Failed(
-                f"alice's balance on A is {alice}, not -1000 for each of the "
-                f"{self.completed} completed payments."
-            )
-        if self.bob_per_payment is not None and bob != self.bob_per_payment * self.completed:
-            raise Failed(
-                f"bob's balance on B is {bob}, not {self.bob_per_payment} for each of the "
-                f"{self.completed} completed payments."
-            )
-        if balances["A"].get("carol") or balances["B"].get("dave"):
-            raise Failed("A member outside the payments has a balance.")
-
-    def all_or_none(self, txid: str) -> bool:
-        """The rule: completed on all three nodes or on none. True when completed."""
-        states = self.status(txid)
+    def check(self, txid: str) -> bool:
+        """The rule "completed on all three nodes or on none" from each node's state of
+        `txid`; `cc check` and `ledger verify` pass on every node; the members' balances
+        are those of the payments completed. True when the payment completed."""
+        reports = self.fed.reports(txid)
+        states = {}
+        for name, report in reports.items():
+            answer = last_json(report["status"]["out"]) or {}
+            states[name] = str(answer.get("state") or "absent")
         self.log(f"state of {txid}: {states}")
         stuck = [name for name, state in states.items() if state in UNFINISHED]
         if stuck:
@@ -498,7 +514,32 @@ class Run:
         done = [name for name, state in states.items() if state == "completed"]
         if done and len(done) != 3:
             raise Failed(f"Payment {txid} is completed on {', '.join(done)} only: {states}.")
-        return len(done) == 3
+        completed = len(done) == 3
+        for name, report in reports.items():
+            check = report["check"]
+            answer = last_json(check["out"]) or {}
+            if check["code"] != 0 or not answer.get("ok"):
+                raise Failed(f"`cc check` on {name} found problems: {answer or check['err']}")
+            if report["verify"]["code"] != 0:
+                raise Failed(f"`ledger verify` on {name} failed: {report['verify']['err']}")
+        balances = {name: report["balances"] for name, report in reports.items()}
+        self.log(f"balances {balances}")
+        count = self.completed + int(completed)
+        alice, bob = balances["A"]["alice"], balances["B"]["bob"]
+        if alice != -1000 * count:
+            raise Failed(
+                f"alice's balance on A is {alice}, not -1000 for each of the {count} "
+                "completed payments."
+            )
+        if bob != BOB_PER_PAYMENT * count:
+            raise Failed(
+                f"bob's balance on B is {bob}, not {BOB_PER_PAYMENT} for each of the {count} "
+                f"completed payments (rates A→T {RATES['A']}, B→T {RATES['B']})."
+            )
+        if balances["A"].get("carol") or balances["B"].get("dave"):
+            raise Failed("A member outside the payments has a balance.")
+        self.completed = count
+        return completed
 
     def settle(self, payment: Payment, what: str) -> None:
         """After a fault: recover everywhere, retry with the same key, check everything."""
@@ -516,14 +557,12 @@ class Run:
             raise Failed(
                 f"{what}: the retry answers {first.answer}, the first answer was {original}."
             )
-        completed = self.all_or_none(first.answer["txid"])
+        if (first.answer.get("state") == "completed") != (first.code == 0):
+            raise Failed(f"{what}: `cc pay` exit {first.code} does not match its answer.")
+        completed = self.check(first.answer["txid"])
         if completed != (first.answer.get("state") == "completed"):
             raise Failed(f"{what}: the retry says {first.answer['state']!r}, the nodes disagree.")
-        if completed != (first.code == 0):
-            raise Failed(f"{what}: `cc pay` exit {first.code} does not match its state.")
-        self.completed += int(completed)
         self.log(f"{what}: {'completed on all three' if completed else 'completed on none'}")
-        self.invariants()
 
     # --- steps ---
 
@@ -535,28 +574,18 @@ class Run:
         module.run(self.fed.T, self.fed.A, self.fed.B, self.log)
 
     def payment(self) -> None:
-        before = self.fed.balances()["B"]["bob"]
         payment = self.pay("fed-pay-1")
         answer = payment.answer or {}
         if payment.code != 0 or answer.get("state") != "completed":
             raise Failed(f"alice@A paying B/bob 10.00 did not complete: {answer}.")
         if answer.get("amount_minor") != 1000:
             raise Failed(f"The answer's amount_minor is {answer.get('amount_minor')}, not 1000.")
-        if not self.all_or_none(answer["txid"]):
-            raise Failed("The payment is not completed on any node.")
-        self.completed += 1
-        after = self.fed.balances()["B"]["bob"]
-        self.bob_per_payment = after - before
-        self.log(f"10.00 ACR from alice reached bob as {self.bob_per_payment} minor units of BCR")
-        if self.bob_per_payment <= 0 or self.bob_per_payment == 1000:
-            raise Failed(
-                f"bob received {self.bob_per_payment} minor units: the rates (A→T {RATES['A']}, "
-                f"B→T {RATES['B']}) should change the amount."
-            )
         again = self.pay("fed-pay-1")
         if (again.code, again.answer) != (payment.code, payment.answer):
             raise Failed(f"A retry with the same key answered {again.answer}, not {answer}.")
-        self.invariants()
+        if not self.check(answer["txid"]):
+            raise Failed("The payment is not completed on any node.")
+        self.log(f"10.00 ACR from alice@A reached bob@B as {BOB_PER_PAYMENT / 100:.2f} BCR")
 
     def fault_a_after_validation(self) -> None:
         A = self.fed.A
