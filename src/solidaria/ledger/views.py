@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
 from solidaria.core.permissions import allowed, is_steward, member_required, steward_required
+from solidaria.core.querybounds import page_number
 from solidaria.core.textfiles import safe_writer
 from solidaria.ledger import credit, forms, listings, payment_requests, queries, services
 from solidaria.ledger.models import Account, Currency, Transfer
@@ -116,7 +117,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     )
     if request.GET.get("format") == "csv":
         return _statement_csv(account, entries)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page = Paginator(entries, 50).get_page(page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -317,7 +318,7 @@ def listing_list(request: HttpRequest) -> HttpResponse:
         category=data.get("category", ""),
         place=data.get("place", ""),
     )
-    page = Paginator(found, 30).get_page(request.GET.get("page"))
+    page = Paginator(found, 30).get_page(page_number(request))
     return render(
         request,
         "ledger/listings.html",
@@ -439,7 +440,7 @@ def steward_accounts(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("currency", "")
     if code:
         accounts = accounts.filter(currency__code=code)
-    page = Paginator(accounts, 100).get_page(request.GET.get("page"))
+    page = Paginator(accounts, 100).get_page(page_number(request))
     return render(
         request,
         "ledger/steward_accounts.html",

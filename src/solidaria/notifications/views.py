@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import CORRECTABLE
+from solidaria.core.querybounds import page_number
 from solidaria.notifications import render as text
 from solidaria.notifications import services
 from solidaria.notifications.forms import PreferencesForm
@@ -27,7 +28,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     rows = Notification.objects.filter(user_id=request.user.pk).select_related("actor")
     if request.GET.get("show") == "unread":
         rows = rows.filter(read_at__isnull=True)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, PAGE_SIZE).get_page(page_number(request))
     items = [{"n": n, "sentence": text.sentence(n), "title": text.title(n.kind)} for n in page]
     context = {
         "page": page,

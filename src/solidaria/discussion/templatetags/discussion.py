@@ -12,6 +12,7 @@ from django import template
 from django.urls import reverse
 
 from solidaria.core.permissions import allowed, is_member
+from solidaria.core.querybounds import page_number
 from solidaria.discussion import parents, queries
 from solidaria.discussion.forms import CommentForm
 
@@ -24,7 +25,7 @@ def discussion_thread(context: template.Context, obj: Any) -> dict[str, Any]:
     user = request.user
     if not allowed(user, "discussion.thread.read", obj):
         return {"is_shown": False}
-    data = queries.thread_page(user, obj, request.GET.get("comments"))
+    data = queries.thread_page(user, obj, page_number(request, "comments"))
     kind = data["kind"]
     data.update(
         is_shown=True,
