@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -324,7 +325,7 @@ def open_processes(user: Any) -> list[OpenProcess]:
         polls = polls.filter(Q(visibility="public") | Q(coop_id__in=mine))
     for poll in polls.order_by("closes_at", "id")[:OPEN_PROCESSES]:
         state = _("open until %(date)s") % {
-            "date": timezone.localtime(poll.closes_at).strftime("%Y-%m-%d %H:%M")
+            "date": date_format(timezone.localtime(poll.closes_at), "SHORT_DATETIME_FORMAT")
         }
         found.append(
             OpenProcess(

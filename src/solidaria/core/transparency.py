@@ -37,6 +37,7 @@ class Month:
     volume_text: str
     bar_width: int  # pixels of the chart's bar, scaled to the busiest month
     y: int
+    first_day: dt.date | None = None  # shown to people as the locale's month and year
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def _months(currency: Any, rows: dict[Any, Any]) -> list[Month]:
                 volume_text=_text(volume, currency),
                 bar_width=volume * plot // top,
                 y=i * BAR_HEIGHT + 2,
+                first_day=dt.date(int(key[:4]), int(key[5:]), 1),
             )
         )
     return found
@@ -211,7 +213,10 @@ def _checkpoint() -> dict[str, Any] | None:
     from solidaria.ledger.models import Checkpoint
 
     latest = Checkpoint.objects.order_by("-last_entry_id").first()
-    return published(latest) if latest is not None else None
+    if latest is None:
+        return None
+    # the published fields, and the time as a datetime for the page's locale
+    return {**published(latest), "created": latest.created_at}
 
 
 def compute() -> Figures:
