@@ -1038,3 +1038,60 @@ def check() -> dict[str, Any]:
     for link in Link.objects.filter(is_active=True).select_related("currency", "account"):
         problems += handshake(link)
     return {"ok": not problems, "problems": problems}
+
+
+# --- the ledger's pay form and payments API ------------------------------------------------
+
+
+def pay_from_account(
+    *, actor: Any, account: Account, payee: str, amount: str | int, key: str | None, memo: str = ""
+) -> RemoteTransaction:
+    """A payment to `network/member` from the member's own account (the pay form and the
+    payments API call this when the payee is such an address)."""
+    from solidaria.ledger.rules import parse_amount
+
+    address = engine.parse_address(payee)
+    link = route_for(address)
+    if account.kind != Account.Kind.MEMBER or account.owner_id != getattr(actor, "pk", None):
+        raise ValidationFailed(
+            _("A payment to another network leaves from your own member account."), field="payer"
+        )
+    if account.currency_id != link.currency_id:
+        raise ValidationFailed(
+            _("Payments to network %(network)s leave in %(code)s: choose that account.")
+            % {"network": address.network, "code": link.currency.code},
+            field="payer",
+        )
+    return pay(
+        actor=actor,
+        payer=actor,
+        payee=str(address),
+        amount_minor=parse_amount(link.currency, amount),
+        key=key or str(uuid.uuid4()),
+        memo=memo,
+    )
+
+
+def outcome_sentence(tx: RemoteTransaction, currency: Currency) -> str:
+    """What the payer is told once `pay` returns."""
+    where = _split(tx.payee_address)
+    amount = currency.format(tx.amount_minor)
+    if tx.state == State.COMPLETED:
+        return _("You paid %(amount)s to %(member)s at network %(network)s.") % {
+            "amount": amount,
+            **where,
+        }
+    if tx.is_final:
+        return _(
+            "Your payment to %(member)s at network %(network)s did not go through: %(reason)s"
+        ) % {
+            "reason": tx.reason,
+            **where,
+        }
+    return (
+        _(
+            "Your payment to %(member)s at network %(network)s is held while the networks "
+            "confirm it; it completes or is released shortly."
+        )
+        % where
+    )

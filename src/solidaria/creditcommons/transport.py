@@ -22,7 +22,7 @@ from solidaria.creditcommons.engine import signature
 if TYPE_CHECKING:
     from solidaria.creditcommons.models import Link
 
-HTTP_TIMEOUT_SECONDS = 15
+HTTP_TIMEOUT_SECONDS = 30
 
 
 class Unreachable(Exception):
