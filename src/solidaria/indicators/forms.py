@@ -156,7 +156,7 @@ class StaffRowForm(_RowForm):
 
 class SectorRowForm(_RowForm):
     industry = forms.ChoiceField(label=_("Industry"))
-    percent = NumberField(label=_("Share of the turnover (%)"), required=True, max_value=100)
+    percent = NumberField(label=_("Share of the sales (%)"), required=True, max_value=100)
     description = forms.CharField(
         label=_("Description"), required=False, max_length=MAX_DESCRIPTION
     )
