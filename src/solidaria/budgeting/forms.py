@@ -21,6 +21,11 @@ from solidaria.core.models import Visibility
 from solidaria.core.money import AmountError, parse_minor
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+RULE_PARAMETERS: dict[str, str] = {
+    "min_project_score_threshold": Rule.GREEDY_THRESHOLD,
+    "utility": Rule.MES,
+}
+"""The keys a process's rule parameters accept, and the rule that uses each."""
 
 
 class ProcessForm(forms.Form):
@@ -58,7 +63,15 @@ class ProcessForm(forms.Form):
         label=_("Rule parameters (JSON)"),
         required=False,
         initial="{}",
-        help_text=_('For example {"min_project_score_threshold": 50}'),
+        help_text=_(
+            "A JSON object; {} when the rule needs nothing. Greedy with a support threshold "
+            "needs the least support a funded project must have, for example "
+            '{"min_project_score_threshold": 50}. The Method of Equal Shares may take '
+            '{"utility": "cost"} (the default: a voter values a project by its cost) or '
+            '{"utility": "approval"} (every approved project counts the same). The other '
+            "rules (greedy by votes, greedy that stops at the first project that does not "
+            "fit, sequential Phragmén) take no parameters: {}."
+        ),
     )
     submission_ends = forms.DateTimeField(label=_("Submission ends"), required=False)
     voting_starts = forms.DateTimeField(label=_("Voting starts"), required=False)
@@ -93,7 +106,60 @@ class ProcessForm(forms.Form):
             raise forms.ValidationError(_("Not valid JSON.")) from exc
         if not isinstance(value, dict):
             raise forms.ValidationError(_("Give a JSON object."))
+        for key in value:
+            if key not in RULE_PARAMETERS:
+                raise forms.ValidationError(
+                    _(
+                        "“%(key)s” is not a rule parameter. The parameters are "
+                        "min_project_score_threshold (greedy with a support threshold) and "
+                        "utility (Method of Equal Shares)."
+                    )
+                    % {"key": key}
+                )
+        threshold = value.get("min_project_score_threshold")
+        if "min_project_score_threshold" in value and (
+            isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0
+        ):
+            raise forms.ValidationError(
+                _(
+                    "“min_project_score_threshold” must be a whole number of at least 0, "
+                    'without quotes, for example {"min_project_score_threshold": 50}.'
+                )
+            )
+        if "utility" in value and value["utility"] not in ("cost", "approval"):
+            raise forms.ValidationError(
+                _('“utility” must be "cost" or "approval", for example {"utility": "approval"}.')
+            )
         return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        rule, parameters = data.get("rule"), data.get("rule_parameters")
+        if rule is None or not isinstance(parameters, dict):
+            return data
+        for key in parameters:
+            if rule != RULE_PARAMETERS[key]:
+                self.add_error(
+                    "rule_parameters",
+                    _(
+                        "“%(key)s” is used only by the rule “%(used)s”, not by “%(rule)s”: "
+                        "remove it or choose that rule."
+                    )
+                    % {
+                        "key": key,
+                        "used": Rule(RULE_PARAMETERS[key]).label,
+                        "rule": Rule(rule).label,
+                    },
+                )
+        if rule == Rule.GREEDY_THRESHOLD and "min_project_score_threshold" not in parameters:
+            self.add_error(
+                "rule_parameters",
+                _(
+                    "Greedy with a support threshold needs “min_project_score_threshold”, "
+                    'for example {"min_project_score_threshold": 50}.'
+                ),
+            )
+        return data
 
 
 class ProjectForm(forms.Form):
