@@ -163,7 +163,10 @@ def process(node_id: str) -> str:
     if not problems:
         problems = library.validate(profile)
     with transaction.atomic():
-        node = Node.objects.select_for_update().get(pk=node.pk)
+        locked = Node.objects.select_for_update().filter(pk=node.pk).first()
+        if locked is None:  # deleted while its profile was being fetched
+            return "missing"
+        node = locked
         node.fetched_at = timezone.now()
         if problems:
             node.status = Node.Status.VALIDATION_FAILED

@@ -401,3 +401,7 @@ def test_the_steward_page_lists_nodes_with_status_and_reasons(
     failed_only = steward_client.get("/index/nodes/?status=validation_failed").content.decode()
     assert "Bakery co-op" not in failed_only and "missing.example" in failed_only
     assert member_client.get("/index/nodes/").status_code == 403
+
+
+def test_processing_a_node_deleted_meanwhile_is_a_no_op(db: None, web: FakeWeb) -> None:
+    assert services.process("0" * 64) == "missing"
