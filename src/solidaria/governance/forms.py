@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from solidaria.core.models import Visibility
 from solidaria.core.money import AmountError, parse_minor
+from solidaria.governance.engine.bylaws import BYLAWS_KEYS, BylawsError, bylaws_from_dict
 from solidaria.governance.engine.decisions import Base, Comparison, TieRule
 from solidaria.governance.models import MemberClass, Poll, ShareType
 from solidaria.governance.services import PatronageRow
@@ -202,6 +203,14 @@ class OutcomeForm(forms.Form):
     )
 
 
+BYLAWS_EXAMPLE = (
+    '{"version": "2025-1", "reserves": "30", "indivisible_reserves": "50", '
+    '"social_fund": "10", "members": "60", "patronage_basis": "mixed", '
+    '"mixed_weights": {"hours": "70", "purchases": "30"}, "cash": "30"}'
+)
+"""Valid bylaws (the form's help text shows them; a test checks they are accepted)."""
+
+
 class BylawsForm(forms.Form):
     effective_from = forms.DateField(
         label=_("effective from"), widget=forms.DateInput(attrs={"type": "date"})
@@ -209,6 +218,18 @@ class BylawsForm(forms.Form):
     data = forms.CharField(
         label=_("bylaws (BYLAWS.json)"), widget=forms.Textarea(attrs={"rows": 14, "cols": 60})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["data"].help_text = _(
+            "A JSON object. It must give version, reserves, indivisible_reserves, social_fund, "
+            'members, patronage_basis ("hours", "purchases" or "mixed") and cash. It may give '
+            'mixed_weights (only with "mixed": the hours and purchases shares, adding up to '
+            '100), minimum_cash, collective_account, acceptance ("steward" or '
+            '"general-assembly"), and assembly_quorum and assembly_threshold (only with '
+            '"general-assembly"). Percentages are strings with at most two decimals. '
+            "For example: %(example)s"
+        ) % {"example": BYLAWS_EXAMPLE}
 
     def clean_data(self) -> dict[str, Any]:
         try:
@@ -219,7 +240,23 @@ class BylawsForm(forms.Form):
             ) from None
         if not isinstance(value, dict):
             raise forms.ValidationError(_("the bylaws are a JSON object"))
+        try:
+            bylaws_from_dict(value)  # the service checks again; here to name the key clearly
+        except BylawsError as exc:
+            raise forms.ValidationError(_bylaws_problem(exc)) from None
         return value
+
+
+def _bylaws_problem(exc: BylawsError) -> str:
+    """The engine's complaint as a sentence that names the key."""
+    if exc.message == "unknown key":
+        return _("“%(key)s” is not a bylaws key; the keys are %(keys)s.") % {
+            "key": exc.field,
+            "keys": ", ".join(sorted(BYLAWS_KEYS)),
+        }
+    if exc.message == "missing":
+        return _("“%(key)s” is missing: every bylaws version gives it.") % {"key": exc.field}
+    return _("“%(key)s” is wrong: %(problem)s") % {"key": exc.field, "problem": exc.message}
 
 
 def parse_patronage(text: str) -> list[PatronageRow]:
