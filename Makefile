@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/solidaria
 PYTEST_WORKERS ?= 2
 PORT   ?= 8000
 
-.PHONY: install translations migrate demo serve test test-pg e2e federation-test fuzz bench bench-quick lint format messages clean
+.PHONY: install translations migrate demo serve test test-pg e2e federation-test fuzz faults load bench bench-quick lint format messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -51,6 +51,21 @@ FUZZ_EXAMPLES ?= 20
 FUZZ_SECONDS  ?= 120
 fuzz: translations
 	$(BIN)/python -m bench.fuzz --max-examples $(FUZZ_EXAMPLES) --max-time $(FUZZ_SECONDS)
+
+# SIGKILL of gunicorn during payment and clearing bursts, and a PostgreSQL stop/start
+# under load, on a cluster of its own (bench/faults.py; needs root and postgresql-common).
+faults: translations
+	timeout 600 $(BIN)/python -m bench.faults
+
+# 50 locust users against gunicorn on PostgreSQL with the demo network plus 100,000
+# organisations (bench/load/); writes bench/results/load.{json,md}. Not run in CI.
+# Locust gets a virtualenv of its own (var/loadenv): its pins never touch the project's.
+LOAD_SECONDS ?= 60
+LOAD_VENV    := var/loadenv
+load: translations
+	test -x $(LOAD_VENV)/bin/locust || ( $(PYTHON) -m venv $(LOAD_VENV) \
+	  && $(LOAD_VENV)/bin/python -m pip install -q -r requirements-load.txt )
+	LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m bench.load
 
 bench: translations
 	$(BIN)/python -m bench.run
