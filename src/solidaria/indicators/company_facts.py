@@ -467,12 +467,28 @@ def _n(value: Fraction, places: int = 2) -> str:
     return str(display(value, places))
 
 
-def _direction(weight: Fraction) -> str:
+def _topic_sentence(code: str, weight: Fraction, why: str) -> str:
+    values = {"code": code, "w": _n(weight), "why": why}
     if weight > 1:
-        return _("raises the weight")
+        return _("This raises the weight of topic %(code)s to %(w)s because %(why)s.") % values
     if weight < 1:
-        return _("lowers the weight")
-    return _("keeps the weight at 1")
+        return _("This lowers the weight of topic %(code)s to %(w)s because %(why)s.") % values
+    return _("Topic %(code)s keeps the weight 1 because %(why)s.") % values
+
+
+def _group_sentence(group: str, weight: Fraction, why: str) -> str:
+    values = {"g": group, "w": _n(weight), "why": why}
+    if weight > 1:
+        return (
+            _("This raises the weight of stakeholder group %(g)s to %(w)s because %(why)s.")
+            % values
+        )
+    if weight < 1:
+        return (
+            _("This lowers the weight of stakeholder group %(g)s to %(w)s because %(why)s.")
+            % values
+        )
+    return _("Stakeholder group %(g)s keeps the weight 1 because %(why)s.") % values
 
 
 def explain(
@@ -578,27 +594,8 @@ def explain(
     for group, template in group_why.items():
         weight = group_weights.get(group, Fraction(1))
         share = _("an unknown share") if not total else f"{_n(parts[group] / total * 100)} %"
-        out.append(
-            Reason(
-                group,
-                weight,
-                _("Stakeholder group %(g)s: %(direction)s (%(w)s) because %(why)s.")
-                % {
-                    "g": group,
-                    "direction": _direction(weight),
-                    "w": _n(weight),
-                    "why": template % {"s": share},
-                },
-            )
-        )
+        out.append(Reason(group, weight, _group_sentence(group, weight, template % {"s": share})))
     for code, reason in why.items():
         weight = topic_weights.get(code, Fraction(1))
-        out.append(
-            Reason(
-                code,
-                weight,
-                _("This %(direction)s of topic %(code)s (%(w)s) because %(why)s.")
-                % {"direction": _direction(weight), "code": code, "w": _n(weight), "why": reason},
-            )
-        )
+        out.append(Reason(code, weight, _topic_sentence(code, weight, reason)))
     return sorted(out, key=lambda r: r.code)

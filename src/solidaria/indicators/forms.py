@@ -211,6 +211,11 @@ class FactsForms:
             if data is None and name == more:
                 formset.extra = added
             self.lists[name] = formset
+        total = int(stored.get("total_purchase_from_suppliers", 0))
+        for form, row in zip(self.lists["supply"].forms, stored.get("supply", []), strict=False):
+            if total:  # what the row's costs are of the purchases, shown by the row
+                hundredths = (row["costs"] * 20_000 + total) // (2 * total)  # rounded
+                form.share_text = format_minor(hundredths, exponent=2)
 
     def is_valid(self) -> bool:
         valid = self.main.is_valid()

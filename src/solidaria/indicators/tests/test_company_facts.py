@@ -259,6 +259,7 @@ def test_rows_are_added_and_removed_without_javascript() -> None:
     assert a.facts["total_purchase_from_suppliers"] == 100_050
     page = client.get(response["Location"]).content.decode()
     assert 'name="supply-TOTAL_FORMS" value="4"' in page
+    assert "10.00 % of the purchases" in page  # 100 of 1000.50, rounded for display
     # a row ticked "remove" goes
     post = {
         **post,
@@ -308,11 +309,12 @@ def test_the_page_says_why_the_facts_change_the_weights() -> None:
     )
     page = client.get(reverse("indicators:assessment", args=[a.pk])).content.decode()
     text = re.sub(r"\s+", " ", page)
-    assert "This raises the weight of topic D4 (1.50) because most customers are other" in text
-    assert "This raises the weight of topic B2 (1.50) because the profit is 20.00 % of" in text
-    assert "This raises the weight of topic C3 (1.50) because the average journey" in text
-    assert "This lowers the weight of topic B4 (0.50) because it is a micro company" in text
+    assert "This raises the weight of topic D4 to 1.50 because most customers are other" in text
+    assert "This raises the weight of topic B2 to 1.50 because the profit is 20.00 % of" in text
+    assert "This raises the weight of topic C3 to 1.50 because the average journey" in text
+    assert "This lowers the weight of topic B4 to 0.50 because it is a micro company" in text
     assert 'data-weight="A3">1.00<' in page
+    assert "Topic A3 keeps the weight 1 because the ecological risk" in text
 
 
 def test_an_empty_form_says_every_topic_weighs_one() -> None:
