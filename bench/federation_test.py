@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import fcntl
 import importlib
 import json
 import os
@@ -290,6 +291,33 @@ class Instance:
 
 
 _running: list[Instance] = []
+
+
+@contextlib.contextmanager
+def exclusive(wait: float, log: Callable[[str], None] = print) -> Iterator[None]:
+    """One run at a time on this checkout (they share the databases and var/federation/):
+    wait up to `wait` seconds for another run to finish."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    with open(WORK / "run.lock", "a+", encoding="utf-8") as lock:
+        deadline = time.monotonic() + wait
+        said = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise Failed(
+                        f"Another federation run still holds {lock.name} after {wait:.0f} s."
+                    ) from None
+                if not said:
+                    log(f"waiting for another federation run to finish ({lock.name})")
+                    said = True
+                time.sleep(1)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _one_line(arg: str) -> str:
@@ -627,7 +655,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=240, help="seconds for the run")
     parser.add_argument("--keep", action="store_true", help="leave the servers running")
+    parser.add_argument(
+        "--lock-wait", type=float, default=900, help="seconds to wait for another run to end"
+    )
     args = parser.parse_args(argv)
+    try:
+        with exclusive(args.lock_wait):
+            return _main(args)
+    except Failed as exc:
+        print(f"federation test: {exc}", file=sys.stderr)
+        return 1
+
+
+def _main(args: argparse.Namespace) -> int:
     started = time.monotonic()
     _deadline[0] = started + args.time_limit
 
@@ -662,7 +702,9 @@ def main(argv: list[str] | None = None) -> int:
         run.report.append(f"FAIL {exc}")
     finally:
         signal.alarm(0)
-        if not args.keep:
+        if args.keep:
+            _running.clear()  # leave them to the caller (kill them by their pids)
+        else:
             fed.teardown()
     total = time.monotonic() - started
     print("\nFederation test report")
