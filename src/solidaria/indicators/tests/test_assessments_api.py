@@ -335,3 +335,33 @@ def test_openapi_documents_the_refusals() -> None:
     assert {"401", "403", "404", "409", "422"} <= set(patch["responses"])
     put = schema["paths"]["/api/indicators/assessments/{assessment_id}/facts"]["put"]
     assert {"401", "403", "404", "409", "422"} <= set(put["responses"])
+
+
+def test_an_external_auditor_signs_off_with_a_token(world: dict[str, Any]) -> None:
+    from solidaria.accounts.models import ApiToken
+
+    ada, pk = _submitted(world)
+    for who, org in (("bo", "mill"), ("cy", "farm")):
+        body = {"organisation": world["orgs"][org].pk, "entries": {"A1.1": {"comment": "ok"}}}
+        assert (
+            _call(_client(world["people"][who]), "post", f"{BASE}/{pk}/reviews", body).status_code
+            == 201
+        )
+    # a change in review is a new version; the same change again is none
+    url = f"{BASE}/{pk}/answers"
+    versions = len(_call(ada, "patch", url, {"answers": {"B1.1": "3"}}).json()["versions"])
+    assert len(_call(ada, "patch", url, {"answers": {"B1.1": "3"}}).json()["versions"]) == versions
+    auditor = make_member("audra")
+    _token, raw = ApiToken.issue(user=auditor, name="test")
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    refused = Client().post(f"{BASE}/{pk}/signoff", **bearer)
+    _refused(refused, 404)  # not an auditor yet: a submitted assessment is not open to her
+    svc.auditor_grant(actor=world["steward"], user=auditor, reason="Certified ECG auditor")
+    signed = Client().post(f"{BASE}/{pk}/signoff", **bearer)
+    assert signed.status_code == 200, signed.content
+    assert signed.json()["status"] == "signed_off"
+    assert Assessment.objects.get(pk=pk).signed_off_by == auditor
+    assert (
+        Client().post(f"{BASE}/{pk}/signoff", HTTP_AUTHORIZATION="Bearer sol_nope").status_code
+        == 401
+    )
