@@ -354,3 +354,20 @@ def test_messages_from_another_link_are_not_answered(trunk, neighbours) -> None:
     services.handle(trunk["A"], "validate", _from_a(txid))
     with pytest.raises(services.NotFound):
         services.handle(trunk["B"], "commit", {"txid": txid})
+
+
+def test_the_recovery_task_leaves_fresh_transactions_alone(leaf_b) -> None:
+    from solidaria.creditcommons.tasks import recover_unfinished
+
+    link = leaf_b["link"]
+    txid = str(uuid.uuid4())
+    services.handle(link, "validate", _validate_msg(txid, 2000, 4000))
+    RemoteTransaction.objects.filter(txid=txid).update(
+        deadline=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert recover_unfinished.enqueue(min_age_seconds=3600).return_value == {
+        "completed": 0,
+        "erased": 0,
+        "unresolved": 0,
+    }
+    assert recover_unfinished.enqueue(min_age_seconds=0).return_value["erased"] == 1
