@@ -83,3 +83,20 @@ class NodeSchema(models.Model):
 
     def __str__(self) -> str:
         return self.schema
+
+
+class Term(models.Model):
+    """The distinct lower-cased tags, localities and regions the index has seen, with their
+    length: a fuzzy search compares its term with these (a few thousand) instead of
+    scanning every node. Terms are only added; one no node uses any more matches nothing."""
+
+    kind = models.CharField(max_length=10)  # tag, locality, region
+    term = models.CharField(max_length=100)
+    length = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "term"], name="murm_term_unique")]
+        indexes = [models.Index(fields=["kind", "length"], name="murm_term_length")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.term}"

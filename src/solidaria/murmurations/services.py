@@ -17,12 +17,12 @@ from urllib.parse import urlencode
 
 from django.db import transaction
 from django.db.models import F, FloatField, QuerySet
-from django.db.models.functions import Cos, Length, Power, Radians, Sin
+from django.db.models.functions import Cos, Power, Radians, Sin
 from django.utils import timezone
 
 from solidaria.murmurations import fetching, library
 from solidaria.murmurations.library import Error, error
-from solidaria.murmurations.models import Node, NodeSchema, NodeTag
+from solidaria.murmurations.models import Node, NodeSchema, NodeTag, Term
 
 Body = dict[str, Any]
 NODE_ID = re.compile(r"^[0-9a-f]{64}$")
@@ -254,6 +254,16 @@ def _index(node: Node, profile: Mapping[str, Any]) -> None:
         NodeSchema(node=node, schema=s)
         for s in dict.fromkeys(s.lower() for s in node.linked_schemas)
     )
+    words = [("tag", t.lower()) for t in node.tags]
+    words += [
+        (kind, value)
+        for kind, value in (("locality", node.locality_key), ("region", node.region_key))
+        if value
+    ]
+    Term.objects.bulk_create(
+        (Term(kind=kind, term=word, length=len(word)) for kind, word in dict.fromkeys(words)),
+        ignore_conflicts=True,
+    )
 
 
 # ---------------------------------------------------------------- status and delete
@@ -396,16 +406,23 @@ def fuzziness(term: str) -> int:
 
 def fuzzy_matches(term: str, candidates: Iterable[str]) -> set[str]:
     allowed = fuzziness(term)
-    return {c for c in candidates if c == term or distance(term, c, allowed) <= allowed}
+    letters = set(term)
+    # an edit changes the set of letters by at most two: a cheap filter before the distance
+    return {
+        c
+        for c in candidates
+        if c == term
+        or (len(letters ^ set(c)) <= 2 * allowed and distance(term, c, allowed) <= allowed)
+    }
 
 
-def _candidates(values: QuerySet[Any], field: str, term: str) -> list[str]:
+def _candidates(kind: str, term: str) -> list[str]:
+    """The known terms of `kind` whose length is within the fuzziness of `term`'s."""
     slack = fuzziness(term)
     return list(
-        values.annotate(_n=Length(field))
-        .filter(_n__gte=len(term) - slack, _n__lte=len(term) + slack)
-        .values_list(field, flat=True)
-        .distinct()[:FUZZY_CANDIDATES]
+        Term.objects.filter(
+            kind=kind, length__gte=len(term) - slack, length__lte=len(term) + slack
+        ).values_list("term", flat=True)[:FUZZY_CANDIDATES]
     )
 
 
@@ -451,8 +468,7 @@ def _filter(params: dict[str, str]) -> QuerySet[Node]:
     for name, column in (("locality", "locality_key"), ("region", "region_key")):
         term = params.get(name, "").lower()
         if term:
-            pool = Node.objects.filter(status=status_value).exclude(**{column: ""})
-            matches = fuzzy_matches(term, _candidates(pool, column, term))
+            matches = fuzzy_matches(term, _candidates(name, term))
             nodes = nodes.filter(**{f"{column}__in": sorted(matches)[:1000]})
     if primary := params.get("primary_url"):
         nodes = nodes.filter(primary_url_key=url_key(primary))
@@ -479,13 +495,12 @@ def _filter_tags(
         raise _invalid("tags", f"At most {MAX_TAGS} tags may be given.")
     if any(len(t) > MAX_TAG_LENGTH for t in terms):
         raise _invalid("tags", f"A tag has at most {MAX_TAG_LENGTH} characters.")
-    pool = NodeTag.objects.filter(node__status=status_value)
     groups: list[set[str]] = []
     for term in terms:
         if exact_raw == "true":
             groups.append({term})
         else:
-            groups.append(fuzzy_matches(term, _candidates(pool, "tag", term)))
+            groups.append(fuzzy_matches(term, _candidates("tag", term)))
     if tags_filter == "or":
         union = sorted(set().union(*groups))[:5000]
         return nodes.filter(pk__in=NodeTag.objects.filter(tag__in=union).values("node_id"))
