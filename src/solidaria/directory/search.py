@@ -263,8 +263,12 @@ class _Query:
 
 
 def _facet_table_rows(params: SearchParams) -> list[tuple[str, str, str, str, int]]:
-    """The facet count table's rows for a search without text or bbox."""
+    """The facet count table's rows for a search without text or bbox (the table counts
+    own and federated entries apart: migration 0009)."""
     sql, args = _facet_conditions(params, alias="")
+    if params.federated != "include":
+        sql.append("federated = %s")
+        args.append(params.federated == "only")
     where = " AND ".join(["n > 0", *sql])
     query = f"SELECT {', '.join(FACET_COLUMNS)}, n FROM {FACET_TABLE} WHERE {where}"
     with connection.cursor() as cursor:
@@ -328,12 +332,7 @@ def search(
     params = replace(params, country=country_code(params.country))
     query = _Query(params, words_of(params.q))
     facets: dict[str, list[FacetValue]] = {}
-    if (
-        not query.words
-        and params.bbox is None
-        and not _federated_condition(params)
-        and _has_facet_table()
-    ):
+    if not query.words and params.bbox is None and _has_facet_table():
         rows = _facet_table_rows(params)
         total = sum(row[4] for row in rows)
         if with_facets:

@@ -229,6 +229,23 @@ def test_search_map_and_api_include_exclude_or_only_federated_entries(web: FakeW
     assert names(q="bakery", federated="only") == ["Their Bakery"]
     assert names(country="GB", federated="exclude") == ["Our Bakery"]
 
+    def total(**kw: Any) -> int:
+        result = search.search(search.SearchParams(**kw))
+        assert sum(f.count for f in result.facets["country"]) == result.total
+        return result.total
+
+    # the facet count table keeps own and federated entries apart, through every change
+    assert (total(), total(federated="exclude"), total(federated="only")) == (2, 1, 1)
+    fp = FederatedProfile.objects.get()
+    web.unpublish(BAKERY)
+    aggregation.run(fp.subscription)
+    assert (total(), total(federated="exclude"), total(federated="only")) == (1, 1, 0)
+    web.publish(
+        BAKERY,
+        profile("Their Bakery", geolocation={"lat": 51.6, "lon": -0.2}, country_iso_3166="GB"),
+    )
+    aggregation.run(fp.subscription)
+
     api = Client().get("/api/directory/organisations", {"federated": "only"}).json()
     assert [(o["name"], o["source_network"]) for o in api["results"]] == [
         ("Their Bakery", "Other network")
