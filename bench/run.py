@@ -13,7 +13,16 @@ import sys
 import time
 from pathlib import Path
 
-AREAS = ["directory", "ledger", "clearing", "budgeting", "governance", "indicators", "federation"]
+AREAS = [
+    "directory",
+    "ledger",
+    "clearing",
+    "budgeting",
+    "governance",
+    "indicators",
+    "federation",
+    "aggregation",
+]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
