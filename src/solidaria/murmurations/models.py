@@ -79,7 +79,14 @@ class NodeSchema(models.Model):
     schema = models.CharField(max_length=100)  # lower-cased
 
     class Meta:
-        indexes = [models.Index(fields=["schema", "node"], name="murm_schema")]
+        indexes = [
+            models.Index(fields=["schema", "node"], name="murm_schema"),
+            # PostgreSQL: a prefix search (LIKE 'name-v2%') uses a btree only with this
+            # operator class when the database's collation is not C (ignored elsewhere)
+            models.Index(
+                fields=["schema"], name="murm_schema_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.schema
