@@ -725,6 +725,8 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
         raise ValidationFailed(_("The two networks disagree on the conversion rate of their link."))
     if deadline.tzinfo is None or deadline <= timezone.now():
         raise ValidationFailed(_("The payment's deadline has passed."))
+    # a sender cannot make this node hold an amount longer than its own rule allows
+    deadline = min(deadline, timezone.now() + dt.timedelta(seconds=2 * hold_seconds()))
     memo = str(message.get("memo", ""))[:200]
     now = timezone.now()
     common = {
