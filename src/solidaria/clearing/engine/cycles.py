@@ -15,6 +15,7 @@ set-off: on big networks it shows large cycles, not provably the largest ones.
 from __future__ import annotations
 
 import heapq
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,12 +95,12 @@ def _peel(result: ClearingResult, max_steps: int | None) -> list[tuple[list[int]
     throughput = np.zeros(hub + 1, dtype=np.int64)
     np.add.at(throughput, tail, value)
     starts: list[int] = np.argsort(-throughput, kind="stable").tolist()
-    budget = max_steps if max_steps is not None else -1
+    budget = sys.maxsize if max_steps is None else max_steps
     steps = 0
     found: list[tuple[list[int], int]] = []
     peeled = found.append
     for start in starts:
-        if budget >= 0 and steps >= budget:
+        if steps >= budget:
             break
         while _has_flow(left, pointer, end, start):
             path = [start]
@@ -132,7 +133,7 @@ def _peel(result: ClearingResult, max_steps: int | None) -> list[tuple[list[int]
                 node = nxt
                 if cut == 0 and not _has_flow(left, pointer, end, start):
                     break
-                if budget >= 0 and steps >= budget:
+                if steps >= budget:
                     return found
     return found
 
