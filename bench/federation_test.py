@@ -73,6 +73,9 @@ LINK_CREDIT_LIMIT = "10000.00"
 UNFINISHED = {"initiated", "validated"}
 FINAL = {"completed", "erased", "timedout", "refused"}
 
+# gunicorn's access log: method, path, status and the request's time in milliseconds.
+ACCESS_LOG_FORMAT = 'access "%(r)s" %(s)s %(M)sms'
+
 _deadline = [float("inf")]
 
 
@@ -246,6 +249,8 @@ class Instance:
                 "2",
                 "--access-logfile",
                 "-",
+                "--access-logformat",
+                ACCESS_LOG_FORMAT,
             ],
             env=self.env,
             cwd=ROOT,
