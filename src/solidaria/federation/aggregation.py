@@ -35,6 +35,7 @@ SOURCE = "federation"
 PAGE_SIZE = 100
 MAX_PAGES = 100  # the index returns at most 10,000 results per search
 MAX_PROFILE_BYTES = 200_000
+MAX_URL = 500  # FederatedProfile.profile_url
 PROFILE_TIMEOUT = 10.0
 
 
@@ -102,7 +103,12 @@ def _fields(profile: dict[str, Any]) -> dict[str, Any]:
     contact = profile.get("contact_details") or {}
     tags = [str(t)[:100] for t in profile.get("tags") or [] if str(t).strip()][:50]
     lat, lon = geo.get("lat"), geo.get("lon")
-    located = isinstance(lat, int | float) and isinstance(lon, int | float)
+    located = (
+        isinstance(lat, int | float)
+        and isinstance(lon, int | float)
+        and -90 <= lat <= 90
+        and -180 <= lon <= 180
+    )
     website = str(profile.get("primary_url") or "")
     if website and not website.startswith(("http://", "https://")):
         website = "https://" + website
@@ -248,6 +254,9 @@ def run(sub: Subscription) -> dict[str, int]:
             url = str(node.get("profile_url") or "")
             if not url.startswith(("http://", "https://")) or url.startswith(own):
                 continue  # our own profiles come back from a shared index: skip them
+            if len(url) > MAX_URL:
+                counts["invalid"] += 1
+                continue
             seen.add(url)
             counts["seen"] += 1
             last = node.get("last_updated")

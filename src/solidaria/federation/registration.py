@@ -215,6 +215,18 @@ def schedule(reg: Registration) -> None:
     transaction.on_commit(lambda: sync_registration.enqueue(pk))
 
 
+def unsettled() -> list[Registration]:
+    """Rows not in the state we want (refused ones included), back to pending: what
+    `solidaria federation register` without --all sends again."""
+    regs = list(
+        Registration.objects.exclude(status__in=[Status.POSTED, Status.DELETED]).order_by("pk")
+    )
+    for reg in regs:
+        reg.status, reg.attempts, reg.last_error, reg.reasons = Status.PENDING, 0, "", []
+        reg.save()
+    return regs
+
+
 def retry(*, actor: Any, registration_id: int) -> Registration:
     """A steward sends a profile again (whatever its state)."""
     require(actor, "federation.registration.retry")

@@ -199,6 +199,17 @@ def test_cli_register_exits_1_when_a_profile_fails(web: FakeWeb) -> None:
     assert json.loads(out.splitlines()[0]) == {"posted": 0, "failed": 1, "pending": 0}
 
 
+def test_cli_register_sends_a_refused_profile_again(web: FakeWeb) -> None:
+    org = make_organisation("Mill")
+    reg = registration.organisation_changed(org)
+    assert reg is not None
+    web.down = True
+    registration.sync(reg.pk, sleep=no_sleep)
+    web.down = False
+    code, out = run("register", "--wait", "--json")
+    assert (code, json.loads(out)) == (0, {"posted": 1, "failed": 0, "pending": 0})
+
+
 def test_cli_register_without_an_index_exits_2(web: FakeWeb, settings: Any) -> None:
     settings.SOLIDARIA = {**settings.SOLIDARIA, "MURMURATIONS_INDEX_URL": ""}
     code, _out = run("register", "--all")

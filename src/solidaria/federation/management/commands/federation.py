@@ -68,14 +68,8 @@ class Command(BaseCommand):
                 "set SOLIDARIA_MURMURATIONS_INDEX_URL to the index to register with",
                 returncode=2,
             )
-        if options["all"]:
-            regs = registration.want_everything()
-        else:  # what is not settled yet
-            regs = list(
-                Registration.objects.exclude(
-                    status__in=[Registration.Status.POSTED, Registration.Status.DELETED]
-                )
-            )
+        # without --all: what is not settled yet, refused profiles included
+        regs = registration.want_everything() if options["all"] else registration.unsettled()
         regs = registration.settle(regs, timeout=options["timeout"], wait=options["wait"])
         for reg in regs:
             detail = "; ".join(reg.reasons) or reg.last_error
