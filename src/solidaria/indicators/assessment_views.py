@@ -324,7 +324,8 @@ def assessment_facts(request: HttpRequest, pk: int) -> HttpResponse:
         return _detail(request, found, status=422, facts_forms=given, facts_errors=problems)
     if autosave:
         return JsonResponse({"saved": True, "message": _("Saved.")})
-    action = request.POST.get("action", "")
+    # the button's name is not "action": it would hide the form's action from the script
+    action = request.POST.get("step", "")
     url = reverse("indicators:assessment", kwargs={"pk": found.pk})
     if action.startswith("add-") and action[4:] in given.lists:
         return redirect(f"{url}?add={action[4:]}#facts-{action[4:]}")

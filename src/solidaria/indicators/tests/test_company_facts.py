@@ -248,7 +248,7 @@ def test_rows_are_added_and_removed_without_javascript() -> None:
         "supply-1-costs": "",
         **_management("staff", 1),
         **_management("sectors", 1),
-        "action": "add-supply",
+        "step": "add-supply",
     }
     # "save and add rows": saved, and the page comes back with three empty supply rows
     response = client.post(url, post)
@@ -265,7 +265,7 @@ def test_rows_are_added_and_removed_without_javascript() -> None:
         **post,
         **_management("supply", 1, initial=1),
         "supply-0-DELETE": "on",
-        "action": "save",
+        "step": "save",
     }
     assert client.post(url, post).status_code == 302
     a.refresh_from_db()
