@@ -164,10 +164,23 @@ class TopicPointsOut(Schema):
     points_display: str = Field(description="Rounded to two decimals, as the pages show.")
 
 
+class RatingOut(Schema):
+    code: str
+    is_topic: bool
+    is_positive: bool
+    weight: str
+    estimation: str = Field(description="An aspect's estimation; a topic's points / maximum.")
+    points: str
+    max_points: str
+
+
 class EcgPointsOut(Schema):
     total: str
     total_display: str
     topics: list[TopicPointsOut]
+    ratings: list[RatingOut] = Field(
+        description="Every topic followed by its aspects, as the calculator lists them."
+    )
 
 
 class SupplyRowOut(Schema):
@@ -396,6 +409,18 @@ def _points(a: Assessment) -> EcgPointsOut | None:
                 points_display=str(display(t.points)),
             )
             for t in balance.topics
+        ],
+        ratings=[
+            RatingOut(
+                code=r.code,
+                is_topic=r.is_topic,
+                is_positive=r.is_positive,
+                weight=_fraction(r.weight),
+                estimation=_fraction(r.estimation),
+                points=_fraction(r.points),
+                max_points=_fraction(r.max_points),
+            )
+            for r in balance.ratings
         ],
     )
 

@@ -91,6 +91,9 @@ def test_open_then_autosave_is_idempotent(world: dict[str, Any]) -> None:
         "max_points": "50/1",
         "points_display": "25.00",
     }
+    a11 = next(r for r in body["points"]["ratings"] if r["code"] == "A1.1")
+    assert (a11["estimation"], a11["points"], a11["is_topic"]) == ("5/1", "25/1", False)
+    assert len(body["points"]["ratings"]) > len(body["points"]["topics"]) == 20
     events = AuditEvent.objects.filter(verb="indicators.assessment.answer").count()
     # the same request again changes nothing and writes nothing
     again = _call(ada, "patch", url, {"answers": {"A1.1": "5", "B1.1": "2.5"}})
