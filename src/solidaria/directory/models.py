@@ -133,6 +133,13 @@ class Organisation(models.Model):
             models.Index(fields=["status", "structure"], name="dir_org_status_structure"),
             models.Index(fields=["latitude", "longitude", "status"], name="dir_org_lat_lon"),
             models.Index(fields=["status", "source_network"], name="dir_org_status_network"),
+            # The network's own entries in name order (federated=exclude): with a million
+            # federated profiles, walking the whole name index to find them took 230 ms.
+            models.Index(
+                fields=["name", "id"],
+                condition=models.Q(status="confirmed", source_network__isnull=True),
+                name="dir_org_own_name",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
