@@ -57,6 +57,10 @@ def url_problem(url: str) -> str:
     if any(ord(c) < 33 or ord(c) == 127 for c in url):
         return "The URL contains spaces or control characters."
     try:
+        url.encode("utf-8")
+    except UnicodeEncodeError:
+        return "The URL is not valid text."
+    try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:

@@ -15,6 +15,7 @@ Errors come back in the protocol's JSON:API-like shape, e.g.
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -222,11 +223,20 @@ def _expiry_errors(profile: dict[str, Any], now: float) -> list[Error]:
 
 
 def _has_nul(value: Any, depth: int = 0) -> bool:
-    """A NUL character anywhere (PostgreSQL cannot store it in JSON), or nesting too deep."""
+    """A NUL character or a lone surrogate anywhere (PostgreSQL cannot store them), a number
+    too big for a float (1e400), or nesting too deep."""
     if depth > 32:
         return True
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (\ud800) cannot be stored or answered
+            return True
+        return False
+    if isinstance(value, float):
+        return not math.isfinite(value)
     if isinstance(value, list):
         return any(_has_nul(v, depth + 1) for v in value)
     if isinstance(value, dict):
@@ -249,7 +259,10 @@ def validate(
     if _has_nul(profile):
         return [
             error(
-                400, "Invalid Value", "The profile contains NUL characters or is nested too deep."
+                400,
+                "Invalid Value",
+                "The profile contains NUL characters, invalid text or infinite numbers, "
+                "or is nested too deep.",
             )
         ]
     if "linked_schemas" not in profile:

@@ -25,7 +25,7 @@ MAX_BODY_BYTES = 1_000_000
 
 
 def _answer(status: int, body: dict[str, Any]) -> JsonResponse:
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(body, status=status)
 
 
 def _refuse(status: int, title: str, detail: str) -> JsonResponse:

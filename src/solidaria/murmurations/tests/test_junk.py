@@ -48,6 +48,7 @@ def _is_error(response: Any) -> None:
         b'{"profile_url": "http://"}',
         b'{"profile_url": "http://x.example:99999/p.json"}',
         b'{"profile_url": "http://x.example/\\u0000.json"}',
+        b'{"profile_url": "http://x.example/\\ud800.json"}',
         json.dumps({"profile_url": "https://x.example/" + "a" * 3000}).encode(),
         b"[" * 5000 + b"]" * 5000,
     ],
@@ -66,6 +67,8 @@ def test_junk_posted_to_nodes_is_refused(index: IndexClient, raw: bytes) -> None
         b'{"linked_schemas": "test_schema-v1.0.0"}',
         b'{"linked_schemas": [1, 2, null]}',
         b'{"linked_schemas": ["test_schema-v1.0.0"], "name": "\\u0000"}',
+        b'{"linked_schemas": ["\\ud800"]}',
+        b'{"linked_schemas": ["test_schema-v1.0.0"], "name": "x", "extra": 1e400}',
         b'{"linked_schemas": ["test_schema-v1.0.0"], "geolocation": {"lat": 1e400, "lon": 0}}',
         b'{"linked_schemas": ["test_schema-v1.0.0"], "name": "x", "expires": 1e300}',
         json.dumps({"linked_schemas": [f"s{i:08d}_schema-v1.0.0" for i in range(5000)]}).encode(),
@@ -160,3 +163,21 @@ def test_any_search_parameters_get_an_answer_not_a_crash(
 
     response = index.get(f"/nodes?{urlencode(params)}")
     assert response.status_code in (200, 400), (params, response.content[:300])
+
+
+def test_a_fetched_profile_with_invalid_text_or_numbers_fails_validation(
+    index: IndexClient, web: Any
+) -> None:
+    for n, raw in enumerate(
+        [
+            b'{"linked_schemas": ["test_schema-v2.0.0"], "name": "x", "extra": 1e400}',
+            b'{"linked_schemas": ["test_schema-v2.0.0"], "name": "\\ud800"}',
+            b'{"linked_schemas": ["test_schema-v2.0.0"], "name": "\\u0000"}',
+        ]
+    ):
+        url = f"https://junk.example/{n}.json"
+        web.serve(url, raw)
+        node_id = index.post_node(url).json()["data"]["node_id"]
+        response = index.get(f"/nodes/{node_id}")
+        assert response.status_code == 400, response.content
+        assert response.json()["meta"]["status"] == "validation_failed"
