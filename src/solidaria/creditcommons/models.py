@@ -48,6 +48,11 @@ class Link(models.Model):
     )
     # the neighbour currency's decimal places (the rate is between whole units)
     remote_exponent = models.PositiveSmallIntegerField(_("their decimal places"), default=2)
+    # this network's fee on payments arriving through this link, deducted from what moves
+    # on (to the payee or the next network) and paid into the currency's network account
+    fee_basis_points = models.PositiveIntegerField(
+        _("fee (basis points)"), default=0, help_text=_("100 = 1%")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_frozen = models.BooleanField(_("frozen"), default=False)
     frozen_reason = models.TextField(_("why frozen"), blank=True)
@@ -65,6 +70,9 @@ class Link(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(rate_num__gt=0) & Q(rate_den__gt=0), name="creditcommons_rate_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_basis_points__lt=10000), name="creditcommons_fee_below_all"
             ),
         ]
 
@@ -120,6 +128,8 @@ class RemoteTransaction(models.Model):
     # the amounts on the upstream and downstream links, in the neighbour's currency
     upstream_amount = models.BigIntegerField(null=True, blank=True)
     downstream_amount = models.BigIntegerField(null=True, blank=True)
+    # this network's fee, in its currency, out of `amount_minor` (the rest moves on)
+    fee_minor = models.BigIntegerField(default=0)
     transfer = models.OneToOneField(
         "ledger.Transfer",
         null=True,

@@ -41,7 +41,7 @@ from solidaria.creditcommons.models import (
     entry_canonical,
 )
 from solidaria.ledger.journal import Leg, check_payee_room, check_payer_room, post
-from solidaria.ledger.locks import lock_accounts
+from solidaria.ledger.locks import lock_accounts, lock_network
 from solidaria.ledger.models import Account, Currency, Transfer
 from solidaria.ledger.rules import require_debit
 
@@ -89,6 +89,7 @@ def link_add(
     rate: str = "1",
     credit_limit: int | None = None,
     remote_exponent: int | None = None,
+    fee_basis_points: int = 0,
 ) -> Link:
     """Declare the trunk (on a leaf) or a member network (on the trunk), with its ledger
     account. Declaring the same link again updates its address, secret and limit; the
@@ -113,6 +114,10 @@ def link_add(
             _("There is no currency %(code)s.") % {"code": currency_code}, field="currency"
         )
     fraction = engine.parse_rate(rate)
+    if not 0 <= fee_basis_points < 10000:
+        raise ValidationFailed(
+            _("A fee is from 0 to 9999 basis points (100 = 1%)."), field="fee_basis_points"
+        )
     exponent = currency.exponent if remote_exponent is None else remote_exponent
     url = url if url.endswith("/") else url + "/"
     link = Link.objects.select_for_update().filter(slug=slug).first()
@@ -132,6 +137,7 @@ def link_add(
         link.url, link.secret, link.is_active = url, secret, True
         link.rate_num, link.rate_den = fraction.numerator, fraction.denominator
         link.remote_exponent = exponent
+        link.fee_basis_points = fee_basis_points
         link.save()
         account = Account.objects.select_for_update().get(pk=link.account_id)
         account.credit_limit, account.is_active = credit_limit, True
@@ -156,6 +162,7 @@ def link_add(
         rate_num=fraction.numerator,
         rate_den=fraction.denominator,
         remote_exponent=exponent,
+        fee_basis_points=fee_basis_points,
         account=account,
     )
     audit.record(actor=actor, verb="creditcommons.link.add", obj=link, data=_link_data(link))
@@ -170,6 +177,7 @@ def _link_data(link: Link) -> dict[str, Any]:
         "currency": link.currency.code,
         "rate": link.rate_text,
         "credit_limit": link.account.credit_limit,
+        "fee_basis_points": link.fee_basis_points,
     }
 
 
@@ -261,11 +269,13 @@ def _hold(
     memo: str,
     actor: Any,
     now: dt.datetime,
+    fee: int = 0,
 ) -> Transfer:
-    """Reserve `amount` on the payer's side: a pending transfer of kind `remote`."""
-    check_payer_room(payer, amount, actor=actor)
+    """Reserve `amount` (and this network's `fee`, paid by the same side) on the payer's
+    side: a pending transfer of kind `remote`, the fee posted as its levy on completion."""
+    check_payer_room(payer, amount, actor=actor, levy=fee)
     check_payee_room(payee, amount, actor=actor)
-    payer.reserved += amount
+    payer.reserved += amount + fee
     payer.save(update_fields=["reserved"])
     return Transfer.objects.create(
         currency_id=payer.currency_id,
@@ -276,7 +286,7 @@ def _hold(
         category="",
         kind=Transfer.Kind.REMOTE,
         status=Transfer.Status.PENDING,
-        reserved_minor=amount,
+        reserved_minor=amount + fee,
         created_by=actor if getattr(actor, "pk", None) else None,
         created_at=now,
     )
@@ -290,6 +300,8 @@ def _complete(tx: RemoteTransaction) -> RemoteTransaction:
             return tx
         transfer = Transfer.objects.select_for_update().get(pk=tx.transfer_id)
         locked = lock_accounts([transfer.payer_id, transfer.payee_id])
+        fee = transfer.reserved_minor - transfer.amount_minor
+        network = lock_network(transfer.currency, locked) if fee else None
         payer = locked[transfer.payer_id]
         payer.reserved -= transfer.reserved_minor
         post(
@@ -302,18 +314,21 @@ def _complete(tx: RemoteTransaction) -> RemoteTransaction:
                     category=transfer.category,
                     kind=transfer.kind,
                     existing=transfer,
+                    levy=fee,
                 )
             ],
             accounts=locked,
             actor=SYSTEM,
             now=timezone.now(),
+            levy_account={transfer.currency_id: network} if network is not None else None,
         )
         for link, theirs, downstream in (
             (tx.upstream, tx.upstream_amount, False),
             (tx.downstream, tx.downstream_amount, True),
         ):
             if link is not None and theirs is not None:
-                _chain(link, tx, mine=tx.amount_minor, theirs=theirs, downstream=downstream)
+                mine = tx.amount_minor - tx.fee_minor if downstream else tx.amount_minor
+                _chain(link, tx, mine=mine, theirs=theirs, downstream=downstream)
         tx.state = State.COMPLETED
         tx.save(update_fields=["state", "updated_at"])
         audit.record(
@@ -403,7 +418,7 @@ def _tell_payee(tx: RemoteTransaction, transfer: Transfer) -> None:
     from solidaria.notifications.services import notify
 
     payer_text = _("%(member)s at network %(network)s") % _split(tx.payer_address)
-    context = {"payer": payer_text, "amount": payee.currency.format(tx.amount_minor)}
+    context = {"payer": payer_text, "amount": payee.currency.format(transfer.amount_minor)}
     if tx.memo:
         context.update(variant="memo", memo=tx.memo)
     notify(
@@ -461,7 +476,7 @@ def _validate_message(tx: RemoteTransaction, link: Link, theirs: int) -> dict[st
         "txid": str(tx.txid),
         "payer": tx.payer_address,
         "payee": tx.payee_address,
-        "amount": tx.amount_minor,
+        "amount": tx.amount_minor - tx.fee_minor,  # what moves on, after this node's fee
         "amount_to": theirs,
         "exponent": link.currency.exponent,
         "memo": tx.memo,
@@ -756,18 +771,24 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
                 % {"member": address.member, "code": link.currency.code, "network": my_slug()},
                 field="payee",
             )
+        fee = fee_for(link, mine)
         with transaction.atomic():
             locked = lock_accounts([link.account_id, payee.pk])
             held = _hold(
                 payer=locked[link.account_id],
                 payee=locked[payee.pk],
-                amount=mine,
+                amount=mine - fee,
+                fee=fee,
                 memo=memo,
                 actor=SYSTEM,
                 now=now,
             )
             tx = RemoteTransaction.objects.create(
-                role=Role.DESTINATION, state=State.VALIDATED, transfer=held, **common
+                role=Role.DESTINATION,
+                state=State.VALIDATED,
+                transfer=held,
+                fee_minor=fee,
+                **common,
             )
             audit.record(
                 actor=SYSTEM,
@@ -784,13 +805,15 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
         )
     if downstream.currency_id != link.currency_id:
         raise ValidationFailed(_("The two links of this network hold different currencies."))
-    down_amount = outgoing(downstream, mine)
+    fee = fee_for(link, mine, onward=downstream)
+    down_amount = outgoing(downstream, mine - fee)
     with transaction.atomic():
         locked = lock_accounts([link.account_id, downstream.account_id])
         held = _hold(
             payer=locked[link.account_id],
             payee=locked[downstream.account_id],
-            amount=mine,
+            amount=mine - fee,
+            fee=fee,
             memo=memo,
             actor=SYSTEM,
             now=now,
@@ -801,6 +824,7 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
             transfer=held,
             downstream=downstream,
             downstream_amount=down_amount,
+            fee_minor=fee,
             **common,
         )
         audit.record(
@@ -811,6 +835,30 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
         )
     _fault("cc.before_relay")
     return _relay_validation(tx, downstream)
+
+
+def fee_for(link: Link, amount: int, *, onward: Link | None = None) -> int:
+    """This network's fee on `amount` arriving through `link`: its basis points, rounded
+    down, then raised by the least needed for the rest to convert exactly on the `onward`
+    link (so the link invariant stays exact). Refused when nothing would be left."""
+    if not link.fee_basis_points:
+        return 0
+    fee = amount * link.fee_basis_points // 10000
+    for extra in range(0, 10_000):
+        rest = amount - fee - extra
+        if rest <= 0:
+            break
+        if onward is None:
+            return fee + extra
+        try:
+            outgoing(onward, rest)
+        except ValidationFailed:
+            continue
+        return fee + extra
+    raise ValidationFailed(
+        _("This amount is too small to pay this network's fee and convert exactly."),
+        field="amount",
+    )
 
 
 def _past_deadline(tx: RemoteTransaction) -> bool:

@@ -371,3 +371,46 @@ def test_the_recovery_task_leaves_fresh_transactions_alone(leaf_b) -> None:
         "unresolved": 0,
     }
     assert recover_unfinished.enqueue(min_age_seconds=0).return_value["erased"] == 1
+
+
+# --- fees ------------------------------------------------------------------------------------
+
+
+def test_a_trunk_fee_is_deducted_from_what_moves_on_and_the_invariant_stays_exact(
+    node, neighbours
+) -> None:
+    node("T")
+    currency("TRK")
+    link_a = services.link_add(
+        actor=SYSTEM, role="leaf", slug="A", url="http://a.example/cc/", secret=SECRET,
+        currency_code="TRK", rate="2", credit_limit=100_000, fee_basis_points=150,
+    )  # fmt: skip
+    link_b = _link("leaf", "B", "TRK", "3")
+    neighbours.replies[("B", "validate")] = {"state": "validated"}
+    neighbours.replies[("B", "commit")] = {"state": "completed"}
+    txid = str(uuid.uuid4())
+    assert services.handle(link_a, "validate", _from_a(txid))["state"] == "validated"
+    relayed = neighbours.sent[0][2]
+    # 20.00 arrives; 1.5 % is 0.30, but the rest must convert exactly at 3 T per B unit:
+    # the fee is raised to 0.32 and 19.68 T moves on as 6.56 B
+    assert (relayed["amount"], relayed["amount_to"]) == (1968, 656)
+    assert _balance(link_a.account) == (0, 2000)
+    assert services.handle(link_a, "commit", {"txid": txid})["state"] == "completed"
+    network = Account.objects.get(currency__code="TRK", kind="system", name="network")
+    assert _balance(link_a.account) == (-2000, 0)
+    assert _balance(link_b.account) == (1968, 0) and network.balance == 32
+    chains = {e.link.slug: (e.leaf_amount, e.trunk_amount) for e in LinkEntry.objects.all()}
+    assert chains == {"A": (1000, 2000), "B": (656, 1968)}
+    _assert_verifies()
+
+
+def test_a_destination_fee_reaches_the_payee_net(leaf_b) -> None:
+    link, bob = leaf_b["link"], leaf_b["bob"]
+    link.fee_basis_points = 100
+    link.save()
+    txid = str(uuid.uuid4())
+    services.handle(link, "validate", _validate_msg(txid, 2000, 4000))
+    assert _balance(link.account) == (0, 4000)
+    services.handle(link, "commit", {"txid": txid})
+    assert _balance(bob) == (3960, 0) and _balance(link.account) == (-4000, 0)
+    _assert_verifies()

@@ -45,6 +45,12 @@ class Command(BaseCommand):
         add.add_argument("--rate", default="1", help="trunk units per leaf unit, e.g. 2 or 1/2")
         add.add_argument("--credit-limit", help="how far the link account may go below zero")
         add.add_argument("--their-exponent", type=int, help="the neighbour currency's decimals")
+        add.add_argument(
+            "--fee-basis-points",
+            type=int,
+            default=0,
+            help="this network's fee on payments arriving through the link (100 = 1%%)",
+        )
         add.add_argument("--json", action="store_true")
         lsub.add_parser("list", help="the links and their state").add_argument(
             "--json", action="store_true"
@@ -145,6 +151,7 @@ class Command(BaseCommand):
             rate=options["rate"],
             credit_limit=limit,
             remote_exponent=options.get("their_exponent"),
+            fee_basis_points=options.get("fee_basis_points") or 0,
         )
         self._out(
             options,
@@ -155,6 +162,7 @@ class Command(BaseCommand):
                 "rate": link.rate_text,
                 "account": link.account_id,
                 "credit_limit": link.account.credit_limit,
+                "fee_basis_points": link.fee_basis_points,
             },
             f"linked {link.slug} ({link.role}) at rate {link.rate_text}, account {link.account_id}",
         )
