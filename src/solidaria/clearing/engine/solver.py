@@ -161,8 +161,9 @@ def clear(
     if len(pairs_a):
         owing = np.zeros(count, dtype=np.int64)
         owed = np.zeros(count, dtype=np.int64)
-        np.add.at(owing, pairs_d, pairs_a)
-        np.add.at(owed, pairs_c, pairs_a)
+        if limits:  # only credit lines need what each member owes and is owed
+            np.add.at(owing, pairs_d, pairs_a)
+            np.add.at(owed, pairs_c, pairs_a)
         draw_members = np.asarray(sorted(limits), dtype=np.int64)
         draw_cap = np.minimum(
             np.asarray([limits[int(m)] for m in draw_members], dtype=np.int64),
