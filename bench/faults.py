@@ -20,7 +20,9 @@ $FAULTS_PG (default 127.0.0.1:5432) and skips part 3, saying so.
    started again; every request is retried with its key as in 1.
 
 Deterministic assertions only (the kill lands wherever it lands; the checks hold for any
-landing point). Bounded: a few hundred requests, about a minute in all. Exit 1 on failure.
+landing point). Bounded: a few hundred requests, and `make faults` stops it after 10
+minutes; most of its time is the migrations of the fresh database and three gunicorn
+start-ups. Exit 1 on failure.
 
     python -m bench.faults [--payments 150] [--threads 6]
 """
