@@ -299,6 +299,12 @@ def whole_process(workdir: Path) -> tuple[list[dict[str, Any]], list[str]]:
         f"{'met' if ratio <= 2 else 'NOT met'} in wall time); "
         f"{ours.best / script.best:.2f}× a whole-process raw OR-Tools script"
     ]
+    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
+    if load > cpus:  # the solve (memory-bound) and our start-up slow down differently
+        verdicts.append(
+            f"CAUTION: measured on an overloaded machine (load {load:.1f} on {cpus} CPUs): "
+            "the wall-time ratio is not reliable; rerun on a quiet machine"
+        )
     return rows, verdicts
 
 
