@@ -414,3 +414,29 @@ def test_a_destination_fee_reaches_the_payee_net(leaf_b) -> None:
     services.handle(link, "commit", {"txid": txid})
     assert _balance(bob) == (3960, 0) and _balance(link.account) == (-4000, 0)
     _assert_verifies()
+
+
+def test_check_asks_each_neighbour_and_freezes_a_diverged_link(leaf_a, neighbours) -> None:
+    neighbours.replies[("T", "validate")] = {"state": "validated"}
+    neighbours.replies[("T", "commit")] = {"state": "completed"}
+    _pay(leaf_a["alice"])
+    link = leaf_a["link"]
+    mine = services.chain_summary(link)
+    assert mine["count"] == 1 and mine["balance"] == 1000 and not mine["broken"]
+    # the trunk holds the same chain and minus the balance at the rate (1000 × 2)
+    neighbours.replies[("T", "handshake")] = {**mine, "balance": -2000}
+    assert services.check() == {"ok": True, "problems": []}
+    link.refresh_from_db()
+    assert not link.is_frozen and link.last_handshake == "in step"
+    neighbours.replies[("T", "handshake")] = {**mine, "balance": -1999}
+    report = services.check()
+    assert not report["ok"] and "out of balance" in report["problems"][0]
+    link.refresh_from_db()
+    assert link.is_frozen
+    # unreachable: reported, never frozen for that alone
+    services.link_unfreeze(actor=SYSTEM, slug="T", reason="fixed")
+    neighbours.replies.pop(("T", "handshake"))
+    report = services.check()
+    assert not report["ok"] and "could not be asked" in report["problems"][0]
+    link.refresh_from_db()
+    assert not link.is_frozen
