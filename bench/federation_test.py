@@ -19,8 +19,10 @@ on both sides of each link, same secret), then:
 
 Bounded: the whole run stops after --time-limit seconds (240 by default), every wait has
 its own timeout, every server is killed at the end (also on failure). Exit 0 only when
-every check passed. Logs: `var/federation/<name>.log` (gunicorn) and
-`var/federation/<name>.cli.log` (every `solidaria` command run against the instance).
+every check passed. Logs: `var/federation/<name>.log` (gunicorn, with each request's time
+in ms) and `var/federation/<name>.cli.log` (every `solidaria` command run against the
+instance). One run at a time per checkout (a lock in `var/federation/`): a second run
+waits for the first (--lock-wait seconds) before it drops the databases.
 
     python -m bench.federation_test [--time-limit 240] [--keep]
 
