@@ -642,6 +642,11 @@ class Run:
         try:
             payment = self.pay("fed-fault-2")
             # The fault kills a T worker: the instance as a whole goes down and comes back.
+            if payment.code == 0:
+                raise Failed(
+                    "The payment completed at once: the fault cc.downstream_committed on T "
+                    "did not fire."
+                )
         finally:
             T.restart("")
         self.settle(payment, "T killed after B committed")
