@@ -14,12 +14,15 @@ import random
 import uuid
 from typing import Any
 
+from gevent.lock import Semaphore
 from locust import HttpUser, between, task
 
 PEOPLE: dict[str, Any] = json.loads(open(os.environ["LOAD_PEOPLE"]).read())  # noqa: SIM115
 WORDS = ["bakery", "housing", "energy", "food", "care", "bank", "farm", "coop", "water"]
-# a member's ballot secret, shared by the locust users who act as that member
+# a member's ballot secret, shared by the locust users who act as that member; their
+# ballots go one at a time (two first ballots at once: the second is rightly refused, 409)
 SECRETS: dict[str, str] = {}
+BALLOT_LOCKS: dict[str, Semaphore] = {name: Semaphore() for name in PEOPLE["members"]}
 BBOXES = ["-10,35,30,60", "-5,40,5,45", "2,41,3,42", "-180,-90,180,90", "10,45,12,47"]
 
 
@@ -83,13 +86,15 @@ class Member(HttpUser):
     @task(1)
     def ballot(self) -> None:
         projects = random.sample(PEOPLE["projects"], 1)
-        body = {"projects": projects, "secret": SECRETS.get(self.name, "")}
-        with self.client.post(
-            f"/api/budgeting/processes/{PEOPLE['process']}/ballot",
-            json=body,
-            headers=self.headers,
-            name="ballot",
-            catch_response=True,
-        ) as response:
+        with (
+            BALLOT_LOCKS[self.name],
+            self.client.post(
+                f"/api/budgeting/processes/{PEOPLE['process']}/ballot",
+                json={"projects": projects, "secret": SECRETS.get(self.name, "")},
+                headers=self.headers,
+                name="ballot",
+                catch_response=True,
+            ) as response,
+        ):
             if response.status_code == 200:
                 SECRETS[self.name] = response.json().get("secret") or SECRETS.get(self.name, "")
