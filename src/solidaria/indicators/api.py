@@ -50,10 +50,20 @@ class NetworkFigureOut(Schema):
     indicator: str
     subject: str
     subject_label: str
-    value: str
-    numerator: int
+    # A cell that would describe fewer than 5 people is suppressed: no value, no
+    # numerator, no denominator, and `suppressed` true (never a misleading 0).
+    suppressed: bool
+    value: str | None
+    numerator: int | None
     denominator: int | None
     details: dict[str, int]
+
+
+def _figure(figure: dict[str, Any]) -> NetworkFigureOut:
+    if figure.get("details", {}).get("suppressed"):
+        figure = {**figure, "value": None, "numerator": None, "denominator": None}
+        return NetworkFigureOut(**figure, suppressed=True)
+    return NetworkFigureOut(**figure, suppressed=False)
 
 
 class NetworkReportSummaryOut(Schema):
@@ -125,7 +135,7 @@ def report(request: HttpRequest, year: int) -> NetworkReportOut:
         catalogue_version=found.catalogue_version,
         engine_version=found.engine_version,
         computed_at=found.computed_at,
-        figures=[NetworkFigureOut(**f) for f in found.figures],
+        figures=[_figure(f) for f in found.figures],
     )
 
 

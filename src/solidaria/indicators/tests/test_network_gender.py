@@ -163,6 +163,11 @@ def test_suppressed_cells_read_fewer_than_5_everywhere(
     assert next(o for o in gender if o["observationAbout"] == "woman")["value"] == "7/26"
     pdf = client.get(f"/indicators/{YEAR}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    api = client.get(f"/api/indicators/reports/{YEAR}").json()["figures"]
+    by_subject = {f["subject"]: f for f in api if f["indicator"] == "people.gender_members"}
+    assert by_subject["another"]["suppressed"] is True
+    assert [by_subject["another"][k] for k in ("value", "numerator", "denominator")] == [None] * 3
+    assert by_subject["woman"]["suppressed"] is False and by_subject["woman"]["value"] == "7/26"
 
 
 def _data(group: str, counts: dict[str, int]) -> NetworkData:
