@@ -596,6 +596,13 @@ def transfer_reverse(
             raise ValidationFailed(_("only completed payments can be reversed"))
         if original.kind in (Transfer.Kind.REVERSAL, Transfer.Kind.LEVY):
             raise ValidationFailed(_("reverse the original payment instead"))
+        if original.kind == Transfer.Kind.REMOTE:
+            raise ValidationFailed(
+                _(
+                    "A payment between networks cannot be reversed here: the payee pays it "
+                    "back through the networks."
+                )
+            )
         if Transfer.objects.filter(reverses=original).exists():
             raise Conflict(_("this payment was already reversed"))
         levies = list(original.levies.filter(status=Transfer.Status.COMPLETED))

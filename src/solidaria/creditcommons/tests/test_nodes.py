@@ -440,3 +440,14 @@ def test_check_asks_each_neighbour_and_freezes_a_diverged_link(leaf_a, neighbour
     assert not report["ok"] and "could not be asked" in report["problems"][0]
     link.refresh_from_db()
     assert not link.is_frozen
+
+
+def test_a_payment_between_networks_cannot_be_reversed_on_one_ledger(leaf_a, neighbours) -> None:
+    from solidaria.ledger import services as ledger
+
+    neighbours.replies[("T", "validate")] = {"state": "validated"}
+    neighbours.replies[("T", "commit")] = {"state": "completed"}
+    tx = _pay(leaf_a["alice"])
+    with pytest.raises(services.ValidationFailed, match="through the networks"):
+        ledger.transfer_reverse(actor=SYSTEM, transfer=tx.transfer_id, reason="oops", key="r")
+    _assert_verifies()
