@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "solidaria.governance",
     "solidaria.indicators",
     "solidaria.federation",
+    "solidaria.murmurations",
     "solidaria.creditcommons",
     "solidaria.notifications",
     "solidaria.discussion",
@@ -409,10 +410,10 @@ SOLIDARIA = {
     # When a proposed clearing run is applied: "no_objection" (no member it touches
     # objects by the deadline) or "all_accept" (every member it touches accepts).
     "CLEARING_ACCEPTANCE": os.environ.get("SOLIDARIA_CLEARING_ACCEPTANCE", "no_objection"),
-    "MURMURATIONS_INDEX_URL": os.environ.get("SOLIDARIA_MURMURATIONS_INDEX_URL", "").rstrip("/"),
     # The Murmurations index (app murmurations) may fetch profiles on loopback/private
     # addresses: only for tests and `make federation-test` (otherwise refused: SSRF).
     "MURMURATIONS_ALLOW_PRIVATE": env_bool("SOLIDARIA_MURMURATIONS_ALLOW_PRIVATE", False),
+    "MURMURATIONS_INDEX_URL": os.environ.get("SOLIDARIA_MURMURATIONS_INDEX_URL", "").rstrip("/"),
     "NETWORK_SLUG": os.environ.get("SOLIDARIA_NETWORK_SLUG", "demo").strip() or "demo",
     "CC_TIMEOUT": int(os.environ.get("SOLIDARIA_CC_TIMEOUT", "60")),  # seconds a hold waits
 }

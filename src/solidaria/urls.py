@@ -25,6 +25,7 @@ urlpatterns = [
     path("indicators/", include("solidaria.indicators.urls")),
     path("notifications/", include("solidaria.notifications.urls")),
     path("discussion/", include("solidaria.discussion.urls")),
+    path("index/", include("solidaria.murmurations.urls")),
     path("cc/", include("solidaria.creditcommons.urls")),
     path("", include("solidaria.federation.urls")),
 ]
