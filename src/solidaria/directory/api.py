@@ -113,7 +113,27 @@ class FacetOut(Schema):
 
 
 class SearchOut(Schema):
-    count: int
+    count: int = Field(
+        description=(
+            "organisations matching; a search with text or a bbox counts no further than "
+            f"{search.COUNT_CAP:,} (then `more` is true)"
+        )
+    )
+    more: bool = Field(
+        False,
+        description=(
+            f"true when more than `count` organisations match: counting stopped at "
+            f"{search.COUNT_CAP:,}, `pages` covers the counted ones only, the facets count "
+            "the first matches only and the results come in name order"
+        ),
+    )
+    order: Literal["rank", "name"] = Field(
+        "name",
+        description=(
+            "rank: best match first (a text search whose matches were all counted); "
+            "name: in name order"
+        ),
+    )
     page: int
     pages: int
     page_size: int
@@ -239,6 +259,8 @@ def list_organisations(request: HttpRequest, filters: Query[SearchQuery]) -> dic
     result = search.search(params, language=get_language())
     return {
         "count": result.total,
+        "more": result.more,
+        "order": result.order,
         "page": result.page,
         "pages": result.pages,
         "page_size": result.page_size,
