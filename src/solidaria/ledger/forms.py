@@ -37,7 +37,10 @@ class PayForm(forms.Form):
     payee_username = forms.CharField(
         label=_("To (member's user name)"),
         max_length=150,
-        help_text=_("A member of another network: network/user name, for example B/bob."),
+        help_text=_(
+            "A member of another network: the network's name, a slash and their user name,"
+            " for example B/bob."
+        ),
     )
     amount = forms.CharField(label=_("Amount"), max_length=32, help_text=AMOUNT_HINT)
     memo = forms.CharField(label=_("What for"), max_length=200, required=False)
