@@ -16,6 +16,11 @@ frequency instead (a third of those queries hit one of the ten most frequent wor
 searches a tag (each tag is on a quarter of the profiles) and one a word in every tenth
 profile: these three match tens or hundreds of thousands of entries.
 
+A text or bbox search counts no further than `search.COUNT_CAP` matches (then "more than
+1,000", name order, facets of the first matches): the frequent-word, tag and common-word
+cases measure that bounded path; see docs/federation-murmurations.md (Scale) for the
+before and after.
+
 Needs PostgreSQL: DATABASE_URL, or postgres://postgres@127.0.0.1:5432/solidaria_fedprof_bench
 (created if missing; a database that already holds the profiles is reused).
 """
