@@ -10,6 +10,9 @@ requests, failures, p50/p95/p99 per kind and overall, against the goal (p99 <= 2
 never touch the project's.
 
     LOAD_SECONDS=60 python -m bench.load [--users 50] [--organisations 100000]
+    python -m bench.load --prepare-only   # make the database and var/load/people.json
+    python -m bench.load --reuse          # run again on that database
+    DATABASE_URL=.../solidaria_load python -m bench.load.profile   # each kind alone
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ import datetime as dt
 import json
 import os
 import platform
+import re
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -48,8 +54,12 @@ from solidaria.directory.models import Organisation
 from solidaria.ledger.models import Account
 from bench.bench_directory import scale_to
 
+from solidaria.directory import clustering
+
 before = Organisation.objects.count()
 rate = scale_to(before + EXTRA, random.Random(11))
+# the synthetic rows are bulk-inserted: the map's per-zoom cells must count them too
+cells = clustering.rebuild()
 members = {}
 for name in MEMBERS:
     user = User.objects.get(username=name)
@@ -67,6 +77,7 @@ print("PEOPLE=" + json.dumps({
     "org_max": ids.order_by("-pk").values_list("pk", flat=True).first(),
     "organisations": Organisation.objects.count(),
     "insert_rows_per_second": round(rate),
+    "cluster_cells": cells,
 }))
 """
 
@@ -91,6 +102,14 @@ def _fresh_database(name: str) -> None:
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _database_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return found is not None
 
 
 def _wait(url: str, seconds: float = 90) -> None:
@@ -161,6 +180,63 @@ def read_failures(prefix: Path) -> list[dict[str, str]]:
         ]
 
 
+SETUP = """\
+Setup for a 2-core box: gunicorn gthread workers (2 x CPUs + 1 processes of 4 threads:
+a thread waiting on PostgreSQL lets another one run, and 50 users do not queue behind
+5 single-request workers), DEBUG off, persistent database connections
+(DB_CONN_MAX_AGE=60), a file cache shared by the workers (SOLIDARIA_CACHE_URL=file://;
+production uses redis://) for the map's cluster answers (30 s, see
+directory/map_answer.py), static files through whitenoise (not requested by this mix).
+Locust is one gevent process on the same 2 cores (its share is measured in the times
+above: the server's own times are in the second table). The database is PostgreSQL on
+the same box; `--reuse` runs again on a prepared database."""
+
+
+KINDS = [
+    ("GET", re.compile(r"^/api/directory/organisations$"), "directory search"),
+    ("GET", re.compile(r"^(/[a-z-]+)?/directory/$"), "directory page"),
+    ("GET", re.compile(r"^/api/directory/clusters$"), "map clusters"),
+    ("GET", re.compile(r"^(/[a-z-]+)?/directory/organisations/\d+/$"), "organisation page"),
+    ("GET", re.compile(r"^/api/ledger/accounts/\d+/statement$"), "statement"),
+    ("POST", re.compile(r"^/api/ledger/transfers$"), "payment"),
+    ("POST", re.compile(r"^/api/budgeting/processes/[^/]+/ballot$"), "ballot"),
+]
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def server_times(path: Path) -> list[dict[str, Any]]:
+    """Per kind, the time gunicorn spent on each request (from its access log): what the
+    server costs, without the wait in its queue and in locust."""
+    times: dict[str, list[float]] = {}
+    if not path.exists():
+        return []
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        method, url, _, micros = parts
+        kind = next((k for m, rx, k in KINDS if m == method and rx.match(url)), "other")
+        times.setdefault(kind, []).append(int(micros) / 1000)
+    rows = []
+    for kind in [k for _, _, k in KINDS] + ["other"]:
+        found = times.get(kind)
+        if found:
+            rows.append(
+                {
+                    "kind": kind,
+                    "requests": len(found),
+                    "p50_ms": round(statistics.median(found), 1),
+                    "p99_ms": round(_pct(found, 0.99), 1),
+                    "max_ms": round(max(found), 1),
+                }
+            )
+    return rows
+
+
 def write_results(result: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -170,7 +246,8 @@ def write_results(result: dict[str, Any]) -> None:
         "# make load: 50 members on gunicorn and PostgreSQL",
         "",
         f"{result['when']}; {result['users']} locust users (spawn rate {result['spawn_rate']}/s) "
-        f"for {result['seconds']} s on loopback; gunicorn {result['workers']} sync workers; "
+        f"for {result['seconds']} s on loopback; gunicorn {result['workers']} gthread workers "
+        f"of {result['threads']} threads; "
         f"{result['organisations']:,} organisations (demo network + synthetic); "
         f"ledger verify after the run: **{result['ledger_verify']}**.",
         "",
@@ -193,6 +270,21 @@ def write_results(result: dict[str, Any]) -> None:
             f"| {r['kind']} | {r['requests']} | {r['failures']} | {r['p50_ms']:.0f} | "
             f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['rps']} |"
         )
+    if result.get("server"):
+        lines += [
+            "",
+            "Time in the server per request (gunicorn's access log: without the wait in its "
+            "queue, in the network and in locust):",
+            "",
+            "| kind | requests | p50 ms | p99 ms | max ms |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r['kind']} | {r['requests']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+            f"{r['max_ms']:.1f} |"
+            for r in result["server"]
+        ]
+    lines += ["", SETUP]
     if result["failures"]:
         lines += ["", "Failures:", ""]
         lines += [f"- {f['kind']}: {f['error']} ({f['count']}×)" for f in result["failures"]]
@@ -208,6 +300,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOAD_SECONDS", 60)))
     parser.add_argument("--note", default="", help="a remark for load.md (a busy machine...)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database and tokens a previous run prepared (var/load/people.json)",
+    )
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="prepare the database, then stop"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=4, help="gunicorn threads per worker (gthread)"
+    )
     args = parser.parse_args(argv)
     if not LOCUST.exists():
         raise SystemExit(f"load: {LOCUST} is missing: run `make load` (it installs locust)")
@@ -216,30 +319,62 @@ def main(argv: list[str] | None = None) -> int:
     solidaria = str(BIN / "solidaria")
     WORK.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    _say(f"fresh database {args.db}")
-    _fresh_database(args.db)
-    _run([solidaria, "migrate", "--noinput", "-v", "0"], env)
-    _say("loading the demo network")
-    _run([solidaria, "demo", "--no-serve"], env, stdout=subprocess.DEVNULL)
-    _say(f"adding {args.organisations:,} organisations")
-    code = SEED.replace("ROOT", repr(str(ROOT))).replace("EXTRA", str(args.organisations))
-    out = _run([solidaria, "shell", "-c", code], env, stdout=subprocess.PIPE).stdout
-    people = json.loads(next(x for x in out.splitlines() if x.startswith("PEOPLE="))[7:])
-    (WORK / "people.json").write_text(json.dumps(people))
-    _say(f"ready in {time.monotonic() - started:.0f} s: {people['organisations']:,} organisations")
+    saved = WORK / "people.json"
+    if args.reuse and saved.exists() and _database_exists(args.db):
+        people = json.loads(saved.read_text())
+        if people.get("db", args.db) != args.db:
+            raise SystemExit(f"load: {saved} was prepared for {people['db']}, not {args.db}")
+        _say(f"reusing {args.db}: {people['organisations']:,} organisations")
+        _run([solidaria, "migrate", "--noinput", "-v", "0"], env)
+    else:
+        _say(f"fresh database {args.db}")
+        _fresh_database(args.db)
+        _run([solidaria, "migrate", "--noinput", "-v", "0"], env)
+        _say("loading the demo network")
+        _run([solidaria, "demo", "--no-serve"], env, stdout=subprocess.DEVNULL)
+        _say(f"adding {args.organisations:,} organisations")
+        code = SEED.replace("ROOT", repr(str(ROOT))).replace("EXTRA", str(args.organisations))
+        out = _run([solidaria, "shell", "-c", code], env, stdout=subprocess.PIPE).stdout
+        people = json.loads(next(x for x in out.splitlines() if x.startswith("PEOPLE="))[7:])
+        people["db"] = args.db
+        saved.write_text(json.dumps(people))
+        _say(f"ready in {time.monotonic() - started:.0f} s: {people['organisations']:,} orgs")
+    if args.prepare_only:
+        return 0
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    cache_dir = WORK / "cache"
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    server_env = dict(
+        env,
+        # one database connection per gunicorn thread, kept between requests
+        DB_CONN_MAX_AGE="60",
+        # the workers share one cache (as redis:// would in production), so a map answer
+        # one worker rendered serves the others; no new service on the box
+        SOLIDARIA_CACHE_URL=f"file://{cache_dir}",
+    )
+    access_log = WORK / "access.log"
+    access_log.unlink(missing_ok=True)
     server = subprocess.Popen(  # noqa: S603
         [
             str(BIN / "gunicorn"),
             "solidaria.wsgi",
-            "-w",
+            "--workers",
             str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads),
             "--bind",
             f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(access_log),
+            # method, path, status, microseconds in the server (the queue is not in it)
+            "--access-logformat",
+            "%(m)s %(U)s %(s)s %(D)s",
         ],
-        env=env,
+        env=server_env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=open(WORK / "gunicorn.log", "w"),  # noqa: SIM115
@@ -288,12 +423,14 @@ def main(argv: list[str] | None = None) -> int:
         "spawn_rate": args.spawn_rate,
         "seconds": args.seconds,
         "workers": args.workers,
+        "threads": args.threads,
         "organisations": people["organisations"],
         "ledger_verify": "passed" if verify.returncode == 0 else "FAILED",
         "goal": {"p99_ms": GOAL_P99_MS, "errors": 0},
         "goal_met": bool(overall and overall["p99_ms"] <= GOAL_P99_MS and overall["failures"] == 0),
         "stats": stats,
         "failures": read_failures(prefix),
+        "server": server_times(WORK / "access.log"),
         "machine": facts,
         "note": args.note,
     }
