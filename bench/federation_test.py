@@ -13,8 +13,9 @@ on both sides of each link, same secret), then:
      `ledger verify` on every node;
   c. three faults, each followed by restart, `cc recover` on every node and the same
      checks, with the rule "completed on all three or on none" read from each node:
-     (1) A killed (SIGKILL) right after validation; (2) T killed after B committed and
-     before T and A did; (3) B unreachable during the relay. After each, a client retry
+     (1) A killed (SIGKILL) right after it validated and stored the payment, before its
+     one message to T (since the one-round protocol it completes on none); (2) T killed
+     after B committed and before T and A did; (3) B unreachable during the relay. After each, a client retry
      with the same idempotency key returns the same answer twice, agreeing with the nodes.
 
 Bounded: the whole run stops after --time-limit seconds (240 by default), every wait has

@@ -1,18 +1,20 @@
 """Credit between networks: links, cross-network payments, recovery and handshakes.
 
 The path of a payment from A/alice to B/bob is A → T → B (a leaf, its trunk, another
-leaf). Validation goes downstream: each node checks its limits, holds the amount on the
-ledger (a `remote` transfer, pending, `reserved` on the payer's side) and writes its
-state *before* it calls the next node. Once the whole path validated, the origin stores
-"validated" and sends the commit downstream; the most remote node commits first, then
-each node as the answer comes back. Every message is idempotent under the global id:
-a repeat returns the stored state.
+leaf). A payment is ONE round trip: the `validate` message goes downstream and each node
+checks its limits, holds the amount on the ledger (a `remote` transfer, pending,
+`reserved` on the payer's side) and writes its state *before* it calls the next node.
+The destination is the decision point: it validates and commits at once (in one
+database transaction) and answers "completed" or "erased"; on the way back each node
+follows the answer (T commits, then A). Every message is idempotent under the global
+id: a repeat returns the stored state.
 
-Presumed abort, made safe: only the destination (the node that commits first) ever
-times out on its own, and it never commits after its deadline or after it answered
-"erased"; a relay or the origin asks its downstream neighbour and follows the answer
-(completed → complete, erased or timed out → release the hold). A node that cannot
-reach its neighbour keeps the hold and says so (`recover` counts it as unresolved).
+Presumed abort, made safe: only the destination ever decides, and it never commits
+after its deadline or after it answered "erased" (an id it is asked about before it saw
+the validation is erased there for good). Every other node asks its downstream
+neighbour and follows the answer (completed → complete, erased or timed out → release
+the hold). A node that gets no answer keeps the hold and says so (`recover` counts it
+as unresolved), except when the message certainly never left (connection refused).
 """
 
 from __future__ import annotations
@@ -292,14 +294,24 @@ def _hold(
     )
 
 
-def _complete(tx: RemoteTransaction) -> RemoteTransaction:
-    """Post the held transfer and chain the link entries; a second call changes nothing."""
+def _complete(
+    tx: RemoteTransaction,
+    *,
+    transfer: Transfer | None = None,
+    accounts: dict[int, Account] | None = None,
+) -> RemoteTransaction:
+    """Post the held transfer and chain the link entries; a second call changes nothing.
+    The destination passes the transfer it just held and its locked accounts (same
+    database transaction): no need to read and lock them again."""
     with transaction.atomic():
-        tx = _locked_tx(tx)
-        if tx.is_final:
-            return tx
-        transfer = Transfer.objects.select_for_update().get(pk=tx.transfer_id)
-        locked = lock_accounts([transfer.payer_id, transfer.payee_id])
+        if transfer is None or accounts is None:
+            tx = _locked_tx(tx)
+            if tx.is_final:
+                return tx
+            transfer = Transfer.objects.select_for_update().get(pk=tx.transfer_id)
+            locked = lock_accounts([transfer.payer_id, transfer.payee_id])
+        else:
+            locked = accounts
         fee = transfer.reserved_minor - transfer.amount_minor
         network = lock_network(transfer.currency, locked) if fee else None
         payer = locked[transfer.payer_id]
@@ -368,18 +380,6 @@ def _release(tx: RemoteTransaction, state: str, reason: str) -> RemoteTransactio
             data={"txid": str(tx.txid), "role": tx.role, "state": state},
         )
     return tx
-
-
-def _mark_validated(tx: RemoteTransaction, downstream_amount: int | None = None) -> bool:
-    """initiated → validated; False when the transaction was erased meanwhile."""
-    with transaction.atomic():
-        locked = _locked_tx(tx)
-        if locked.state != State.INITIATED:
-            return locked.state == State.VALIDATED
-        locked.state = State.VALIDATED
-        locked.save(update_fields=["state", "updated_at"])
-    tx.state = State.VALIDATED
-    return True
 
 
 def _chain(
@@ -484,31 +484,38 @@ def _validate_message(tx: RemoteTransaction, link: Link, theirs: int) -> dict[st
     }
 
 
-def _relay_validation(tx: RemoteTransaction, link: Link) -> RemoteTransaction:
-    """Send the validation downstream (the state is already stored) and follow the answer."""
+def _relay(tx: RemoteTransaction, link: Link) -> RemoteTransaction:
+    """Send the payment downstream (the state is already stored) and follow the answer:
+    the destination validates and commits at once, so the answer is final."""
     assert tx.downstream_amount is not None
     try:
         reply = transport.send(link, "validate", _validate_message(tx, link, tx.downstream_amount))
-    except transport.Refused as exc:
+    except transport.Refused as exc:  # refused before anything was held there
         return _release(tx, State.ERASED, str(exc))
-    except transport.Unreachable:
+    except transport.NotDelivered:
         tx = _release(
             tx,
             State.ERASED,
             _("Network %(slug)s could not be reached.") % {"slug": link.slug},
         )
-        _ask(link, "erase", tx)  # best effort: it times out by itself otherwise
+        _ask(link, "erase", tx)  # best effort (it never saw the payment)
+        return tx
+    except transport.Unreachable:
+        # the message may have arrived and the destination may have committed: the
+        # outcome is unknown, the hold stays until recovery asks
         return tx
     state = reply.get("state")
-    if state == State.VALIDATED:
-        if _mark_validated(tx):
-            return RemoteTransaction.objects.get(pk=tx.pk)
-        tx.refresh_from_db()
-        _ask(link, "erase", tx)
-        return tx
-    if state == State.COMPLETED:  # cannot happen before a commit; follow it anyway
+    if state == State.COMPLETED:
+        _fault("cc.downstream_committed")
         return _complete(tx)
-    return _release(tx, State.ERASED, str(reply.get("reason") or _("refused downstream")))
+    if state == State.VALIDATED:  # a neighbour that only holds: the payer decided, commit
+        reply = _ask(link, "commit", tx)
+        if reply is not None and reply.get("state") == State.COMPLETED:
+            _fault("cc.downstream_committed")
+        return _follow(tx, reply)
+    if state in (State.ERASED, State.TIMEDOUT):
+        return _release(tx, State.ERASED, str(reply.get("reason") or _("refused downstream")))
+    return tx  # still undecided downstream: keep the hold
 
 
 # --- the payer's network (origin) -------------------------------------------------------
@@ -566,9 +573,11 @@ def pay(
                 actor=actor,
                 now=now,
             )
+            # validated here: the payer decided, the message may leave (recovery re-sends
+            # it as a commit; a neighbour that never saw it answers "erased")
             tx = RemoteTransaction.objects.create(
                 role=Role.ORIGIN,
-                state=State.INITIATED,
+                state=State.VALIDATED,
                 payer_address=f"{my_slug()}/{payer.username}",
                 payee_address=str(address),
                 memo=memo[:200],
@@ -591,11 +600,8 @@ def pay(
         if found is None:
             raise
         return _replay(found, request)
-    tx = _relay_validation(tx, link)
-    if tx.state != State.VALIDATED:
-        return tx
     _fault("cc.validated")
-    return _follow(tx, _ask(link, "commit", tx))
+    return _relay(tx, link)
 
 
 def route_for(address: engine.Address) -> Link:
@@ -796,6 +802,9 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
                 obj=tx,
                 data={"txid": str(txid), "amount": mine},
             )
+            # the decision point: validated and committed in one transaction (the
+            # deadline was checked above, nothing was answered yet)
+            tx = _complete(tx, transfer=held, accounts=locked)
         return tx
     downstream = _route(address.network, came_from=link)
     if downstream.is_frozen:
@@ -834,7 +843,7 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
             data={"txid": str(txid), "amount": mine, "to": downstream.slug},
         )
     _fault("cc.before_relay")
-    return _relay_validation(tx, downstream)
+    return _relay(tx, downstream)
 
 
 def fee_for(link: Link, amount: int, *, onward: Link | None = None) -> int:
@@ -908,11 +917,8 @@ def resolve(tx: RemoteTransaction) -> RemoteTransaction:
         return tx
     assert tx.downstream is not None
     if tx.state == State.INITIATED:
-        if tx.role == Role.RELAY:
-            # nobody upstream was told "validated": presumed abort is safe
-            tx = _release(tx, State.ERASED, _("The validation was interrupted."))
-            _ask(tx.downstream, "erase", tx)  # type: ignore[arg-type]
-            return tx
+        # the destination may have committed already (it decides on the way down): ask
+        # it to erase and follow what it says (completed if it had committed)
         return _follow(tx, _ask(tx.downstream, "erase", tx))
     if tx.role == Role.ORIGIN:
         # the payer decided to pay once the path validated: finish the commit

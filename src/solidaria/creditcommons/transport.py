@@ -1,8 +1,9 @@
 """How a node talks to its neighbours: signed JSON over HTTP, or (tests) a stand-in.
 
 `send(link, op, payload)` returns the neighbour's JSON answer, or raises `Unreachable`
-when no answer came (connection refused, timeout, a server error): the caller must then
-treat the outcome as unknown, never as a refusal, except before anything was committed.
+when no answer came (timeout, reset, a server error): the caller must then treat the
+outcome as unknown, never as a refusal. `NotDelivered` (a kind of `Unreachable`: the
+connection was refused) means the message never arrived, so nothing happened there.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ HTTP_TIMEOUT_SECONDS = 30
 
 class Unreachable(Exception):
     """The neighbour gave no usable answer."""
+
+
+class NotDelivered(Unreachable):
+    """The message certainly never reached the neighbour (the connection was refused):
+    nothing can have happened there because of it."""
 
 
 class Refused(Exception):
@@ -63,7 +69,13 @@ def http_send(link: Link, op: str, payload: dict[str, Any]) -> dict[str, Any]:
                 detail = ""
             raise Refused(detail or f"HTTP {exc.code}") from None
         raise Unreachable(f"HTTP {exc.code}") from None
-    except (OSError, ValueError) as exc:  # URLError, timeouts, resets, bad JSON
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, ConnectionRefusedError):
+            raise NotDelivered(str(exc)) from None
+        raise Unreachable(str(exc)) from None
+    except ConnectionRefusedError as exc:
+        raise NotDelivered(str(exc)) from None
+    except (OSError, ValueError) as exc:  # timeouts, resets, bad JSON
         raise Unreachable(str(exc)) from None
 
 

@@ -18,7 +18,8 @@ SECRET = "a-shared-secret-of-the-link-0123"
 
 class Neighbours:
     """Records every outbound message; `replies[(slug, op)]` answers it (a dict, an
-    exception to raise, or a callable of the payload)."""
+    exception to raise, or a callable of the payload); an unscripted message is refused
+    at the connection (`NotDelivered`)."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
@@ -28,7 +29,7 @@ class Neighbours:
         self.sent.append((link.slug, op, payload))
         reply = self.replies.get((link.slug, op))
         if reply is None:
-            raise transport.Unreachable("no answer scripted")
+            raise transport.NotDelivered("no answer scripted: nobody listens")
         if isinstance(reply, Exception):
             raise reply
         if callable(reply):

@@ -1,6 +1,7 @@
 """Each role of a node (origin A, trunk T, destination B) against recorded neighbour
-messages: limits, holds, the state machine, idempotency under the global id, presumed
-abort only where it is safe, recovery, and the ledger staying verifiable throughout."""
+messages: limits, holds, the one-round state machine (the destination validates and
+commits at once), idempotency under the global id, presumed abort only where it is
+safe, recovery, and the ledger staying verifiable throughout."""
 
 from __future__ import annotations
 
@@ -62,12 +63,11 @@ def _pay(alice: Account, key: str = "k1", amount: int = 1000) -> RemoteTransacti
     )
 
 
-def test_origin_validates_then_commits_and_a_repeat_changes_nothing(leaf_a, neighbours) -> None:
-    neighbours.replies[("T", "validate")] = {"state": "validated"}
-    neighbours.replies[("T", "commit")] = {"state": "completed"}
+def test_origin_pays_in_one_round_and_a_repeat_changes_nothing(leaf_a, neighbours) -> None:
+    neighbours.replies[("T", "validate")] = {"state": "completed"}
     tx = _pay(leaf_a["alice"])
     assert tx.state == State.COMPLETED and tx.role == "origin"
-    assert neighbours.ops() == [("T", "validate"), ("T", "commit")]
+    assert neighbours.ops() == [("T", "validate")]
     sent = neighbours.sent[0][2]
     assert (sent["amount"], sent["amount_to"], sent["payee"]) == (1000, 2000, "B/bob")
     assert sent["payer"] == "A/alice"
@@ -77,7 +77,18 @@ def test_origin_validates_then_commits_and_a_repeat_changes_nothing(leaf_a, neig
     assert (entry.direction, entry.leaf_amount, entry.trunk_amount) == ("trunkward", 1000, 2000)
     assert services.describe(tx) == "paid bob at network B"
     again = _pay(leaf_a["alice"])
-    assert again.pk == tx.pk and len(neighbours.sent) == 2
+    assert again.pk == tx.pk and len(neighbours.sent) == 1
+    _assert_verifies()
+
+
+def test_origin_commits_through_a_neighbour_that_only_holds(leaf_a, neighbours) -> None:
+    """A downstream answer "validated" (a node that holds without deciding): the payer
+    already decided, so the origin sends the commit at once."""
+    neighbours.replies[("T", "validate")] = {"state": "validated"}
+    neighbours.replies[("T", "commit")] = {"state": "completed"}
+    tx = _pay(leaf_a["alice"])
+    assert tx.state == State.COMPLETED
+    assert neighbours.ops() == [("T", "validate"), ("T", "commit")]
     _assert_verifies()
 
 
@@ -120,12 +131,14 @@ def test_origin_unreachable_trunk_erases_and_says_so(leaf_a, neighbours) -> None
     assert _balance(leaf_a["alice"]) == (0, 0)
 
 
-def test_origin_keeps_the_hold_when_the_commit_gets_no_answer_then_recovers(
+def test_origin_keeps_the_hold_when_the_payment_gets_no_answer_then_recovers(
     leaf_a, neighbours
 ) -> None:
-    neighbours.replies[("T", "validate")] = {"state": "validated"}
+    # the message may have arrived (a reset, a timeout): the outcome is unknown
+    neighbours.replies[("T", "validate")] = transport.Unreachable("connection reset")
     tx = _pay(leaf_a["alice"])
     assert tx.state == State.VALIDATED  # unknown: never presumed aborted
+    assert neighbours.ops() == [("T", "validate")]
     assert _balance(leaf_a["alice"]) == (0, 1000)
     _assert_verifies()
     assert services.recover() == {"completed": 0, "erased": 0, "unresolved": 1}
@@ -138,7 +151,7 @@ def test_origin_keeps_the_hold_when_the_commit_gets_no_answer_then_recovers(
 
 
 def test_origin_recovery_follows_an_erase_from_downstream(leaf_a, neighbours) -> None:
-    neighbours.replies[("T", "validate")] = {"state": "validated"}
+    neighbours.replies[("T", "validate")] = transport.Unreachable("timed out")
     tx = _pay(leaf_a["alice"])
     neighbours.replies[("T", "commit")] = {"state": "timedout", "reason": "late"}
     assert services.recover()["erased"] == 1
@@ -182,18 +195,16 @@ def _validate_msg(txid: str, amount: int, to: int, payee: str = "B/bob", **kw: A
     }
 
 
-def test_destination_holds_then_commits_once_and_tells_the_payee(leaf_b) -> None:
+def test_destination_validates_and_commits_at_once_and_tells_the_payee(leaf_b) -> None:
     link, bob = leaf_b["link"], leaf_b["bob"]
     txid = str(uuid.uuid4())
     first = services.handle(link, "validate", _validate_msg(txid, 2000, 4000))
-    assert first["state"] == "validated" and first["amount_minor"] == 4000
+    assert first["state"] == "completed" and first["amount_minor"] == 4000
     assert services.handle(link, "validate", _validate_msg(txid, 2000, 4000)) == first
-    assert _balance(link.account) == (0, 4000) and _balance(bob) == (0, 0)
-    _assert_verifies()
-    done = services.handle(link, "commit", {"txid": txid})
-    assert done["state"] == "completed"
-    assert services.handle(link, "commit", {"txid": txid}) == done
     assert _balance(bob) == (4000, 0) and _balance(link.account) == (-4000, 0)
+    # a commit, a status or a late erase of the same id: the stored answer
+    assert services.handle(link, "commit", {"txid": txid}) == first
+    assert services.handle(link, "erase", {"txid": txid}) == first
     entry = LinkEntry.objects.get()
     assert (entry.direction, entry.leaf_amount, entry.trunk_amount) == ("leafward", 4000, 2000)
     note = Notification.objects.get(user=bob.owner, kind="ledger.payment.received")
@@ -217,21 +228,20 @@ def test_destination_refuses_an_unknown_member_and_a_rate_it_does_not_share(leaf
 def test_destination_never_commits_after_its_deadline(leaf_b) -> None:
     link, bob = leaf_b["link"], leaf_b["bob"]
     txid = str(uuid.uuid4())
-    services.handle(link, "validate", _validate_msg(txid, 2000, 4000))
-    RemoteTransaction.objects.filter(txid=txid).update(
-        deadline=timezone.now() - dt.timedelta(seconds=1)
-    )
-    late = services.handle(link, "commit", {"txid": txid})
-    assert late["state"] == "timedout"
+    past = timezone.now() - dt.timedelta(seconds=1)
+    late = services.handle(link, "validate", _validate_msg(txid, 2000, 4000, deadline=past))
+    assert late["state"] == "erased" and "deadline" in late["reason"]
+    assert services.handle(link, "commit", {"txid": txid})["state"] == "erased"
     assert _balance(bob) == (0, 0) and _balance(link.account) == (0, 0)
     _assert_verifies()
 
 
 def test_destination_never_commits_after_it_answered_erased(leaf_b) -> None:
+    """The erase overtook the payment (T gave up on it): the late payment is refused."""
     link, bob = leaf_b["link"], leaf_b["bob"]
     txid = str(uuid.uuid4())
-    services.handle(link, "validate", _validate_msg(txid, 2000, 4000))
     assert services.handle(link, "erase", {"txid": txid})["state"] == "erased"
+    assert services.handle(link, "validate", _validate_msg(txid, 2000, 4000))["state"] == "erased"
     assert services.handle(link, "commit", {"txid": txid})["state"] == "erased"
     assert _balance(bob) == (0, 0)
 
@@ -247,15 +257,25 @@ def test_an_unknown_transaction_asked_about_is_erased_for_good(leaf_b) -> None:
 
 
 def test_destination_recovery_times_out_a_hold_past_its_deadline(leaf_b) -> None:
+    """A hold left by the two-round protocol (validated, not committed) times out."""
     link = leaf_b["link"]
-    txid = str(uuid.uuid4())
-    services.handle(link, "validate", _validate_msg(txid, 2000, 4000))
+    held = RemoteTransaction.objects.create(
+        txid=uuid.uuid4(),
+        role="destination",
+        state=State.VALIDATED,
+        payer_address="A/alice",
+        payee_address="B/bob",
+        upstream=link,
+        amount_minor=0,
+        deadline=timezone.now() + dt.timedelta(seconds=60),
+    )
     assert services.recover() == {"completed": 0, "erased": 0, "unresolved": 1}
-    RemoteTransaction.objects.filter(txid=txid).update(
+    RemoteTransaction.objects.filter(pk=held.pk).update(
         deadline=timezone.now() - dt.timedelta(seconds=1)
     )
     assert services.recover() == {"completed": 0, "erased": 1, "unresolved": 0}
-    assert _balance(link.account) == (0, 0)
+    assert services.handle(link, "commit", {"txid": str(held.txid)})["state"] == "timedout"
+    _assert_verifies()
 
 
 # --- the trunk T (leaves A at rate 2 and B at rate 1/2) -------------------------------------
@@ -276,20 +296,23 @@ def _from_a(txid: str, amount: int = 1000) -> dict:
 
 
 def test_trunk_relays_converts_and_commits_after_the_destination(trunk, neighbours) -> None:
-    neighbours.replies[("B", "validate")] = {"state": "validated"}
-    neighbours.replies[("B", "commit")] = {"state": "completed"}
+    neighbours.replies[("B", "validate")] = {"state": "completed"}
     txid = str(uuid.uuid4())
-    assert services.handle(trunk["A"], "validate", _from_a(txid))["state"] == "validated"
+    answer = services.handle(trunk["A"], "validate", _from_a(txid))
+    assert answer["state"] == "completed"
+    assert neighbours.ops() == [("B", "validate")]
     relayed = neighbours.sent[0][2]
     assert (relayed["amount"], relayed["amount_to"]) == (2000, 4000)
-    assert _balance(trunk["A"].account) == (0, 2000)
-    assert services.handle(trunk["A"], "commit", {"txid": txid})["state"] == "completed"
     assert _balance(trunk["A"].account) == (-2000, 0)
     assert _balance(trunk["B"].account) == (2000, 0)
     chains = {
         e.link.slug: (e.direction, e.leaf_amount, e.trunk_amount) for e in LinkEntry.objects.all()
     }
     assert chains == {"A": ("trunkward", 1000, 2000), "B": ("leafward", 4000, 2000)}
+    # the origin's repeat (or its recovery's commit) gets the stored answer
+    assert services.handle(trunk["A"], "validate", _from_a(txid)) == answer
+    assert services.handle(trunk["A"], "commit", {"txid": txid}) == answer
+    assert len(neighbours.sent) == 1
     _assert_verifies()
 
 
@@ -309,15 +332,16 @@ def test_trunk_erases_when_the_destination_cannot_be_reached(trunk, neighbours) 
     assert len(neighbours.sent) == 2
 
 
-def test_trunk_that_lost_the_commit_answer_asks_the_destination(trunk, neighbours) -> None:
-    """T died after B committed and before writing its own commit: on recovery it asks B
-    (status) and completes; the origin's retry of the commit then completes too."""
-    neighbours.replies[("B", "validate")] = {"state": "validated"}
+def test_trunk_that_lost_the_answer_asks_the_destination(trunk, neighbours) -> None:
+    """B committed but its answer never came back (T died before writing its commit, or
+    the connection broke): T keeps the hold; on recovery it asks B and follows it, and
+    the origin's commit then completes too."""
+    neighbours.replies[("B", "validate")] = transport.Unreachable("connection reset")
     txid = str(uuid.uuid4())
-    services.handle(trunk["A"], "validate", _from_a(txid))
-    neighbours.replies[("B", "commit")] = transport.Unreachable("killed")
-    assert services.handle(trunk["A"], "commit", {"txid": txid})["state"] == "validated"
-    neighbours.replies[("B", "status")] = {"state": "completed"}
+    assert services.handle(trunk["A"], "validate", _from_a(txid))["state"] == "initiated"
+    assert _balance(trunk["A"].account) == (0, 2000)
+    assert services.recover() == {"completed": 0, "erased": 0, "unresolved": 1}
+    neighbours.replies[("B", "erase")] = {"state": "completed"}
     assert services.recover() == {"completed": 1, "erased": 0, "unresolved": 0}
     assert services.handle(trunk["A"], "commit", {"txid": txid})["state"] == "completed"
     assert _balance(trunk["B"].account) == (2000, 0)
@@ -325,18 +349,19 @@ def test_trunk_that_lost_the_commit_answer_asks_the_destination(trunk, neighbour
 
 
 def test_trunk_waits_while_the_destination_still_holds(trunk, neighbours) -> None:
-    neighbours.replies[("B", "validate")] = {"state": "validated"}
+    neighbours.replies[("B", "validate")] = transport.Unreachable("timed out")
     txid = str(uuid.uuid4())
     services.handle(trunk["A"], "validate", _from_a(txid))
-    neighbours.replies[("B", "status")] = {"state": "validated"}
-    assert services.handle(trunk["A"], "status", {"txid": txid})["state"] == "validated"
-    neighbours.replies[("B", "status")] = {"state": "timedout", "reason": "late"}
+    neighbours.replies[("B", "erase")] = {"state": "validated"}
+    assert services.handle(trunk["A"], "status", {"txid": txid})["state"] == "initiated"
+    neighbours.replies[("B", "erase")] = {"state": "timedout", "reason": "late"}
     assert services.handle(trunk["A"], "status", {"txid": txid})["state"] == "erased"
     assert _balance(trunk["A"].account) == (0, 0)
 
 
-def test_an_interrupted_relay_is_presumed_aborted(trunk, neighbours) -> None:
-    """Killed before it relayed (cc.before_relay): nobody was told "validated"."""
+def test_an_interrupted_relay_asks_the_destination_then_aborts(trunk, neighbours) -> None:
+    """Killed before it relayed (cc.before_relay): B may have decided, so T asks it to
+    erase and follows its answer."""
     txid = str(uuid.uuid4())
     neighbours.replies[("B", "validate")] = lambda p: (_ for _ in ()).throw(SystemExit)
     with pytest.raises(SystemExit):
@@ -349,22 +374,19 @@ def test_an_interrupted_relay_is_presumed_aborted(trunk, neighbours) -> None:
 
 
 def test_messages_from_another_link_are_not_answered(trunk, neighbours) -> None:
-    neighbours.replies[("B", "validate")] = {"state": "validated"}
+    neighbours.replies[("B", "validate")] = {"state": "completed"}
     txid = str(uuid.uuid4())
     services.handle(trunk["A"], "validate", _from_a(txid))
     with pytest.raises(services.NotFound):
         services.handle(trunk["B"], "commit", {"txid": txid})
 
 
-def test_the_recovery_task_leaves_fresh_transactions_alone(leaf_b) -> None:
+def test_the_recovery_task_leaves_fresh_transactions_alone(trunk, neighbours) -> None:
     from solidaria.creditcommons.tasks import recover_unfinished
 
-    link = leaf_b["link"]
-    txid = str(uuid.uuid4())
-    services.handle(link, "validate", _validate_msg(txid, 2000, 4000))
-    RemoteTransaction.objects.filter(txid=txid).update(
-        deadline=timezone.now() - dt.timedelta(seconds=1)
-    )
+    neighbours.replies[("B", "validate")] = transport.Unreachable("timed out")
+    services.handle(trunk["A"], "validate", _from_a(str(uuid.uuid4())))
+    neighbours.replies[("B", "erase")] = {"state": "erased"}
     assert recover_unfinished.enqueue(min_age_seconds=3600).return_value == {
         "completed": 0,
         "erased": 0,
@@ -386,16 +408,13 @@ def test_a_trunk_fee_is_deducted_from_what_moves_on_and_the_invariant_stays_exac
         currency_code="TRK", rate="2", credit_limit=100_000, fee_basis_points=150,
     )  # fmt: skip
     link_b = _link("leaf", "B", "TRK", "3")
-    neighbours.replies[("B", "validate")] = {"state": "validated"}
-    neighbours.replies[("B", "commit")] = {"state": "completed"}
+    neighbours.replies[("B", "validate")] = {"state": "completed"}
     txid = str(uuid.uuid4())
-    assert services.handle(link_a, "validate", _from_a(txid))["state"] == "validated"
+    assert services.handle(link_a, "validate", _from_a(txid))["state"] == "completed"
     relayed = neighbours.sent[0][2]
     # 20.00 arrives; 1.5 % is 0.30, but the rest must convert exactly at 3 T per B unit:
     # the fee is raised to 0.32 and 19.68 T moves on as 6.56 B
     assert (relayed["amount"], relayed["amount_to"]) == (1968, 656)
-    assert _balance(link_a.account) == (0, 2000)
-    assert services.handle(link_a, "commit", {"txid": txid})["state"] == "completed"
     network = Account.objects.get(currency__code="TRK", kind="system", name="network")
     assert _balance(link_a.account) == (-2000, 0)
     assert _balance(link_b.account) == (1968, 0) and network.balance == 32
@@ -409,16 +428,15 @@ def test_a_destination_fee_reaches_the_payee_net(leaf_b) -> None:
     link.fee_basis_points = 100
     link.save()
     txid = str(uuid.uuid4())
-    services.handle(link, "validate", _validate_msg(txid, 2000, 4000))
-    assert _balance(link.account) == (0, 4000)
-    services.handle(link, "commit", {"txid": txid})
+    assert services.handle(link, "validate", _validate_msg(txid, 2000, 4000))["state"] == (
+        "completed"
+    )
     assert _balance(bob) == (3960, 0) and _balance(link.account) == (-4000, 0)
     _assert_verifies()
 
 
 def test_check_asks_each_neighbour_and_freezes_a_diverged_link(leaf_a, neighbours) -> None:
-    neighbours.replies[("T", "validate")] = {"state": "validated"}
-    neighbours.replies[("T", "commit")] = {"state": "completed"}
+    neighbours.replies[("T", "validate")] = {"state": "completed"}
     _pay(leaf_a["alice"])
     link = leaf_a["link"]
     mine = services.chain_summary(link)
@@ -445,8 +463,7 @@ def test_check_asks_each_neighbour_and_freezes_a_diverged_link(leaf_a, neighbour
 def test_a_payment_between_networks_cannot_be_reversed_on_one_ledger(leaf_a, neighbours) -> None:
     from solidaria.ledger import services as ledger
 
-    neighbours.replies[("T", "validate")] = {"state": "validated"}
-    neighbours.replies[("T", "commit")] = {"state": "completed"}
+    neighbours.replies[("T", "validate")] = {"state": "completed"}
     tx = _pay(leaf_a["alice"])
     with pytest.raises(services.ValidationFailed, match="through the networks"):
         ledger.transfer_reverse(actor=SYSTEM, transfer=tx.transfer_id, reason="oops", key="r")

@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from solidaria.core.permissions import SYSTEM
-from solidaria.creditcommons import engine, services
+from solidaria.creditcommons import engine, services, transport
 from solidaria.creditcommons.models import Link, LinkEntry, RemoteTransaction
 from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
 from solidaria.ledger import services as ledger
@@ -81,9 +81,9 @@ def test_a_signed_message_is_answered_and_an_unsigned_one_refused(leaf_b) -> Non
     assert stranger.status_code == 403
     assert not RemoteTransaction.objects.exists()
     ok = _signed(client, "validate", _message(txid))
-    assert ok.status_code == 200 and ok.json()["state"] == "validated"
-    done = _signed(client, "commit", {"txid": txid})
-    assert done.json()["state"] == "completed"
+    assert ok.status_code == 200 and ok.json()["state"] == "completed"
+    again = _signed(client, "commit", {"txid": txid})
+    assert again.json()["state"] == "completed"
     assert _signed(client, "nonsense", {}).status_code == 404
     assert _signed(client, "status", {"txid": "not-a-uuid"}).status_code == 422
 
@@ -91,8 +91,7 @@ def test_a_signed_message_is_answered_and_an_unsigned_one_refused(leaf_b) -> Non
 def test_handshake_in_step_then_divergence_freezes_the_link(leaf_b) -> None:
     client = Client()
     txid = str(uuid.uuid4())
-    _signed(client, "validate", _message(txid))
-    _signed(client, "commit", {"txid": txid})
+    assert _signed(client, "validate", _message(txid)).json()["state"] == "completed"
     link = Link.objects.get(slug="T")
     mine = services.chain_summary(link)
     # the trunk's view of the same link: the same entries, and minus the balance × rate
@@ -135,8 +134,7 @@ def leaf_a(node: Any, member: Any, neighbours: Any) -> dict[str, Any]:
         currency_code="ACR",
         rate="2",
     )
-    neighbours.replies[("T", "validate")] = {"state": "validated"}
-    neighbours.replies[("T", "commit")] = {"state": "completed"}
+    neighbours.replies[("T", "validate")] = {"state": "completed"}
     return {"account": account, "link": link, "neighbours": neighbours}
 
 
@@ -182,7 +180,7 @@ def test_link_accounts_take_no_ordinary_payments_and_holds_skip_the_steward_queu
             amount_minor=100,
             key="direct",
         )
-    leaf_a["neighbours"].replies.pop(("T", "commit"))
+    leaf_a["neighbours"].replies[("T", "validate")] = transport.Unreachable("reset")
     tx = services.pay(actor=member, payer=member, payee="B/bob", amount_minor=100, key="held")
     assert tx.state == "validated"
     from solidaria.ledger.queries import pending_authorisations
