@@ -548,6 +548,7 @@ def _op(method: str, template: str, allowed: frozenset[str], body: Any = None) -
             "comment_id": w.ids["comment"],
             "report_id": w.ids["report"],
             "conversation_id": w.ids["conversation"],
+            "assessment_id": w.ids["assessment"],
         }
         if "account-requests" in template:
             values["request_id"] = 999
@@ -885,6 +886,34 @@ API: dict[tuple[str, str], Op] = dict(
             lambda w: {"body": "Hi"},
         ),
         _op("POST", "/api/discussion/conversations/{conversation_id}/payment-request", PARTIES),
+        # assessments: the same rules as the pages (indicators:assessment_*)
+        _op(
+            "POST",
+            "/api/indicators/assessments",
+            OWNER,
+            lambda w: {"organisation": w.ids["mill"], "year": 2026, "catalogue": "ecg-full-5.0.8"},
+        ),
+        _op(
+            "PATCH",
+            "/api/indicators/assessments/{assessment_id}/answers",
+            OWNER,
+            lambda w: {"answers": {"A1.1": "6"}},
+        ),
+        _op("PUT", "/api/indicators/assessments/{assessment_id}/facts", OWNER),
+        _op("POST", "/api/indicators/assessments/{assessment_id}/submit", OWNER),
+        _op(
+            "POST",
+            "/api/indicators/assessments/{assessment_id}/reviews",
+            NOBODY,
+            lambda w: {"organisation": w.ids["org"], "entries": {}, "summary": "Fine"},
+        ),
+        _op("POST", "/api/indicators/assessments/{assessment_id}/signoff", STEWARD),
+        _op(
+            "POST",
+            "/api/indicators/assessments/{assessment_id}/publish",
+            OWNER,
+            lambda w: {"visibility": "public"},
+        ),
     ]
 )
 
