@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     people = json.loads((ROOT / "var" / "load" / "people.json").read_text())
     rng = random.Random(5)
@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         def clusters() -> Any:
             bbox, zoom = rng.choice(BBOXES), rng.randint(2, 12)
             return client.get(f"/api/directory/clusters?bbox={bbox}&zoom={zoom}")
+
+        def clusters_uncached() -> Any:
+            with override_settings(SOLIDARIA_MAP_CACHE_SECONDS=0):
+                return clusters()
 
         def organisation() -> Any:
             org = rng.randint(people["org_min"], people["org_max"])
@@ -107,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             "directory search": search,
             "directory page": page,
             "map clusters": clusters,
+            "map clusters, cache off": clusters_uncached,
             "organisation page": organisation,
             "statement": statement,
             "payment": payment,

@@ -9,10 +9,10 @@ compare it with the schema-validated answer), pages come from one reversed URL, 
 PostgreSQL the singles' details are one array parameter.
 
 Clusters are public data, so the rendered answer is cached for MAP_CACHE_SECONDS
-(setting SOLIDARIA_MAP_CACHE_SECONDS, default 30; 0 turns the cache off) in Django's
+(setting SOLIDARIA_MAP_CACHE_SECONDS, default 60; 0 turns the cache off) in Django's
 default cache. The key is the language, the zoom, the filters and, up to MAX_AGG_ZOOM
 without filters, the grid cells the bbox covers (two boxes over the same cells have
-the same answer), otherwise the exact bbox. An edit shows on the map within that time.
+the same answer), otherwise the exact bbox. An edit shows on the map within that time (a minute).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ _PLACEHOLDER = 987654321987
 
 
 def cache_seconds() -> int:
-    return int(getattr(settings, "SOLIDARIA_MAP_CACHE_SECONDS", 30))
+    return int(getattr(settings, "SOLIDARIA_MAP_CACHE_SECONDS", 60))
 
 
 def _singles(ids: list[int]) -> list[tuple[int, str, str, str, str]]:
