@@ -253,6 +253,19 @@ def server_times(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _baseline(path: str) -> dict[str, Any] | None:
+    if not path or not Path(path).exists():
+        return None
+    old = json.loads(Path(path).read_text())
+    return {
+        "file": Path(path).name,
+        "when": old["when"],
+        "workers": old["workers"],
+        "load_average": old["machine"]["load_average_1_5_15"],
+        "stats": old["stats"],
+    }
+
+
 def write_results(result: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -300,6 +313,25 @@ def write_results(result: dict[str, Any]) -> None:
             f"{r['max_ms']:.1f} |"
             for r in result["server"]
         ]
+    before = result.get("baseline")
+    if before:
+        old = {r["kind"]: r for r in before["stats"]}
+        lines += [
+            "",
+            f"Before and after: the baseline is {before['file']} ({before['when']}, "
+            f"{before['workers']} sync workers, load average {before['load_average']} before it).",
+            "",
+            "| kind | p50 ms before | p50 ms after | p99 ms before | p99 ms after | "
+            "errors before | errors after |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in result["stats"]:
+            o = old.get(r["kind"])
+            if o:
+                lines.append(
+                    f"| {r['kind']} | {o['p50_ms']:.0f} | {r['p50_ms']:.0f} | {o['p99_ms']:.0f} | "
+                    f"{r['p99_ms']:.0f} | {o['failures']} | {r['failures']} |"
+                )
     lines += ["", SETUP]
     if result["failures"]:
         lines += ["", "Failures:", ""]
@@ -323,6 +355,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--prepare-only", action="store_true", help="prepare the database, then stop"
+    )
+    parser.add_argument(
+        "--baseline",
+        default=str(RESULTS / "load-baseline.json"),
+        help="an earlier load.json to compare with in load.md ('' for none)",
     )
     parser.add_argument(
         "--threads", type=int, default=4, help="gunicorn threads per worker (gthread)"
@@ -458,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         "server": server_times(WORK / "access.log"),
         "machine": facts,
         "note": args.note,
+        "baseline": _baseline(args.baseline),
     }
     write_results(result)
     _say(
