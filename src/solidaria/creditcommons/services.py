@@ -260,7 +260,13 @@ def answer(tx: RemoteTransaction) -> dict[str, Any]:
 
 
 def _locked_tx(tx: RemoteTransaction) -> RemoteTransaction:
-    return RemoteTransaction.objects.select_for_update().get(pk=tx.pk)
+    """The row locked, with its links read in the same query (they are not locked here:
+    `_chain` locks the link it appends to)."""
+    return (
+        RemoteTransaction.objects.select_for_update(of=("self",))
+        .select_related("upstream", "downstream")
+        .get(pk=tx.pk)
+    )
 
 
 def _hold(
@@ -299,6 +305,7 @@ def _complete(
     *,
     transfer: Transfer | None = None,
     accounts: dict[int, Account] | None = None,
+    payee: Account | None = None,
 ) -> RemoteTransaction:
     """Post the held transfer and chain the link entries; a second call changes nothing.
     The destination passes the transfer it just held and its locked accounts (same
@@ -350,7 +357,7 @@ def _complete(
             data={"txid": str(tx.txid), "role": tx.role, "amount": tx.amount_minor},
         )
         if tx.role == Role.DESTINATION:
-            _tell_payee(tx, transfer)
+            _tell_payee(tx, transfer, payee)
     return tx
 
 
@@ -411,8 +418,9 @@ def _chain(
     )
 
 
-def _tell_payee(tx: RemoteTransaction, transfer: Transfer) -> None:
-    payee = Account.objects.select_related("owner", "currency").get(pk=transfer.payee_id)
+def _tell_payee(tx: RemoteTransaction, transfer: Transfer, payee: Account | None) -> None:
+    if payee is None or payee.pk != transfer.payee_id:
+        payee = Account.objects.select_related("owner", "currency").get(pk=transfer.payee_id)
     if payee.owner_id is None:
         return
     from solidaria.notifications.services import notify
@@ -634,15 +642,16 @@ def _replay(tx: RemoteTransaction, request: dict[str, Any]) -> RemoteTransaction
 def _route(network: str, *, came_from: Link | None) -> Link:
     """The link towards `network`: one of my leaves by name, else my trunk (never back
     where the payment came from)."""
-    leaf = Link.objects.select_related("currency", "account").filter(
-        slug=network, role=Link.Role.LEAF, is_active=True
+    from django.db.models import Q
+
+    candidates = Link.objects.select_related("currency", "account").filter(
+        Q(slug=network, role=Link.Role.LEAF) | Q(role=Link.Role.TRUNK), is_active=True
     )
-    found = leaf.first()
-    if found is not None and found != came_from:
-        return found
-    trunk = trunk_link()
-    if trunk is not None and trunk != came_from:
-        return Link.objects.select_related("currency", "account").get(pk=trunk.pk)
+    by_role = {link.role: link for link in candidates}
+    for role in (Link.Role.LEAF, Link.Role.TRUNK):
+        found = by_role.get(role)
+        if found is not None and found != came_from:
+            return found
     raise ValidationFailed(
         _("This network does not know a network called %(slug)s.") % {"slug": network},
         field="payee",
@@ -768,7 +777,7 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
                 owner__username=address.member,
                 is_active=True,
             )
-            .select_related("owner")
+            .select_related("owner", "currency")
             .first()
         )
         if payee is None:
@@ -804,7 +813,7 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
             )
             # the decision point: validated and committed in one transaction (the
             # deadline was checked above, nothing was answered yet)
-            tx = _complete(tx, transfer=held, accounts=locked)
+            tx = _complete(tx, transfer=held, accounts=locked, payee=payee)
         return tx
     downstream = _route(address.network, came_from=link)
     if downstream.is_frozen:
