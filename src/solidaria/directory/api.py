@@ -9,20 +9,17 @@ ids 404, editing someone else's entry 403.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Literal
 
-from django.http import FileResponse, HttpRequest
-from django.urls import reverse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Status
 
 from solidaria.core.apischema import Schema
 from solidaria.core.errors import PermissionDenied, ValidationFailed
 from solidaria.core.permissions import is_steward
-from solidaria.directory import clustering, downloads, queries, search, services
+from solidaria.directory import clustering, downloads, map_answer, queries, search, services
 from solidaria.directory.models import Organisation, PendingEdit
-from solidaria.directory.taxonomy import labels as concept_labels
 
 router = Router(tags=["directory"])
 
@@ -352,44 +349,12 @@ def download_directory(request: HttpRequest, fmt: DownloadFormat) -> FileRespons
     auth=None,
     summary="Map clusters in a bbox, with the search's filters (q, country, activity, structure)",
 )
-def get_clusters(request: HttpRequest, filters: Query[ClustersQuery]) -> dict[str, Any]:
+def get_clusters(request: HttpRequest, filters: Query[ClustersQuery]) -> HttpResponse:
+    # the ClustersOut JSON, built and briefly cached by map_answer (the world view at
+    # 100k+ organisations is tens of thousands of clusters: see that module)
     box = parse_map_bbox(filters.bbox)
     params = search.filter_params(filters.dict())
-    if search.has_filters(params):
-        params = replace(params, bbox=box)
-        total, points = search.located_matches(params, clustering.POINT_LIMIT)
-        found = clustering.group_points(points, filters.zoom)
-    else:
-        found = clustering.clusters(box, filters.zoom)
-        total = sum(c["count"] for c in found)
-    return {"zoom": filters.zoom, "total": total, "clusters": describe_singles(found)}
-
-
-def describe_singles(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Name, type and page of each single organisation on the map (for its popup)."""
-    ids = [c["id"] for c in found if c["id"] is not None]
-    rows = Organisation.objects.filter(pk__in=ids).values_list(
-        "pk", "name", "structure", "ica_activity", "activity"
-    )
-    language = get_language()
-    names = concept_labels(["organisational-structure", "activities-ica", "activities"], language)
-    about = {}
-    for pk, name, structure, ica, activity in rows:
-        kinds = [
-            names.get((scheme, code), "")
-            for scheme, code in (
-                ("organisational-structure", structure),
-                ("activities-ica", ica),
-                ("activities", activity),
-            )
-            if code
-        ]
-        about[pk] = {
-            "name": name,
-            "type": next((k for k in kinds if k), ""),
-            "url": reverse("directory:detail", args=[pk]),
-        }
-    return [{**c, **about.get(c["id"], {})} for c in found]
+    return map_answer.response(request, box, filters.zoom, params, get_language())
 
 
 def parse_map_bbox(text: str) -> clustering.BBox:
