@@ -140,6 +140,35 @@ def _wait(url: str, seconds: float = 90) -> None:
     raise SystemExit(f"load: the server did not answer {url} in {seconds:.0f} s")
 
 
+def _warm_up(base: str, people: dict[str, Any], concurrency: int) -> None:
+    """A few unmeasured rounds of pages, searches and statements at full concurrency, so
+    that every worker has its connection, templates and labels before locust measures:
+    the run is about a server in service, not one starting. Never the map's clusters
+    (their cache must start empty)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    member = next(iter(people["members"].values()))
+    paths = [
+        "/directory/?q=coop",
+        "/api/directory/organisations?q=farm",
+        f"/directory/organisations/{people['org_min']}/",
+        f"/api/ledger/accounts/{member['account']}/statement",
+    ]
+
+    def get(path: str) -> None:
+        request = urllib.request.Request(  # noqa: S310 (loopback)
+            base + path, headers={"Authorization": f"Bearer {member['token']}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as r:  # noqa: S310
+                r.read()
+        except OSError:
+            pass
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(get, paths * concurrency))
+
+
 def machine() -> dict[str, Any]:
     cpu = ""
     try:
@@ -197,7 +226,7 @@ def read_failures(prefix: Path) -> list[dict[str, str]]:
 
 
 SETUP = """\
-Setup for a 2-core box: gunicorn gthread workers (2 x CPUs + 1 processes of 4 threads:
+Setup for a 2-core box: gunicorn --preload, gthread workers (2 x CPUs + 1 processes of 4 threads:
 a thread waiting on PostgreSQL lets another one run, and 50 users do not queue behind
 5 single-request workers), DEBUG off, persistent database connections
 (DB_CONN_MAX_AGE=60), a file cache shared by the workers (SOLIDARIA_CACHE_URL=file://;
@@ -205,7 +234,9 @@ production uses redis://) for the map's cluster answers (60 s, see
 directory/map_answer.py), static files through whitenoise (not requested by this mix).
 Locust is one gevent process on the same 2 cores (its share is measured in the times
 above: the server's own times are in the second table). The database is PostgreSQL on
-the same box; `--reuse` runs again on a copy of the prepared database."""
+the same box. Before locust, a few unmeasured rounds of the other kinds warm each worker
+(never the map: its cache starts empty, so first answers of each view are in the
+figures). `--reuse` runs again on a copy of the prepared database."""
 
 
 KINDS = [
@@ -418,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
         [
             str(BIN / "gunicorn"),
             "solidaria.wsgi",
+            # the application is imported once, before the workers fork
+            "--preload",
             "--workers",
             str(args.workers),
             "--worker-class",
@@ -445,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     prefix = WORK / "locust"
     try:
         _wait(f"{base}/healthz")
+        _warm_up(base, people, args.workers * args.threads)
+        access_log.write_text("")  # gunicorn appends: the table counts locust's requests only
         _say(f"locust: {args.users} users for {args.seconds} s")
         locust_env = dict(os.environ, LOAD_PEOPLE=str(WORK / "people.json"))
         subprocess.run(  # noqa: S603

@@ -47,8 +47,9 @@ def _singles(ids: list[int]) -> list[tuple[int, str, str, str, str]]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f'SELECT "id", "name", "structure", "ica_activity", "activity" '  # noqa: S608
-                f'FROM "{table}" WHERE "id" = ANY(%s)',
-                [ids],
+                f'FROM "{table}" WHERE "id" = ANY(%s::bigint[])',
+                # one text parameter: psycopg adapts a list of 20k ints item by item
+                ["{" + ",".join(map(str, ids)) + "}"],
             )
             return list(cursor.fetchall())
     return list(
