@@ -249,7 +249,11 @@ def run(sub: Subscription) -> dict[str, int]:
         if answer.status != 200 or not isinstance(body, dict):
             counts["errors"] += 1
             break
-        nodes = [n for n in body.get("data") or [] if isinstance(n, dict)]
+        data, meta = body.get("data") or [], body.get("meta") or {}
+        if not isinstance(data, list) or not isinstance(meta, dict):
+            counts["errors"] += 1
+            break
+        nodes = [n for n in data if isinstance(n, dict)]
         for node in nodes:
             url = str(node.get("profile_url") or "")
             if not url.startswith(("http://", "https://")) or url.startswith(own):
@@ -267,7 +271,7 @@ def run(sub: Subscription) -> dict[str, int]:
                     counts["removed"] += 1
                 continue
             _upsert(sub, url, last if isinstance(last, int) else None, counts)
-        pages = (body.get("meta") or {}).get("total_pages")
+        pages = meta.get("total_pages")
         if not nodes or not isinstance(pages, int) or page >= pages:
             complete = True
             break

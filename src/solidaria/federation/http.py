@@ -9,6 +9,7 @@ SOLIDARIA_MURMURATIONS_ALLOW_PRIVATE is set (tests and the loopback federation h
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import os
@@ -54,14 +55,18 @@ def allow_private() -> bool:
 
 def check_public(url: str) -> None:
     """FetchError unless the URL is http(s) to a public address (or private is allowed)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise FetchError(f"not a valid URL: {url[:200]}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"not an http(s) URL: {url[:200]}")
     if allow_private():
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
         raise FetchError(f"cannot resolve {parts.hostname}: {exc}") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
@@ -84,7 +89,7 @@ def urllib_transport(
             status = answer.status
     except urllib.error.HTTPError as exc:
         payload, status = exc.read(max_bytes + 1), exc.code
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         raise FetchError(f"{method} {url}: {getattr(exc, 'reason', exc)}") from None
     if len(payload) > max_bytes:
         raise FetchError(f"{url} answered more than {max_bytes} bytes")

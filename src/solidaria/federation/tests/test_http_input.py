@@ -1,0 +1,68 @@
+"""Bad input from other machines is a FetchError or a counted error, never a crash:
+a profile URL with a bad port or host, a server that answers garbage, an index whose
+search answer has the wrong shape."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+
+import pytest
+
+from solidaria.federation import aggregation, http
+from solidaria.federation.tests.fakes import INDEX, FakeWeb, _json
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://other.example:99999/p.json",
+        "http://" + "a" * 70 + ".example/p.json",
+        "http://[::1/p.json",
+    ],
+)
+def test_a_bad_profile_url_is_a_fetch_error(url: str, settings: Any, monkeypatch: Any) -> None:
+    settings.SOLIDARIA = {**settings.SOLIDARIA, "MURMURATIONS_ALLOW_PRIVATE": ""}
+    monkeypatch.delenv("SOLIDARIA_MURMURATIONS_ALLOW_PRIVATE", raising=False)
+    with pytest.raises(http.FetchError):
+        http.fetch_profile(url)
+
+
+def test_a_garbage_answer_is_a_fetch_error() -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        conn.close()
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(http.FetchError):
+            http.urllib_transport("GET", f"http://127.0.0.1:{port}/p.json", None, 5.0, 1000)
+    finally:
+        thread.join(5)
+        server.close()
+
+
+@pytest.mark.parametrize("body", [{"data": 5}, {"data": [], "meta": "x"}, {"data": "abc"}])
+def test_a_search_answer_of_the_wrong_shape_is_an_error(web: FakeWeb, body: Any) -> None:
+    sub = aggregation.subscribe(actor=aggregation.SYSTEM, index_url=INDEX, network_name="Other")
+
+    def broken(method: str, url: str, *rest: Any) -> http.Response:
+        return _json(200, body)
+
+    old = http.use_transport(broken)
+    try:
+        counts = aggregation.run(sub)
+    finally:
+        http.use_transport(old)
+    assert counts["created"] == 0
