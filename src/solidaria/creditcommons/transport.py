@@ -60,7 +60,10 @@ def http_send(link: Link, op: str, payload: dict[str, Any]) -> dict[str, Any]:
     )
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310
-            return dict(json.loads(response.read().decode()))
+            answer = json.loads(response.read().decode())
+        if not isinstance(answer, dict):  # null, a number, a list: no usable answer
+            raise Unreachable("the answer is not a JSON object")
+        return answer
     except urllib.error.HTTPError as exc:
         if 400 <= exc.code < 500:
             try:
