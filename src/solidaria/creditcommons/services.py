@@ -741,6 +741,11 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
         deadline = dt.datetime.fromisoformat(str(message["deadline"]))
     except (KeyError, TypeError, ValueError):
         raise ValidationFailed(_("The message lacks an amount or a deadline.")) from None
+    if any(
+        isinstance(message[k], bool) or not isinstance(message[k], int | str)
+        for k in ("amount", "amount_to")
+    ):  # int() would truncate 10.9 to 10 and read true as 1
+        raise ValidationFailed(_("An amount is a whole number of minor units."), field="amount")
     if theirs <= 0:
         raise ValidationFailed(_("The amount must be more than zero."), field="amount")
     if their_exponent != link.remote_exponent:

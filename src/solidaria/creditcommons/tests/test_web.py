@@ -88,6 +88,15 @@ def test_a_signed_message_is_answered_and_an_unsigned_one_refused(leaf_b) -> Non
     assert _signed(client, "status", {"txid": "not-a-uuid"}).status_code == 422
 
 
+@pytest.mark.parametrize("amount,amount_to", [(2000.9, 4000), (True, 2)])
+def test_an_amount_that_is_not_a_whole_number_is_refused(leaf_b, amount, amount_to) -> None:
+    """A fraction of a minor unit (or a boolean) is refused, never silently truncated."""
+    message = {**_message(str(uuid.uuid4())), "amount": amount, "amount_to": amount_to}
+    answer = _signed(Client(), "validate", message)
+    assert answer.json()["state"] == "erased"
+    assert Account.objects.get(pk=leaf_b["bob"].pk).balance == 0
+
+
 def test_handshake_in_step_then_divergence_freezes_the_link(leaf_b) -> None:
     client = Client()
     txid = str(uuid.uuid4())
