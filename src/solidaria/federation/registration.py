@@ -112,7 +112,8 @@ def _errors_of(answer: Any) -> list[str]:
     out = []
     for err in answer.get("errors") or []:
         if isinstance(err, dict):
-            pointer = (err.get("source") or {}).get("pointer") or ""
+            source = err.get("source")
+            pointer = str(source.get("pointer") or "") if isinstance(source, dict) else ""
             text = str(err.get("detail") or err.get("title") or "")
             out.append(f"{pointer}: {text}" if pointer else text)
     return out
@@ -151,13 +152,17 @@ def _post_and_poll(reg: Registration, base: str) -> None:
                 return
             _fail(reg, f"the index answered {answer.status} to POST /nodes")
             return
-        data = (answer.json() or {}).get("data") or {}
-        reg.node_id = str(data.get("node_id") or reg.node_id)
+        body = answer.json()
+        data = body.get("data") if isinstance(body, dict) else None
+        node_id = data.get("node_id") if isinstance(data, dict) else None
+        reg.node_id = str(node_id)[:64] if isinstance(node_id, str) and node_id else reg.node_id
         reg.status, reg.last_error = Status.RECEIVED, ""
     answer = http.call("GET", f"{base}/nodes/{reg.node_id}")
     body = answer.json()
     if answer.status == 200 and isinstance(body, dict):
-        data = body.get("data") or {}
+        data = body.get("data")
+        if not isinstance(data, dict):
+            data = {}
         state = str(data.get("status") or "")
         if isinstance(data.get("last_updated"), int):
             reg.last_updated = data["last_updated"]

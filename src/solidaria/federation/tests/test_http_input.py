@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from solidaria.federation import aggregation, http
+from solidaria.directory.factories import make_organisation
+from solidaria.federation import aggregation, http, registration
+from solidaria.federation.models import Registration
 from solidaria.federation.tests.fakes import INDEX, FakeWeb, _json
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +68,33 @@ def test_a_search_answer_of_the_wrong_shape_is_an_error(web: FakeWeb, body: Any)
     finally:
         http.use_transport(old)
     assert counts["created"] == 0
+
+
+@pytest.mark.parametrize(
+    ("post", "get"),
+    [
+        ({"data": "x"}, {"data": []}),
+        ([1], {"data": "posted"}),
+        (
+            {"data": {"node_id": 7}},
+            {"errors": [{"source": "x", "detail": "bad"}], "meta": {"node_id": "x"}},
+        ),
+    ],
+)
+def test_an_index_answer_of_the_wrong_shape_leaves_the_row_in_a_state(
+    web: FakeWeb, post: Any, get: Any
+) -> None:
+    reg = registration.organisation_changed(make_organisation("Bakery", status="confirmed"))
+    assert reg is not None
+
+    def odd(method: str, url: str, *rest: Any) -> http.Response:
+        if method == "POST":
+            return _json(200, post)
+        return _json(400 if "errors" in get else 200, get)
+
+    old = http.use_transport(odd)
+    try:
+        reg = registration.step(Registration.objects.get(pk=reg.pk))
+    finally:
+        http.use_transport(old)
+    assert reg.status in (Registration.Status.RECEIVED, Registration.Status.VALIDATION_FAILED)
