@@ -10,6 +10,7 @@ from textwrap import wrap
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
@@ -99,9 +100,12 @@ def report_pdf(report: NetworkReport) -> bytes:
         )
     elif aggregate:
         line(
-            _(
+            ngettext(
+                "%(count)s organisation published an ECG balance: figures over the network "
+                "are shown from %(minimum)s organisations.",
                 "%(count)s organisations published an ECG balance: figures over the network "
-                "are shown from %(minimum)s organisations."
+                "are shown from %(minimum)s organisations.",
+                aggregate["count"],
             )
             % {"count": aggregate["count"], "minimum": balances.minimum},
             indent=5 * mm,

@@ -118,3 +118,25 @@ def test_a_year_without_balances_says_so_and_the_pdf_lists_them(client: Client) 
     pdf = client.get(f"/indicators/{YEAR}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert b"/URI" in pdf.content  # the link to the balance
+
+
+def test_the_pdf_says_one_organisation_in_the_singular(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportlab.pdfgen import canvas
+
+    from solidaria.indicators import pdf
+    from solidaria.indicators.models import NetworkReport
+
+    report = services.report_compute(actor=SYSTEM, year=YEAR)
+    World().publish({"A1.1": "6"})
+    drawn: list[str] = []
+    original = canvas.Canvas.drawString
+
+    def draw(self: Any, x: float, y: float, text: str, *args: Any, **kwargs: Any) -> Any:
+        drawn.append(text)
+        return original(self, x, y, text, *args, **kwargs)
+
+    monkeypatch.setattr(canvas.Canvas, "drawString", draw)
+    pdf.report_pdf(NetworkReport.objects.get(pk=report.pk))
+    text = " ".join(drawn)
+    assert "1 organisation published an ECG balance" in text
+    assert "1 organisations" not in text
