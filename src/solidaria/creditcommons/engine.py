@@ -102,11 +102,14 @@ def is_remote_address(text: str) -> bool:
     return "/" in (text or "").strip().strip("/")
 
 
-def signature(secret: str, method: str, path: str, timestamp: str, body: bytes) -> str:
-    """HMAC-SHA256 over the method, the path, the timestamp and the body's SHA-256."""
-    message = "\n".join(
-        [method.upper(), path, timestamp, hashlib.sha256(body).hexdigest()]
-    ).encode()
+def signature(
+    secret: str, method: str, path: str, timestamp: str, body: bytes, *, sender: str = ""
+) -> str:
+    """HMAC-SHA256 over the method, the path, the timestamp and the body's SHA-256, and
+    the sending node's name (both ends share the secret: without it a message could be
+    sent back to the node that signed it, as if from its neighbour)."""
+    parts = [method.upper(), path, timestamp, hashlib.sha256(body).hexdigest()]
+    message = "\n".join([*parts, sender] if sender else parts).encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -119,6 +122,7 @@ def signature_ok(
     given: str,
     *,
     now: float,
+    sender: str = "",
     window: int = REPLAY_WINDOW_SECONDS,
 ) -> bool:
     """The signature matches and the timestamp is within the replay window. (A replay
@@ -129,4 +133,5 @@ def signature_ok(
         return False
     if abs(now - moment) > window:
         return False
-    return hmac.compare_digest(signature(secret, method, path, timestamp, body), given or "")
+    expected = signature(secret, method, path, timestamp, body, sender=sender)
+    return hmac.compare_digest(expected, given or "")

@@ -47,15 +47,16 @@ def http_send(link: Link, op: str, payload: dict[str, Any]) -> dict[str, Any]:
     body = json.dumps(payload, sort_keys=True).encode()
     timestamp = str(int(time.time()))
     path = urlparse(url).path
+    sender = str(settings.SOLIDARIA["NETWORK_SLUG"])
     request = urllib.request.Request(
         url,
         data=body,
         method="POST",
         headers={
             "Content-Type": "application/json",
-            "X-CC-Node": settings.SOLIDARIA["NETWORK_SLUG"],
+            "X-CC-Node": sender,
             "X-CC-Timestamp": timestamp,
-            "X-CC-Signature": signature(link.secret, "POST", path, timestamp, body),
+            "X-CC-Signature": signature(link.secret, "POST", path, timestamp, body, sender=sender),
         },
     )
     try:

@@ -43,6 +43,7 @@ def protocol(request: HttpRequest, op: str) -> JsonResponse:
         request.body,
         request.headers.get("X-CC-Signature", ""),
         now=time.time(),
+        sender=slug,
     )
     if not ok:
         return _refuse(403, _("The signature is missing, wrong or too old."))

@@ -30,7 +30,7 @@ def _signed(client: Client, op: str, payload: dict, *, sender: str = "T", **kw: 
     body = json.dumps(payload).encode()
     ts = str(kw.pop("ts", int(time.time())))
     path = f"/cc/{op}"
-    sig = kw.pop("sig", engine.signature(SECRET, "POST", path, ts, body))
+    sig = kw.pop("sig", engine.signature(SECRET, "POST", path, ts, body, sender=sender))
     return client.post(
         path,
         data=body,
@@ -121,6 +121,40 @@ def test_handshake_in_step_then_divergence_freezes_the_link(leaf_b) -> None:
     _signed(client, "handshake", out_of_balance)
     link.refresh_from_db()
     assert link.is_frozen and "out of balance" in link.frozen_reason
+
+
+def test_a_message_this_node_signed_cannot_be_reflected_back_to_it(
+    leaf_b, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B's own handshake to T, captured on the wire and sent back to B as if from T, is
+    refused (it would compare B with itself and freeze the link)."""
+    import urllib.request
+
+    captured: dict[str, Any] = {}
+
+    def capture(request: Any, timeout: float) -> Any:
+        captured["request"] = request
+        raise transport.Unreachable("captured")
+
+    monkeypatch.setattr(urllib.request, "urlopen", capture)
+    link = Link.objects.get(slug="T")
+    link.url = "http://testserver/cc/"
+    link.save(update_fields=["url"])
+    with pytest.raises(transport.Unreachable):
+        transport.http_send(link, "handshake", {**services.chain_summary(link), "balance": 5})
+    request = captured["request"]
+    headers = {k.lower(): v for k, v in request.header_items()}
+    reflected = Client().post(
+        "/cc/handshake",
+        data=request.data,
+        content_type="application/json",
+        HTTP_X_CC_NODE="T",
+        HTTP_X_CC_TIMESTAMP=headers["x-cc-timestamp"],
+        HTTP_X_CC_SIGNATURE=headers["x-cc-signature"],
+    )
+    assert reflected.status_code == 403
+    link.refresh_from_db()
+    assert not link.is_frozen
 
 
 # --- origin side: pay form, API, statement ----------------------------------------------
