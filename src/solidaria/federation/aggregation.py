@@ -172,9 +172,14 @@ def _upsert(sub: Subscription, url: str, last_updated: int | None, counts: dict[
     if not isinstance(profile, dict) or profiles.profile_errors(profile):
         counts["invalid"] += 1
         return
-    digest = hashlib.sha256(
-        json.dumps(profile, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    ).hexdigest()
+    try:  # a lone surrogate cannot be encoded, a NUL cannot be stored (PostgreSQL)
+        text = json.dumps(profile, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        text = b"\\u0000"
+    if b"\\u0000" in text:
+        counts["invalid"] += 1
+        return
+    digest = hashlib.sha256(text).hexdigest()
     now = timezone.now()
     with transaction.atomic():
         fp = FederatedProfile.objects.select_for_update().filter(profile_url=url).first()

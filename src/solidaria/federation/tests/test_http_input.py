@@ -98,3 +98,17 @@ def test_an_index_answer_of_the_wrong_shape_leaves_the_row_in_a_state(
     finally:
         http.use_transport(old)
     assert reg.status in (Registration.Status.RECEIVED, Registration.Status.VALIDATION_FAILED)
+
+
+@pytest.mark.parametrize("name", ["Bakery\x00Co-op", "Bakery \ud800", "Bakery"])
+def test_a_profile_with_text_the_database_cannot_store_is_invalid(web: FakeWeb, name: str) -> None:
+    web.sites["https://other.example/p/1.json"] = {
+        "linked_schemas": ["organizations_schema-v1.0.0"],
+        "name": "Bakery",
+        "description": name,
+    }
+    web.publish("https://other.example/p/1.json", web.sites["https://other.example/p/1.json"])
+    sub = aggregation.subscribe(actor=aggregation.SYSTEM, index_url=INDEX, network_name="Other")
+    counts = aggregation.run(sub)
+    assert counts["created"] + counts["invalid"] == 1
+    assert counts["created"] == (1 if name == "Bakery" else 0)
