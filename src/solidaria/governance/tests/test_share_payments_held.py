@@ -4,14 +4,12 @@ when the steward refuses it."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from solidaria.accounts.factories import make_member, make_steward
 from solidaria.accounts.models import User
-from solidaria.core.errors import DomainError
+from solidaria.core.tests.concurrency import race
 from solidaria.governance import services
 from solidaria.governance.models import CapitalEntry, ShareOrder
 from solidaria.governance.tests.coop_ledger import balance, give_coop_an_account, pay_in
@@ -87,28 +85,6 @@ def test_a_refused_payment_enters_nothing(world: World, coop_acc: Account) -> No
     assert balance(coop_acc) == 0
 
 
-def _race(*work: object) -> tuple[list[object], list[str]]:
-    results: list[object] = []
-    errors: list[str] = []
-    barrier = threading.Barrier(len(work))
-
-    def run(fn: object) -> None:
-        try:
-            barrier.wait()
-            results.append(fn())  # type: ignore[operator]
-        except DomainError as exc:
-            errors.append(exc.message)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in work]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("other", ["approve", "reject"])
@@ -125,7 +101,7 @@ def test_two_stewards_deciding_at_once_enter_the_shares_at_most_once(other: str)
         if other == "approve"
         else (lambda: ledger.transfer_reject(actor=second, transfer=transfer.pk, reason="no")),
     ]
-    _results, errors = _race(*work)
+    _results, errors = race(*work)
     # then the payment was decided once, and the register agrees with the ledger
     transfer.refresh_from_db()
     order.refresh_from_db()

@@ -3,13 +3,11 @@ entered, the other is refused and pays nothing; the ledger still verifies."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from solidaria.accounts.factories import make_member, make_steward
-from solidaria.core.errors import DomainError
+from solidaria.core.tests.concurrency import race
 from solidaria.governance import queries, services
 from solidaria.governance.models import CapitalEntry, ShareOrder
 from solidaria.governance.tests.coop_ledger import balance, give_coop_an_account, pay_in
@@ -17,28 +15,6 @@ from solidaria.governance.tests.test_platform_factories import make_world
 from solidaria.ledger import payment_requests
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Transfer
-
-
-def _race(*work: object) -> tuple[list[object], list[str]]:
-    results: list[object] = []
-    errors: list[str] = []
-    barrier = threading.Barrier(len(work))
-
-    def run(fn: object) -> None:
-        try:
-            barrier.wait()
-            results.append(fn())  # type: ignore[operator]
-        except DomainError as exc:
-            errors.append(exc.message)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in work]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 @pytest.mark.postgres
@@ -87,7 +63,7 @@ def test_two_subscriptions_racing_over_the_maximum_holding(path: str) -> None:
             ),
         ]
     # when both run at once
-    results, errors = _race(*work)
+    results, errors = race(*work)
     # then exactly one was paid and entered; the other was refused with the reason
     assert len(results) == 1, errors
     assert len(errors) == 1 and "at most 20" in errors[0]
