@@ -488,6 +488,8 @@ def _pending(transfer: Transfer | int) -> Transfer:
     found = Transfer.objects.select_for_update().filter(pk=pk).first()
     if found is None:
         raise NotFound(_("there is no transfer %(id)s") % {"id": pk})
+    if found.kind == Transfer.Kind.REMOTE:
+        raise Conflict(_("A payment between networks is settled by the networks, not a steward."))
     return found
 
 
@@ -497,8 +499,6 @@ def transfer_approve(*, actor: Any, transfer: Transfer | int, reason: str = "") 
     Approving twice returns the same transfer."""
     require_steward(actor)
     pending = _pending(transfer)
-    if pending.kind == Transfer.Kind.REMOTE:
-        raise Conflict(_("A payment between networks is settled by the networks, not a steward."))
     if pending.status == Transfer.Status.COMPLETED:
         return pending
     if pending.status != Transfer.Status.PENDING:
@@ -554,8 +554,6 @@ def transfer_reject(*, actor: Any, transfer: Transfer | int, reason: str) -> Tra
     """A steward refuses a payment awaiting authorisation: the hold is released."""
     require_steward(actor)
     pending = _pending(transfer)
-    if pending.kind == Transfer.Kind.REMOTE:
-        raise Conflict(_("A payment between networks is settled by the networks, not a steward."))
     if pending.status == Transfer.Status.REJECTED:
         return pending
     if pending.status != Transfer.Status.PENDING:
