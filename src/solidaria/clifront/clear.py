@@ -119,8 +119,12 @@ def main(argv: list[str] | None = None, prog: str = "solidaria clear") -> int:
     The cyclic garbage collector is off while the verb runs: the imports and the run make
     many objects and no garbage cycles worth collecting, and each pass over them costs
     time (a few per cent of a 94k-obligation run). At the end every object left is frozen
-    (`gc.freeze`), so the collection at interpreter exit has nothing to walk either."""
+    (`gc.freeze`), so the collection at interpreter exit has nothing to walk either.
+    OpenBLAS gets one thread unless the caller chose otherwise (see below)."""
     args = sys.argv[1:] if argv is None else argv
+    # numpy's OpenBLAS starts one busy-waiting thread per core at import; clearing does no
+    # linear algebra, and those threads cost ~0.1 s of CPU per run (measured, issue 14)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     was_enabled = gc.isenabled()
     gc.disable()
     try:
