@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.forms import BaseForm
+
 
 class DomainError(Exception):
     """A request that cannot be carried out, with a reason a member understands."""
@@ -53,3 +58,9 @@ class TooManyAttempts(DomainError):
 # What a page may catch and show on its form: the person can correct these. A refusal
 # (PermissionDenied, NotFound) is left to core.middleware, which answers 403 / 404.
 CORRECTABLE = (ValidationFailed, Conflict, TooManyAttempts)
+
+
+def show_on_form(form: BaseForm, exc: DomainError) -> None:
+    """Put a caught error next to the field it names, or above the form when the form has
+    no such field (a service names its own argument, which a form may call otherwise)."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
