@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from solidaria.core.errors import CORRECTABLE
+from solidaria.core.errors import CORRECTABLE, show_on_form
 from solidaria.core.permissions import member_required
 from solidaria.governance import capital_forms, labels, queries, services
 from solidaria.governance.models import AllocationRun, Cooperative, ShareOrder
@@ -90,7 +90,7 @@ def shares(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             return redirect("governance:shares", slug=slug)
         except CORRECTABLE as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
     orders = queries.open_share_orders(coop, None if is_steward else membership)
     holdings = (
         [
@@ -144,7 +144,7 @@ def allocation_from_ledger(request: HttpRequest, slug: str) -> HttpResponse:
             )
             return redirect("governance:allocation", pk=run.pk)
         except CORRECTABLE as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
     return render(
         request,
         "governance/allocation_ledger_form.html",
