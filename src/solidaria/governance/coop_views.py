@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from solidaria.core.errors import CORRECTABLE, ValidationFailed
+from solidaria.core.errors import CORRECTABLE, ValidationFailed, show_on_form
 from solidaria.core.models import Visibility
 from solidaria.core.money import AmountError, parse_minor
 from solidaria.core.permissions import allowed, is_steward, member_required
@@ -149,7 +149,7 @@ def coop_new(request: HttpRequest) -> HttpResponse:
                 visibility=data["visibility"],
             )
         except CORRECTABLE as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("The co-op %(name)s was founded.") % {"name": coop.name})
             return redirect("governance:coop_setup", slug=coop.slug)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from solidaria.core import visibility
-from solidaria.core.errors import CORRECTABLE
+from solidaria.core.errors import CORRECTABLE, show_on_form
 from solidaria.core.models import Visibility
 from solidaria.core.permissions import is_member, member_required
 from solidaria.core.textfiles import safe_writer
@@ -310,7 +310,7 @@ def poll_new(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("The poll is open."))
             return redirect("governance:poll", pk=poll.pk)
         except CORRECTABLE as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
     return render(request, "governance/poll_form.html", {"coop": coop, "form": form})
 
 
@@ -489,7 +489,7 @@ def allocation_new(request: HttpRequest, slug: str) -> HttpResponse:
             )
             return redirect("governance:allocation", pk=run.pk)
         except CORRECTABLE as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
     return render(request, "governance/allocation_form.html", {"coop": coop, "form": form})
 
 
