@@ -27,7 +27,7 @@ from solidaria.budgeting.forms import (
 )
 from solidaria.budgeting.models import BallotType, Electorate, Phase, Process, Result
 from solidaria.core import throttle, visibility
-from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
+from solidaria.core.errors import CORRECTABLE, DomainError, NotFound, show_on_form
 from solidaria.core.permissions import (
     allowed,
     is_member,
@@ -146,7 +146,7 @@ def process_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, settings=settings, schedule=schedule
             )
         except CORRECTABLE as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("The process was created."))
             return redirect("budgeting:process", slug=process.slug)

@@ -21,7 +21,7 @@ from solidaria.clearing.forms import (
 )
 from solidaria.clearing.models import ClearingRun, Obligation, RunResponse
 from solidaria.core import visibility
-from solidaria.core.errors import CORRECTABLE, ValidationFailed
+from solidaria.core.errors import CORRECTABLE, ValidationFailed, show_on_form
 from solidaria.core.money import AmountError, parse_minor
 from solidaria.core.permissions import (
     allowed,
@@ -57,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
         except AmountError as exc:
             form.add_error("amount", str(exc))
         except CORRECTABLE as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
     to_settle = [
         (
             ob,

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from solidaria.core.errors import CORRECTABLE, NotFound, PermissionDenied
+from solidaria.core.errors import CORRECTABLE, NotFound, PermissionDenied, show_on_form
 from solidaria.core.permissions import allowed, is_steward, steward_required
 from solidaria.directory import operators, page, queries, search, services
 from solidaria.directory.forms import (
@@ -254,7 +254,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         try:
             org = services.organisation_create(actor=request.user, data=_form_data(form))
         except CORRECTABLE as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Thank you: a steward will review the entry."))
             return redirect("directory:detail", org_id=org.pk)
@@ -280,7 +280,7 @@ def organisation_edit(request: HttpRequest, org_id: int) -> HttpResponse:
         except PermissionDenied:
             raise DjangoPermissionDenied from None
         except CORRECTABLE as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
         else:
             if services.needs_review(request.user, org):
                 messages.success(

@@ -14,14 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from solidaria.accounts.models import User
-from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
+from solidaria.core.errors import CORRECTABLE, NotFound, show_on_form
 from solidaria.core.permissions import is_member, member_required, require, steward_required
 from solidaria.discussion import forms, parents, queries, services
 from solidaria.discussion.models import Report
-
-
-def _form_error(form: Any, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def thread(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
@@ -54,7 +50,7 @@ def comment_new(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 reply_to=form.cleaned_data["reply_to"],
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Your comment is posted."))
             return redirect(queries.comment_url(comment))
@@ -83,7 +79,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, comment=comment, body=form.cleaned_data["body"]
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Your comment is changed."))
             return redirect(queries.comment_url(comment))
@@ -105,7 +101,7 @@ def _reason_action(
         try:
             service(actor=request.user, comment=comment, reason=form.cleaned_data["reason"])
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, done)
             return redirect(queries.comment_url(comment))
@@ -221,7 +217,7 @@ def listing_conversation(request: HttpRequest, listing_id: int) -> HttpResponse:
                 actor=request.user, listing=listing, body=form.cleaned_data["body"]
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Your message is sent."))
             return redirect("discussion:conversation", pk=message.conversation_id)
@@ -263,7 +259,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, conversation=found, body=form.cleaned_data["body"]
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Your message is sent."))
             return redirect("discussion:conversation", pk=found.pk)
@@ -288,7 +284,7 @@ def conversation_request(request: HttpRequest, pk: int) -> HttpResponse:
                 memo=data["memo"],
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("The payment request is sent."))
             return redirect("discussion:conversation", pk=found.pk)

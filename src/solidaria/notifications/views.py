@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from solidaria.core.errors import CORRECTABLE
+from solidaria.core.errors import CORRECTABLE, show_on_form
 from solidaria.core.querybounds import page_number
 from solidaria.notifications import render as text
 from solidaria.notifications import services
@@ -75,7 +75,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your choices are saved."))
             return redirect("notifications:preferences")
         except CORRECTABLE as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_on_form(form, exc)
     return render(request, "notifications/preferences.html", {"form": form})
 
 
