@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from solidaria.accounts.models import User
-from solidaria.core.errors import CORRECTABLE, ValidationFailed
+from solidaria.core.errors import CORRECTABLE, ValidationFailed, show_on_form
 from solidaria.core.permissions import allowed, member_required
 from solidaria.ledger import operators
 from solidaria.ledger.models import Account
@@ -93,8 +93,7 @@ def account_operators(request: HttpRequest, account_id: int) -> HttpResponse:
                 messages.success(request, _("The rights were withdrawn."))
                 return redirect("ledger:account_operators", account_id=account.pk)
         except CORRECTABLE as exc:
-            field = exc.field if exc.field in form.fields else None
-            form.add_error(field, exc.message)
+            show_on_form(form, exc)
     return render(
         request,
         "ledger/account_operators.html",

@@ -13,17 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from solidaria.core.errors import CORRECTABLE, DomainError, NotFound
+from solidaria.core.errors import CORRECTABLE, DomainError, NotFound, show_on_form
 from solidaria.core.permissions import allowed, is_steward, member_required, steward_required
 from solidaria.core.querybounds import page_number
 from solidaria.core.textfiles import safe_writer
 from solidaria.ledger import credit, forms, listings, payment_requests, queries, services
 from solidaria.ledger.models import Account, Currency, Transfer
-
-
-def _form_error(form: Any, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 def _get_or_404(fn: Any, *args: Any) -> Any:
@@ -72,7 +67,7 @@ def account_request_new(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(
                 request,
@@ -204,7 +199,7 @@ def pay(request: HttpRequest) -> HttpResponse:
         except CORRECTABLE as exc:
             if exc.field == "payee":
                 exc.field = "payee_username"
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             for warning in transfer.warnings:
                 messages.warning(request, warning)
@@ -246,7 +241,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         except CORRECTABLE as exc:
             if exc.field == "payer":
                 exc.field = "payer_username"
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(
                 request, _("Your request was sent to %(name)s.") % {"name": payer.name}
@@ -295,7 +290,7 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
                 key=form.cleaned_data["idempotency_key"],
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("The payment was reversed."))
             return redirect("ledger:transfer", transfer_id=reversal.pk)
@@ -335,7 +330,7 @@ def listing_new(request: HttpRequest) -> HttpResponse:
         try:
             listing = listings.listing_create(actor=request.user, **form.cleaned_data)
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(
                 request, _("Your %(kind)s is posted.") % {"kind": listing.get_kind_display()}
@@ -361,7 +356,7 @@ def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
                     memo=data["memo"],
                 )
             except CORRECTABLE as exc:
-                _form_error(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("A payment request was made for this exchange."))
                 return redirect("ledger:home")
@@ -395,7 +390,7 @@ def steward_currencies(request: HttpRequest) -> HttpResponse:
                 actor=request.user, code=data.pop("code"), name=data.pop("name"), **data
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("The currency was created."))
             return redirect("ledger:steward_currencies")
@@ -425,7 +420,7 @@ def steward_currency_edit(request: HttpRequest, code: str) -> HttpResponse:
                 **changes,
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("The settings were saved."))
             return redirect("ledger:steward_currencies")
@@ -489,7 +484,7 @@ def steward_limits(request: HttpRequest, account_id: int) -> HttpResponse:
                 reason=data["reason"],
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("The limits were changed."))
             return redirect("ledger:account", account_id=account.pk)
@@ -577,7 +572,7 @@ def steward_credit_policy(request: HttpRequest, code: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except CORRECTABLE as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("The credit policy was saved."))
             return redirect("ledger:steward_credit_policy", code=currency.code)
