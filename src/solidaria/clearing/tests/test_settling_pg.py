@@ -3,18 +3,18 @@ locks keep the obligation, the settlements and the ledger in step."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 
 from solidaria.accounts.factories import make_member, make_steward
 from solidaria.clearing import services
 from solidaria.clearing.models import Obligation, Settlement
 from solidaria.core.errors import DomainError
+from solidaria.core.tests.concurrency import race_each
 from solidaria.ledger import services as ledger
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, CreditPolicy, Transfer
@@ -23,31 +23,11 @@ WORKERS = 8
 
 
 def _race(work: Callable[[int], object]) -> tuple[Counter[str], list[object]]:
-    outcomes: Counter[str] = Counter()
-    results: list[object] = []
-    lock = threading.Lock()
-    start = threading.Barrier(WORKERS)
-
-    def run(n: int) -> None:
-        try:
-            start.wait()
-            try:
-                result = work(n)
-                with lock:
-                    outcomes["ok"] += 1
-                    results.append(result)
-            except DomainError as exc:
-                with lock:
-                    outcomes[type(exc).__name__] += 1
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(WORKERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes, results
+    """How many calls succeeded ("ok") or were refused with each error, and the results."""
+    outcomes = race_each(work, workers=WORKERS)
+    results = [o for o in outcomes if not isinstance(o, DomainError)]
+    refused = Counter(type(o).__name__ for o in outcomes if isinstance(o, DomainError))
+    return Counter({"ok": len(results)}) + refused, results
 
 
 @pytest.mark.postgres

@@ -4,17 +4,16 @@ locked before the open-request check)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection
 
 from solidaria.accounts.factories import make_member
 from solidaria.core.errors import Conflict
 from solidaria.core.permissions import SYSTEM
+from solidaria.core.tests.concurrency import race_each
 from solidaria.discussion import services
 from solidaria.discussion.models import Comment, Message, Thread
 from solidaria.ledger import services as ledger
@@ -23,28 +22,6 @@ from solidaria.ledger.models import PaymentRequest
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 WORKERS = 8
-
-
-def _race(work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(i)` in WORKERS threads released together; their results or errors."""
-    barrier = threading.Barrier(WORKERS)
-    results: list[Any] = [None] * WORKERS
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # the outcome under test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(WORKERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def _world() -> tuple[Any, Any, Any]:
@@ -72,8 +49,9 @@ def test_concurrent_first_comments_make_one_thread() -> None:
     _ada, _bo, offer = _world()
     people = [make_member(f"p{i}") for i in range(WORKERS)]
 
-    results = _race(
-        lambda i: services.comment_post(actor=people[i], parent=offer, body=f"First? {i}")
+    results = race_each(
+        lambda i: services.comment_post(actor=people[i], parent=offer, body=f"First? {i}"),
+        workers=WORKERS,
     )
 
     assert [r for r in results if not isinstance(r, Comment)] == []
@@ -86,8 +64,9 @@ def test_concurrent_payment_requests_in_one_conversation_make_one() -> None:
     ada, bo, offer = _world()
     conversation = services.conversation_start(actor=bo, listing=offer, body="Two?").conversation
 
-    results = _race(
-        lambda i: services.payment_request_send(actor=ada, conversation=conversation.pk)
+    results = race_each(
+        lambda i: services.payment_request_send(actor=ada, conversation=conversation.pk),
+        workers=WORKERS,
     )
 
     made = [r for r in results if isinstance(r, Message)]

@@ -4,15 +4,14 @@ organisation reviewing twice at once stores one review; sign-offs at once sign o
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from solidaria.accounts.factories import make_member, make_steward
 from solidaria.core.errors import Conflict
+from solidaria.core.tests.concurrency import race_each
 from solidaria.directory.factories import make_organisation
 from solidaria.indicators import assessments as svc
 from solidaria.indicators import catalogues
@@ -20,27 +19,6 @@ from solidaria.indicators.models import Assessment, Review
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 WORKERS = 6
-
-
-def _race(work: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(WORKERS)
-    results: list[Any] = [None] * WORKERS
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # the outcome under test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(WORKERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def _submitted() -> tuple[Assessment, list[Any], Any]:
@@ -57,10 +35,11 @@ def test_concurrent_saves_number_versions_without_gaps() -> None:
     assert connection.vendor == "postgresql"
     a, operators, _org = _submitted()
 
-    results = _race(
+    results = race_each(
         lambda i: svc.answers_save(
             actor=operators[i], assessment=a, answers={f"B{1 + i % 4}.1": str(i + 1)}
-        )
+        ),
+        workers=WORKERS,
     )
 
     assert [r for r in results if not isinstance(r, Assessment)] == []
@@ -77,14 +56,17 @@ def test_one_organisation_reviews_once_and_signs_off_once() -> None:
     farm_op = make_member("farmer")
     farm = make_organisation("Farm", operators=(farm_op,))
 
-    results = _race(
-        lambda i: svc.review_submit(actor=reviewer, assessment=a, organisation=mill, entries={})
+    results = race_each(
+        lambda i: svc.review_submit(actor=reviewer, assessment=a, organisation=mill, entries={}),
+        workers=WORKERS,
     )
     assert sum(isinstance(r, Review) for r in results) == 1
     assert all(isinstance(r, Review | Conflict) for r in results)
     svc.review_submit(actor=farm_op, assessment=a, organisation=farm, entries={})
 
     stewards = [make_steward(f"stew{i}") for i in range(WORKERS)]
-    signed = _race(lambda i: svc.assessment_signoff(actor=stewards[i], assessment=a))
+    signed = race_each(
+        lambda i: svc.assessment_signoff(actor=stewards[i], assessment=a), workers=WORKERS
+    )
     assert sum(isinstance(r, Assessment) for r in signed) == 1
     assert a.versions.filter(verb="indicators.assessment.signoff").count() == 1

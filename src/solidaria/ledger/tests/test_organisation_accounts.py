@@ -3,10 +3,10 @@ and ask; payments record the operator who acted; the pages offer "as organisatio
 
 from __future__ import annotations
 
-import threading
+from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from solidaria.accounts.factories import make_member
@@ -14,6 +14,7 @@ from solidaria.accounts.models import User
 from solidaria.core.errors import DomainError, PermissionDenied, ValidationFailed
 from solidaria.core.models import AuditEvent
 from solidaria.core.permissions import SYSTEM
+from solidaria.core.tests.concurrency import race_each
 from solidaria.directory.factories import make_organisation
 from solidaria.ledger import operators, payment_requests, queries, services
 from solidaria.ledger.journal import verify
@@ -202,35 +203,25 @@ def test_concurrent_operator_payments_keep_the_cap_and_the_limit() -> None:
         operators.account_operator_set(
             actor=runner, account=account, user=person, can_pay=True, pay_limit_minor=1_000
         )
-    outcomes: dict[str, int] = {"ok": 0, "cap": 0, "limit": 0}
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(people))
 
-    def pay(person: User) -> None:
-        barrier.wait()
-        try:
-            for n, amount in enumerate((900, 1_001, 1_000)):
-                try:
-                    services.transfer_create(
-                        actor=person,
-                        payer=account.pk,
-                        payee=payee.pk,
-                        amount_minor=amount,
-                        key=f"{person.username}-{n}",
-                    )
-                    result = "ok"
-                except DomainError as exc:
-                    result = "cap" if "in one payment" in exc.message else "limit"
-                with lock:
-                    outcomes[result] += 1
-        finally:
-            connections.close_all()
+    def pay(person: User) -> list[str]:
+        results: list[str] = []
+        for n, amount in enumerate((900, 1_001, 1_000)):
+            try:
+                services.transfer_create(
+                    actor=person,
+                    payer=account.pk,
+                    payee=payee.pk,
+                    amount_minor=amount,
+                    key=f"{person.username}-{n}",
+                )
+                results.append("ok")
+            except DomainError as exc:
+                results.append("cap" if "in one payment" in exc.message else "limit")
+        return results
 
-    threads = [threading.Thread(target=pay, args=(p,)) for p in people]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    each = race_each(lambda i: pay(people[i]), workers=len(people))
+    outcomes = Counter(result for results in each for result in results)
     account.refresh_from_db()
     paid = list(Transfer.objects.filter(payer=account).values_list("amount_minor", flat=True))
     assert outcomes["cap"] == len(people)  # every 10.01 was refused

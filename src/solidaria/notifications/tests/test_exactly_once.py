@@ -4,17 +4,15 @@ wanted at once; two deliveries racing on PostgreSQL send one email."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core import mail
-from django.db import connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solidaria.accounts.factories import make_member
 from solidaria.accounts.models import User
 from solidaria.core.permissions import SYSTEM
+from solidaria.core.tests.concurrency import race_each
 from solidaria.notifications import services
 from solidaria.notifications.models import Delivery, Notification
 
@@ -81,25 +79,8 @@ def test_two_deliveries_racing_send_one_email() -> None:
     row = Notification.objects.get()
     Notification.objects.filter(pk=row.pk).update(sent_at=None)  # as if its task had not run
     mail.outbox.clear()
-    barrier = threading.Barrier(4)
-    results: list[bool] = []
-    lock = threading.Lock()
-
-    def deliver() -> None:
-        try:
-            barrier.wait()
-            sent = services.email_one(row.pk)
-            with lock:
-                results.append(sent)
-        finally:
-            connections.close_all()
-
     # when four workers deliver it at once
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race_each(lambda _i: services.email_one(row.pk), workers=4)
     # then exactly one sent it
     assert sorted(results) == [False, False, False, True]
     assert len(mail.outbox) == 1
@@ -109,24 +90,14 @@ def test_two_deliveries_racing_send_one_email() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_same_event_told_twice_at_once_is_stored_once() -> None:
     ada = make_member("ada")
-    barrier = threading.Barrier(4)
-
-    def tell() -> None:
-        try:
-            barrier.wait()
-            services.notify(
-                "budgeting.phase.changed",
-                [ada],
-                actor=SYSTEM,
-                context={"process": "P", "phase": "review"},
-                dedupe_key="process:1:review",
-            )
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=tell) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race_each(
+        lambda _i: services.notify(
+            "budgeting.phase.changed",
+            [ada],
+            actor=SYSTEM,
+            context={"process": "P", "phase": "review"},
+            dedupe_key="process:1:review",
+        ),
+        workers=4,
+    )
     assert Notification.objects.filter(user=ada).count() == 1
