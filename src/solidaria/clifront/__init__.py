@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TextIO
 
-__all__ = ["CliError", "Out", "Verb", "Writer", "run_verb"]
+__all__ = ["CliError", "Out", "Writer", "run_verb"]
 
 
 class CliError(Exception):
@@ -39,14 +39,6 @@ class Out:
 
     def write(self, msg: str = "", /) -> None:
         self._stream.write(msg if msg.endswith("\n") else msg + "\n")
-
-
-class Verb(Protocol):
-    HELP: str
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
-
-    def run(self, options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None: ...
 
 
 def _django_options(parser: argparse.ArgumentParser) -> None:
