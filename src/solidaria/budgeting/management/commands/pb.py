@@ -6,24 +6,10 @@ The verb lives in `solidaria.clifront.pb` (pure, also run without Django by
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from solidaria.clifront import CliError
-from solidaria.clifront import pb as front
+from solidaria.clifront import pb
+from solidaria.core.management.front import FrontCommand
 
 
-class Command(BaseCommand):
-    help = front.HELP
-    requires_system_checks: list[str] = []
-    requires_migrations_checks = False
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        front.add_arguments(parser)
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            front.run(options, self.stdout, self.stderr)
-        except CliError as exc:
-            raise CommandError(str(exc), returncode=exc.returncode) from None
+class Command(FrontCommand):
+    front = pb
+    help = pb.HELP
