@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.test import Client
 
+from solidaria.core import netguard
 from solidaria.directory.exporters.murmurations import errors as profile_errors
 from solidaria.federation.http import FetchError, Response
 
@@ -51,9 +52,17 @@ class FakeWeb:
     clock: int = 1_700_000_000_000
 
     def __call__(
-        self, method: str, url: str, body: dict[str, Any] | None, timeout: float, max_bytes: int
+        self,
+        method: str,
+        url: str,
+        body: dict[str, Any] | None,
+        timeout: float,
+        max_bytes: int,
+        allow_private: bool = True,
     ) -> Response:
         self.calls.append((method, url))
+        if not allow_private:  # the real refusal (a literal address needs no DNS)
+            netguard.check_url(url, allow_private=False)
         if url.startswith(INDEX):
             if self.down:
                 raise FetchError(f"{method} {url}: connection refused")

@@ -33,6 +33,29 @@ def test_a_bad_profile_url_is_a_fetch_error(url: str, settings: Any, monkeypatch
         http.fetch_profile(url)
 
 
+def test_a_profile_fetch_connects_to_the_address_it_checked(
+    settings: Any, monkeypatch: Any
+) -> None:
+    """DNS rebinding: the name answers a public address, then 127.0.0.1."""
+    settings.SOLIDARIA = {**settings.SOLIDARIA, "MURMURATIONS_ALLOW_PRIVATE": ""}
+    monkeypatch.delenv("SOLIDARIA_MURMURATIONS_ALLOW_PRIVATE", raising=False)
+    answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])
+    connected: list[Any] = []
+
+    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
+        connected.append(address)
+        raise ConnectionRefusedError("no network in tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    with pytest.raises(http.FetchError):
+        http.fetch_profile("http://rebind.example/p.json")
+    assert [address[0] for address in connected] == ["93.184.216.34"]
+
+
 def test_a_garbage_answer_is_a_fetch_error() -> None:
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

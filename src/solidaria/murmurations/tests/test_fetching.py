@@ -121,3 +121,40 @@ def test_a_closed_port_is_a_fetch_error(allow_private: None) -> None:
         port = probe.getsockname()[1]
     with pytest.raises(fetching.FetchError):
         fetching.http_fetch(f"http://127.0.0.1:{port}/p.json")
+
+
+def test_a_slow_drip_profile_is_cut_off_at_the_total_deadline(
+    allow_private: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One byte every 0.1 s keeps every read under the read timeout: only the total
+    deadline ends the fetch."""
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            try:
+                for _ in range(40):
+                    conn.sendall(b" ")
+                    time.sleep(0.1)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    monkeypatch.setattr(fetching, "TOTAL_DEADLINE", 1.0)
+    monkeypatch.setattr(fetching, "READ_TIMEOUT", 0.5)
+    started = time.monotonic()
+    try:
+        with pytest.raises(fetching.FetchError, match="took more than"):
+            fetching.http_fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/p.json")
+    finally:
+        listener.close()
+    assert time.monotonic() - started < 1.5
