@@ -21,21 +21,8 @@ def largest_remainder(total: int, shares: Sequence[Fraction]) -> tuple[list[int]
     if any(s < 0 for s in shares):
         raise ValueError("shares must not be negative")
     parts = [floor(s) for s in shares]
-    left = total - sum(parts)
     rest = [s - p for s, p in zip(shares, parts, strict=True)]
-    order = sorted((i for i in range(len(rest)) if rest[i]), key=lambda i: -rest[i])
-    start = 0
-    while start < len(order) and left > 0:
-        end = start
-        while end < len(order) and rest[order[end]] == rest[order[start]]:
-            end += 1
-        if end - start > left:
-            break
-        for i in order[start:end]:
-            parts[i] += 1
-        left -= end - start
-        start = end
-    return parts, left
+    return parts, _round_up_by_remainder(parts, rest, total - sum(parts))
 
 
 def largest_remainder_scaled(
@@ -51,7 +38,14 @@ def largest_remainder_scaled(
         raise ValueError("shares must not be negative")
     parts = [n // denominator for n in numerators]
     rest = [n - p * denominator for n, p in zip(numerators, parts, strict=True)]
-    left = total - sum(parts)
+    return parts, _round_up_by_remainder(parts, rest, total - sum(parts))
+
+
+def _round_up_by_remainder(
+    parts: list[int], rest: Sequence[Fraction] | Sequence[int], left: int
+) -> int:
+    """Add one to `parts` (in place) in order of largest remainder `rest`, a whole group
+    of equal remainders at a time while `left` covers the group; the residue left over."""
     order = sorted((i for i, r in enumerate(rest) if r), key=rest.__getitem__, reverse=True)
     start = 0
     while start < len(order) and left > 0:
@@ -64,4 +58,4 @@ def largest_remainder_scaled(
             parts[i] += 1
         left -= end - start
         start = end
-    return parts, left
+    return left
