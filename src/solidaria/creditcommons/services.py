@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,9 +44,10 @@ from solidaria.creditcommons.models import (
     entry_canonical,
 )
 from solidaria.ledger.journal import Leg, check_payee_room, check_payer_room, post
-from solidaria.ledger.locks import lock_accounts, lock_network
+from solidaria.ledger.locks import Locked, lock_accounts, lock_network
 from solidaria.ledger.models import Account, Currency, Transfer
 from solidaria.ledger.rules import require_debit
+from solidaria.ledger.writes import Writes
 
 Role = RemoteTransaction.Role
 UNFINISHED = (State.INITIATED, State.VALIDATED)
@@ -271,21 +273,25 @@ def _locked_tx(tx: RemoteTransaction) -> RemoteTransaction:
 
 def _hold(
     *,
+    locked: Locked,
     payer: Account,
     payee: Account,
     amount: int,
     memo: str,
     actor: Any,
     now: dt.datetime,
+    writes: Writes,
     fee: int = 0,
 ) -> Transfer:
     """Reserve `amount` (and this network's `fee`, paid by the same side) on the payer's
-    side: a pending transfer of kind `remote`, the fee posted as its levy on completion."""
+    side: a pending transfer of kind `remote`, the fee posted as its levy on completion.
+
+    With a transfer id reserved by `lock_accounts(..., transfer_ids=1)` (PostgreSQL) the
+    two rows join `writes`, sent with the caller's other rows in one round trip."""
     check_payer_room(payer, amount, actor=actor, levy=fee)
     check_payee_room(payee, amount, actor=actor)
     payer.reserved += amount + fee
-    payer.save(update_fields=["reserved"])
-    return Transfer.objects.create(
+    transfer = Transfer(
         currency_id=payer.currency_id,
         payer=payer,
         payee=payee,
@@ -298,6 +304,20 @@ def _hold(
         created_by=actor if getattr(actor, "pk", None) else None,
         created_at=now,
     )
+    if locked.transfer_ids:
+        transfer.pk = locked.transfer_ids[0]
+        writes.add(_SET_RESERVED, [payer.reserved, payer.pk])
+        writes.insert(transfer)
+    else:
+        payer.save(update_fields=["reserved"])
+        transfer.save(force_insert=True)
+    return transfer
+
+
+_SET_RESERVED = f"UPDATE {Account._meta.db_table} SET reserved = %s WHERE id = %s"
+_SET_STATE = (
+    f"UPDATE {RemoteTransaction._meta.db_table} SET state = %s, updated_at = %s WHERE id = %s"
+)
 
 
 def _complete(
@@ -309,13 +329,26 @@ def _complete(
 ) -> RemoteTransaction:
     """Post the held transfer and chain the link entries; a second call changes nothing.
     The destination passes the transfer it just held and its locked accounts (same
-    database transaction): no need to read and lock them again."""
+    database transaction): no need to read and lock them again.
+
+    The rows are few and go in one round trip (`Writes`): the transaction, its held
+    transfer and its links are read and locked in one query, the accounts in another, the
+    link chains' heads in a third."""
     with transaction.atomic():
         if transfer is None or accounts is None:
-            tx = _locked_tx(tx)
+            # (an inner join: FOR UPDATE cannot lock the nullable side of an outer one)
+            found = (
+                RemoteTransaction.objects.select_for_update(of=("self", "transfer"))
+                .select_related("upstream", "downstream", "transfer")
+                .filter(pk=tx.pk, transfer__isnull=False)
+                .order_by()
+                .first()
+            )
+            tx = found if found is not None else _locked_tx(tx)
             if tx.is_final:
                 return tx
-            transfer = Transfer.objects.select_for_update().get(pk=tx.transfer_id)
+            transfer = tx.transfer
+            assert transfer is not None, "an unfinished transaction holds a transfer"
             locked = lock_accounts([transfer.payer_id, transfer.payee_id])
         else:
             locked = accounts
@@ -323,6 +356,7 @@ def _complete(
         network = lock_network(transfer.currency, locked) if fee else None
         payer = locked[transfer.payer_id]
         payer.reserved -= transfer.reserved_minor
+        writes = Writes()
         post(
             legs=[
                 Leg(
@@ -340,22 +374,20 @@ def _complete(
             actor=SYSTEM,
             now=timezone.now(),
             levy_account={transfer.currency_id: network} if network is not None else None,
+            writes=writes,
         )
-        for link, theirs, downstream in (
-            (tx.upstream, tx.upstream_amount, False),
-            (tx.downstream, tx.downstream_amount, True),
-        ):
-            if link is not None and theirs is not None:
-                mine = tx.amount_minor - tx.fee_minor if downstream else tx.amount_minor
-                _chain(link, tx, mine=mine, theirs=theirs, downstream=downstream)
-        tx.state = State.COMPLETED
-        tx.save(update_fields=["state", "updated_at"])
-        audit.record(
-            actor=SYSTEM,
-            verb="creditcommons.transaction.complete",
-            obj=tx,
-            data={"txid": str(tx.txid), "role": tx.role, "amount": tx.amount_minor},
+        _chain(tx, writes)
+        tx.state, tx.updated_at = State.COMPLETED, timezone.now()
+        writes.add(_SET_STATE, [tx.state, tx.updated_at, tx.pk])
+        writes.insert(
+            audit.event(
+                actor=SYSTEM,
+                verb="creditcommons.transaction.complete",
+                obj=tx,
+                data={"txid": str(tx.txid), "role": tx.role, "amount": tx.amount_minor},
+            )
         )
+        writes.flush()
         if tx.role == Role.DESTINATION:
             _tell_payee(tx, transfer, payee)
     return tx
@@ -389,11 +421,52 @@ def _release(tx: RemoteTransaction, state: str, reason: str) -> RemoteTransactio
     return tx
 
 
-def _chain(
-    link: Link, tx: RemoteTransaction, *, mine: int, theirs: int, downstream: bool
+def _chain(tx: RemoteTransaction, writes: Writes) -> list[LinkEntry]:
+    """Append this payment to the hash chain of each link it crossed here (the link rows
+    are the chains' locks, taken in primary-key order; their heads read in the same
+    query). The entries join `writes`."""
+    crossed = [
+        (
+            link,
+            tx.amount_minor - tx.fee_minor if downstream else tx.amount_minor,
+            theirs,
+            downstream,
+        )
+        for link, theirs, downstream in (
+            (tx.upstream, tx.upstream_amount, False),
+            (tx.downstream, tx.downstream_amount, True),
+        )
+        if link is not None and theirs is not None
+    ]
+    if not crossed:
+        return []
+    last = LinkEntry.objects.filter(link=OuterRef("pk")).order_by("-seq")
+    heads = {
+        pk: (seq or 0, digest or GENESIS_HASH)
+        for pk, seq, digest in Link.objects.select_for_update(of=("self",))
+        .filter(pk__in=[link.pk for link, *_rest in crossed])
+        .order_by("pk")
+        .annotate(
+            last_seq=Subquery(last.values("seq")[:1]),
+            last_hash=Subquery(last.values("hash")[:1]),
+        )
+        .values_list("pk", "last_seq", "last_hash")
+    }
+    now = timezone.now()
+    made = []
+    for link, mine, theirs, downstream in crossed:
+        seq, prev = heads[link.pk]
+        entry = _entry(link, tx, mine=mine, theirs=theirs, downstream=downstream, prev=prev)
+        entry.seq, entry.created_at = seq + 1, now
+        writes.insert(entry)
+        made.append(entry)
+    return made
+
+
+def _entry(
+    link: Link, tx: RemoteTransaction, *, mine: int, theirs: int, downstream: bool, prev: str
 ) -> LinkEntry:
-    """Append this payment to the link's hash chain (the link row is the chain's lock)."""
-    Link.objects.select_for_update().filter(pk=link.pk).first()
+    """The link entry of this payment after `prev` (unsaved; both ends compute the same)."""
     i_am_leaf = link.role == Link.Role.TRUNK
     leaf_amount, trunk_amount = (mine, theirs) if i_am_leaf else (theirs, mine)
     # value moves downstream: towards the trunk when the downstream is my trunk or when
@@ -402,19 +475,15 @@ def _chain(
         not downstream and link.role == Link.Role.LEAF
     )
     direction = LinkEntry.Direction.TRUNKWARD if trunkward else LinkEntry.Direction.LEAFWARD
-    last = LinkEntry.objects.filter(link=link).order_by("-seq").first()
-    prev = last.hash if last else GENESIS_HASH
     canonical = entry_canonical(str(tx.txid), direction, leaf_amount, trunk_amount)
-    return LinkEntry.objects.create(
+    return LinkEntry(
         link=link,
-        seq=(last.seq if last else 0) + 1,
         txid=tx.txid,
         direction=direction,
         leaf_amount=leaf_amount,
         trunk_amount=trunk_amount,
         prev_hash=prev,
         hash=chain_hash(prev, canonical),
-        created_at=timezone.now(),
     )
 
 
@@ -537,9 +606,11 @@ def pay(
     amount_minor: int,
     key: str,
     memo: str = "",
+    via: tuple[Link, Account] | None = None,
 ) -> RemoteTransaction:
     """`payer` (a member here) pays `payee` ("network/member") `amount_minor` in the
-    currency of the link the payment leaves by. Same key again → the same transaction."""
+    currency of the link the payment leaves by. Same key again → the same transaction.
+    `via`: the link and the payer's account, when the caller found them already."""
     address = engine.parse_address(payee)
     if amount_minor <= 0:
         raise ValidationFailed(_("The amount must be more than zero."), field="amount")
@@ -549,16 +620,17 @@ def pay(
     existing = _by_key(payer, key)
     if existing is not None:
         return _replay(existing, request)
-    link = route_for(address)
+    link, account = via if via is not None else (route_for(address), None)
     if link.is_frozen:
         raise ValidationFailed(
             _("The link to network %(slug)s is frozen until a steward resolves it.")
             % {"slug": link.slug},
             field="payee",
         )
-    account = Account.objects.filter(
-        currency=link.currency, owner=payer, kind=Account.Kind.MEMBER
-    ).first()
+    if account is None:
+        account = Account.objects.filter(
+            currency=link.currency, owner=payer, kind=Account.Kind.MEMBER
+        ).first()
     if account is None:
         raise NotFound(
             _("You have no account in %(code)s, the currency of this link.")
@@ -569,17 +641,20 @@ def pay(
     now = timezone.now()
     try:
         with transaction.atomic():
-            locked = lock_accounts([account.pk, link.account_id])
+            locked = lock_accounts([account.pk, link.account_id], transfer_ids=1)
             require_debit(actor, locked[account.pk], amount=amount_minor)
             if not locked[account.pk].is_active or not link.currency.is_active:
                 raise ValidationFailed(_("This account is closed."), field="payer")
+            writes = Writes()
             held = _hold(
+                locked=locked,
                 payer=locked[account.pk],
                 payee=locked[link.account_id],
                 amount=amount_minor,
                 memo=memo,
                 actor=actor,
                 now=now,
+                writes=writes,
             )
             # validated here: the payer decided, the message may leave (recovery re-sends
             # it as a commit; a neighbour that never saw it answers "erased")
@@ -597,12 +672,15 @@ def pay(
                 client_key=key,
                 deadline=now + dt.timedelta(seconds=hold_seconds()),
             )
-            audit.record(
-                actor=actor,
-                verb="creditcommons.transaction.initiate",
-                obj=tx,
-                data={"txid": str(tx.txid), "payee": str(address), "amount": amount_minor},
+            writes.insert(
+                audit.event(
+                    actor=actor,
+                    verb="creditcommons.transaction.initiate",
+                    obj=tx,
+                    data={"txid": str(tx.txid), "payee": str(address), "amount": amount_minor},
+                )
             )
+            writes.flush()
     except IntegrityError:
         found = _by_key(payer, key)
         if found is None:
@@ -719,14 +797,20 @@ def handle(link: Link, op: str, message: dict[str, Any]) -> dict[str, Any]:
 
 
 def handle_validate(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> RemoteTransaction:
-    existing = _from(link, txid)
-    if existing is not None:
-        return existing
+    """A repeat of a known id gets the stored state. It is not looked up first: a new id
+    (the usual case) costs no read, and a repeat fails on the unique txid (rolled back,
+    nothing held twice) or is refused, and then finds the stored one."""
     try:
         return _validate_new(link, txid, message)
     except IntegrityError:
-        return RemoteTransaction.objects.get(txid=txid)
+        existing = _from(link, txid)
+        if existing is None:
+            raise
+        return existing
     except DomainError as exc:
+        existing = _from(link, txid)
+        if existing is not None:
+            return existing
         # refused before anything was held: an erased tombstone keeps the answer
         return _tombstone(link, txid, exc.message)
 
@@ -793,32 +877,49 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
             )
         fee = fee_for(link, mine)
         with transaction.atomic():
-            locked = lock_accounts([link.account_id, payee.pk])
-            held = _hold(
-                payer=locked[link.account_id],
-                payee=locked[payee.pk],
-                amount=mine - fee,
-                fee=fee,
-                memo=memo,
+            # the decision point: validated and committed in one transaction (the
+            # deadline was checked above, nothing was answered yet), so the payment is
+            # posted at once, without a hold (a repeat of the id fails on its unique txid)
+            locked = lock_accounts([link.account_id, payee.pk], transfer_ids=1)
+            network = lock_network(link.currency, locked) if fee else None
+            writes = Writes()
+            transfer = post(
+                legs=[
+                    Leg(
+                        payer=locked[link.account_id],
+                        payee=locked[payee.pk],
+                        amount=mine - fee,
+                        memo=memo,
+                        kind=Transfer.Kind.REMOTE,
+                        levy=fee,
+                    )
+                ],
+                accounts=locked,
                 actor=SYSTEM,
                 now=now,
-            )
+                levy_account={link.currency_id: network} if network is not None else None,
+                writes=writes,
+                transfer_ids=locked.transfer_ids,
+            ).transfers[0]
             tx = RemoteTransaction.objects.create(
                 role=Role.DESTINATION,
-                state=State.VALIDATED,
-                transfer=held,
+                state=State.COMPLETED,
+                transfer=transfer,
                 fee_minor=fee,
                 **common,
             )
-            audit.record(
-                actor=SYSTEM,
-                verb="creditcommons.transaction.validate",
-                obj=tx,
-                data={"txid": str(txid), "amount": mine},
-            )
-            # the decision point: validated and committed in one transaction (the
-            # deadline was checked above, nothing was answered yet)
-            tx = _complete(tx, transfer=held, accounts=locked, payee=payee)
+            _chain(tx, writes)
+            for verb, data in (
+                ("validate", {"txid": str(txid), "amount": mine}),
+                ("complete", {"txid": str(txid), "role": tx.role, "amount": tx.amount_minor}),
+            ):
+                writes.insert(
+                    audit.event(
+                        actor=SYSTEM, verb=f"creditcommons.transaction.{verb}", obj=tx, data=data
+                    )
+                )
+            writes.flush()
+            _tell_payee(tx, transfer, payee)
         return tx
     downstream = _route(address.network, came_from=link)
     if downstream.is_frozen:
@@ -831,8 +932,10 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
     fee = fee_for(link, mine, onward=downstream)
     down_amount = outgoing(downstream, mine - fee)
     with transaction.atomic():
-        locked = lock_accounts([link.account_id, downstream.account_id])
+        locked = lock_accounts([link.account_id, downstream.account_id], transfer_ids=1)
+        writes = Writes()
         held = _hold(
+            locked=locked,
             payer=locked[link.account_id],
             payee=locked[downstream.account_id],
             amount=mine - fee,
@@ -840,6 +943,7 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
             memo=memo,
             actor=SYSTEM,
             now=now,
+            writes=writes,
         )
         tx = RemoteTransaction.objects.create(
             role=Role.RELAY,
@@ -850,12 +954,15 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
             fee_minor=fee,
             **common,
         )
-        audit.record(
-            actor=SYSTEM,
-            verb="creditcommons.transaction.validate",
-            obj=tx,
-            data={"txid": str(txid), "amount": mine, "to": downstream.slug},
+        writes.insert(
+            audit.event(
+                actor=SYSTEM,
+                verb="creditcommons.transaction.validate",
+                obj=tx,
+                data={"txid": str(txid), "amount": mine, "to": downstream.slug},
+            )
         )
+        writes.flush()
     _fault("cc.before_relay")
     return _relay(tx, downstream)
 
@@ -1139,6 +1246,7 @@ def pay_from_account(
         amount_minor=parse_amount(link.currency, amount),
         key=key or str(uuid.uuid4()),
         memo=memo,
+        via=(link, account),
     )
 
 
