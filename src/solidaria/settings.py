@@ -374,6 +374,8 @@ SOLIDARIA_THROTTLES = {
     "signup": (5, 3600),
     # posting comments and messages: every post counts (discussion/services.py)
     "discussion_post": (10, 60, 300),
+    # POST /index/v2/nodes-sync (murmurations/views.py): every call counts, per address
+    "murmurations_sync": (30, 60),
 }
 # Seconds after posting during which a comment's author may still edit it.
 SOLIDARIA_DISCUSSION_EDIT_WINDOW = int(os.environ.get("SOLIDARIA_DISCUSSION_EDIT_WINDOW", "900"))

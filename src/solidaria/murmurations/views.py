@@ -6,22 +6,31 @@ bad input of any kind (bad JSON, wrong types, huge values) is a 4xx with a reaso
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
+from solidaria.core import throttle
+from solidaria.core.errors import TooManyAttempts
 from solidaria.core.permissions import require, steward_required
 from solidaria.murmurations import fetching, services
 from solidaria.murmurations.library import error
 from solidaria.murmurations.models import Node
 
 MAX_BODY_BYTES = 1_000_000
+# POST /nodes-sync fetches while its caller waits: every call counts against this
+# throttle scope (SOLIDARIA_THROTTLES), and a caller has one such fetch at a time
+SYNC_SCOPE = "murmurations_sync"
 
 
 def _answer(status: int, body: dict[str, Any]) -> JsonResponse:
@@ -113,13 +122,54 @@ def _profile_url(request: HttpRequest) -> str | JsonResponse:
     return url
 
 
+@contextmanager
+def sync_slot(client: str) -> Iterator[bool]:
+    """Whether `client` may start a synchronous fetch now: one at a time per address.
+
+    The slot lives in the cache (shared between server processes when the cache is), and
+    expires by itself a little after the fetch deadline should a process die holding it."""
+    key = "murmurations:sync-slot:" + hashlib.sha256(client.encode()).hexdigest()[:32]
+    held = cache.add(key, 1, timeout=math.ceil(fetching.TOTAL_DEADLINE) + 10)
+    try:
+        yield held
+    finally:
+        if held:
+            cache.delete(key)
+
+
+def _too_many(detail: str, retry_after: int) -> JsonResponse:
+    response = _refuse(429, "Too Many Requests", detail)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 @_methods("POST")
 def nodes_sync(request: HttpRequest) -> JsonResponse:
-    """Add (or refresh) a node and answer once it is fetched and validated."""
+    """Add (or refresh) a node and answer once it is fetched and validated.
+
+    The fetch holds a server process for up to the fetch deadline, so one caller may
+    have one at a time and at most the `murmurations_sync` throttle's number a window."""
     url = _profile_url(request)
     if isinstance(url, JsonResponse):
         return url
-    return _answer(*services.post_node_sync(url))
+    client = throttle.client_address(request)
+    try:
+        throttle.check(SYNC_SCOPE, client)
+    except TooManyAttempts as exc:
+        return _too_many(
+            "Too many synchronous posts from this address: use POST /nodes, "
+            f"or try again in {exc.retry_after} seconds.",
+            exc.retry_after,
+        )
+    with sync_slot(client) as held:
+        if not held:
+            return _too_many(
+                "Synchronous posts from one address are fetched one at a time: "
+                "wait for the previous one, or use POST /nodes.",
+                math.ceil(fetching.TOTAL_DEADLINE),
+            )
+        throttle.fail(SYNC_SCOPE, client)  # every synchronous fetch counts
+        return _answer(*services.post_node_sync(url))
 
 
 @_methods("GET", "DELETE")

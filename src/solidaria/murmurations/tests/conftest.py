@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from solidaria.core.paths import bundled_data_dir
@@ -49,6 +50,14 @@ class FakeWeb:
         if isinstance(page, fetching.FetchError):
             raise page
         return page or fetching.Response(status=404, body=b"Not Found")
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_left_over() -> Iterator[None]:
+    """The nodes-sync throttle and slots live in the cache: each test starts without any."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
