@@ -4,16 +4,19 @@ nodes are purged after the protocol's 14 days."""
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
-from solidaria.murmurations import views
+from solidaria.murmurations import retention, services, tasks, views
+from solidaria.murmurations.models import Node, NodeTag
 
 from .conftest import FakeWeb, IndexClient
 
 URL = "https://coop.example.org/profiles/bakery.json"
-PROFILE = {"linked_schemas": ["test_schema-v2.0.0"], "name": "Bakery co-op"}
+PROFILE = {"linked_schemas": ["test_schema-v2.0.0"], "name": "Bakery co-op", "tags": ["bread"]}
 
 
 def sync(index: IndexClient, url: str = URL, address: str = "203.0.113.5") -> Any:
@@ -62,3 +65,58 @@ def test_the_slot_is_freed_when_the_fetch_fails(index: IndexClient, web: FakeWeb
         sync(index)
     with views.sync_slot("203.0.113.5") as held:
         assert held
+
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def test_a_deleted_node_is_purged_14_days_after_its_deletion(
+    index: IndexClient, web: FakeWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1_700_000_000_000]
+    monkeypatch.setattr(services, "now_ms", lambda: now[0])
+    web.serve(URL, PROFILE)
+    node_id = index.post_node(URL).json()["data"]["node_id"]
+    web.serve(URL, b"", status=410)
+    assert index.call("DELETE", f"/nodes/{node_id}").status_code == 200
+    deleted_at = now[0]
+
+    now[0] = deleted_at + 14 * DAY_MS  # exactly 14 days: kept
+    assert retention.purge_deleted() == 0
+    assert index.get(f"/nodes/{node_id}").json()["data"]["status"] == "deleted"
+
+    now[0] += 1
+    assert retention.purge_deleted() == 1
+    assert index.get(f"/nodes/{node_id}").status_code == 404
+    assert index.get("/nodes?status=deleted").json()["data"] == []
+    assert not NodeTag.objects.exists()
+
+
+def test_only_deleted_nodes_are_purged(index: IndexClient, web: FakeWeb) -> None:
+    old = services.now_ms() - 30 * DAY_MS
+    for status in Node.Status.values:
+        Node.objects.create(
+            node_id=f"{status:0<64}"[:64], profile_url=f"https://x.example/{status}", status=status
+        )
+    Node.objects.update(last_updated=old, was_posted=True)
+
+    assert retention.purge_deleted() == 1
+
+    assert sorted(Node.objects.values_list("status", flat=True)) == sorted(
+        s for s in Node.Status.values if s != "deleted"
+    )
+
+
+def test_the_purge_runs_as_a_task_and_from_the_cli(db: None, monkeypatch: Any) -> None:
+    Node.objects.create(
+        node_id="a" * 64,
+        profile_url="https://x.example/a",
+        status="deleted",
+        was_posted=True,
+        last_updated=services.now_ms() - 15 * DAY_MS,
+    )
+    out = StringIO()
+    call_command("murmurations", "purge-deleted", stdout=out)
+    assert out.getvalue().strip() == "removed 1 node(s) deleted more than 14 days ago"
+    assert not Node.objects.exists()
+    assert tasks.purge_deleted_nodes.enqueue().return_value == 0
