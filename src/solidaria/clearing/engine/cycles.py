@@ -70,93 +70,128 @@ def decompose(result: ClearingResult, *, max_steps: int | None = None) -> list[C
 def _peel(result: ClearingResult, max_steps: int | None) -> list[tuple[list[int], int]]:
     """The walk of `decompose`: each cycle as (its member indices in walk order, amount).
 
-    One loop with everything in locals (it runs up to `max_steps` times for the CLI)."""
+    From each start the walk follows every node's current arc (its largest arc with flow
+    left) until it meets a node already on its path; that closes a cycle, which is peeled
+    off, and the walk goes on from the node where the cycle began. A step is one arc
+    followed; after each peel the walk stops if `max_steps` steps have been taken.
+
+    The loop runs up to `max_steps` times for the CLI, so it works on node-indexed lists:
+    `succ[v]` (where v's current arc leads, -1 when v has no flow left), `cur[v]` (the flow
+    left on it) and `at[v]` (v's place on the path, -1 off it). A step is then two list
+    reads, a test and an append; the steps are counted from the path's growth at each
+    peel. Only the current arc of a node is ever reduced, so the arcs after it still carry
+    their whole flow: when a peel empties a node's arc, its next arc takes over as is."""
     table = result.table
     hub = table.member_count
-    pairs = result.pairs
-    keep = pairs.setoff > 0
-    tails = [pairs.debtor[keep]]
-    heads = [pairs.creditor[keep]]
-    values = [pairs.setoff[keep]]
-    drawers = np.flatnonzero(result.drawn > 0)
-    receivers = np.flatnonzero(result.received > 0)
-    tails += [np.full(len(drawers), hub, dtype=np.int64), receivers]
-    heads += [drawers, np.full(len(receivers), hub, dtype=np.int64)]
-    values += [result.drawn[drawers], result.received[receivers]]
-    tail = np.concatenate(tails)
-    head = np.concatenate(heads)
-    value = np.concatenate(values)
-    order = _by_tail_largest_first(tail, head, value, hub)
-    head_list: list[int] = head[order].tolist()
-    left: list[int] = value[order].tolist()
-    first = np.searchsorted(tail[order], np.arange(hub + 2)).tolist()
-    pointer: list[int] = first[:-1]
-    end: list[int] = first[1:]
-    throughput = np.zeros(hub + 1, dtype=np.int64)
-    np.add.at(throughput, tail, value)
-    starts: list[int] = np.argsort(-throughput, kind="stable").tolist()
     budget = sys.maxsize if max_steps is None else max_steps
+    if budget <= 0:
+        return []
+    tail, head, value = _arcs(result)
+    order = _by_tail_largest_first(tail, head, value, hub)
+    value = value[order]
+    heads: list[int] = head[order].tolist()
+    flows: list[int] = value.tolist()
+    bounds = np.searchsorted(tail[order], np.arange(hub + 2))
+    pointer: list[int] = bounds[:-1].tolist()  # each node's current arc (all carry flow)
+    end: list[int] = bounds[1:].tolist()
+    succ = [heads[a] if a < b else -1 for a, b in zip(pointer, end, strict=True)]
+    cur = [flows[a] if a < b else 0 for a, b in zip(pointer, end, strict=True)]
+    throughput = np.zeros(hub + 1, dtype=np.int64)  # flow out of each node
+    busy = np.flatnonzero(bounds[:-1] < bounds[1:])
+    if len(busy):
+        throughput[busy] = np.add.reduceat(value, bounds[busy])
+    starts: list[int] = np.argsort(-throughput, kind="stable").tolist()
+    at = [-1] * (hub + 1)
     steps = 0
     found: list[tuple[list[int], int]] = []
     peeled = found.append
     for start in starts:
         if steps >= budget:
             break
-        while _has_flow(left, pointer, end, start):
-            path = [start]
-            arcs: list[int] = []
-            on_path = {start: 0}
-            node = start
-            while True:
-                steps += 1
-                arc = pointer[node]  # the node's next arc with flow left (there is one)
-                while not left[arc]:
-                    arc += 1
-                pointer[node] = arc
-                nxt = head_list[arc]
-                arcs.append(arc)
-                cut = on_path.get(nxt)
-                if cut is None:
-                    on_path[nxt] = len(path)
-                    path.append(nxt)
-                    node = nxt
+        if succ[start] < 0:
+            continue
+        path = [start]
+        grow = path.append
+        at[start] = 0
+        nxt = start
+        grown = 1  # len(path) when the steps were last counted
+        while True:
+            nxt = succ[nxt]
+            while at[nxt] < 0:  # the walk: one arc per step until the path meets itself
+                at[nxt] = len(path)
+                grow(nxt)
+                nxt = succ[nxt]
+            cut = at[nxt]
+            steps += len(path) - grown + 1
+            cycle = path[cut:]
+            amount = min(map(cur.__getitem__, cycle))
+            for v in cycle:
+                rest = cur[v] - amount
+                if rest:
+                    cur[v] = rest
                     continue
-                cycle_arcs = arcs[cut:]
-                amount = min(map(left.__getitem__, cycle_arcs))
-                for a in cycle_arcs:
-                    left[a] -= amount
-                peeled((path[cut:], amount))
-                for gone in path[cut + 1 :]:
-                    del on_path[gone]
-                del path[cut + 1 :]
-                del arcs[cut:]
-                node = nxt
-                if cut == 0 and not _has_flow(left, pointer, end, start):
-                    break
-                if steps >= budget:
-                    return found
+                arc = pointer[v] + 1  # its next arc, with all its flow
+                if arc < end[v]:
+                    pointer[v] = arc
+                    cur[v] = flows[arc]
+                    succ[v] = heads[arc]
+                else:
+                    cur[v] = 0
+                    succ[v] = -1
+            peeled((cycle, amount))
+            for v in cycle[1:]:
+                at[v] = -1
+            del path[cut + 1 :]
+            grown = cut + 1
+            if cut == 0 and succ[start] < 0:
+                at[start] = -1
+                break
+            if steps >= budget:
+                return found
     return found
 
 
-def _by_tail_largest_first(tail: IntArray, head: IntArray, value: IntArray, hub: int) -> IntArray:
-    """The order of `np.lexsort((head, -value, tail))`, in two stable sorts instead of three.
+def _arcs(result: ClearingResult) -> tuple[IntArray, IntArray, IntArray]:
+    """Tail, head and flow of every arc with set-off (with liquidity: through the hub)."""
+    hub = result.table.member_count
+    pairs = result.pairs
+    keep = pairs.setoff > 0
+    drawers = np.flatnonzero(result.drawn > 0)
+    receivers = np.flatnonzero(result.received > 0)
+    if not len(drawers) and not len(receivers):
+        return pairs.debtor[keep], pairs.creditor[keep], pairs.setoff[keep]
+    tail = np.concatenate(
+        [pairs.debtor[keep], np.full(len(drawers), hub, dtype=np.int64), receivers]
+    )
+    head = np.concatenate(
+        [pairs.creditor[keep], drawers, np.full(len(receivers), hub, dtype=np.int64)]
+    )
+    value = np.concatenate([pairs.setoff[keep], result.drawn[drawers], result.received[receivers]])
+    return tail, head, value
 
-    (tail, head) is unique per arc, so: sort by it (pairs come sorted already), then
-    stably by -value, then stably by tail (in a narrow integer type: a radix sort)."""
+
+def _by_tail_largest_first(tail: IntArray, head: IntArray, value: IntArray, hub: int) -> IntArray:
+    """The order of `np.lexsort((head, -value, tail))`, by one sort when it can.
+
+    When tail, value and head fit together in 63 bits (amounts below about 2**35 with ten
+    thousand members), the three make one integer key, unique because (tail, head) is:
+    one unstable sort of it gives the order. Otherwise: sort by (tail, head) (pairs come
+    sorted already), then stably by -value, then stably by tail."""
+    if not len(tail):
+        return np.zeros(0, dtype=np.int64)
+    node_bits = int(hub + 1).bit_length()
+    top = int(value.max())
+    value_bits = top.bit_length()
+    if 2 * node_bits + value_bits <= 63 and int(value.min()) > 0:
+        key = ((tail << value_bits) + (top - value)) << node_bits | head
+        packed: IntArray = np.argsort(key)
+        return packed
     key = tail * (hub + 1) + head
     base: IntArray = np.arange(len(key)) if bool((key[1:] > key[:-1]).all()) else np.argsort(key)
     by_value = base[np.argsort(-value[base], kind="stable")]
     narrow = np.uint16 if hub < 2**16 else np.int64
     by_tail: IntArray = by_value[np.argsort(tail[by_value].astype(narrow), kind="stable")]
     return by_tail
-
-
-def _has_flow(left: list[int], pointer: list[int], end: list[int], node: int) -> bool:
-    arc = pointer[node]
-    while arc < end[node] and left[arc] == 0:
-        arc += 1
-    pointer[node] = arc
-    return arc < end[node]
 
 
 def _make_cycle(members: tuple[MemberId, ...], nodes: list[int], amount: int, hub: int) -> Cycle:

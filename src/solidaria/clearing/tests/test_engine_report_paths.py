@@ -11,12 +11,14 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solidaria.clearing.engine import CreditLine, Cycle, clear, decompose
 from solidaria.clearing.engine.cycles import _by_tail_largest_first, _make_cycle
 from solidaria.clearing.engine.model import member_sort_key
+from solidaria.clearing.engine.synthetic import synthetic_network
 
 from .test_engine_properties import networks
 
@@ -107,6 +109,15 @@ def test_top_cycles_match_the_definition(obligations, limit, max_steps, limits) 
     assert result.top_cycles(limit, max_steps=max_steps) == plain_top(result, limit, max_steps)
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_walk_matches_the_reference_on_a_larger_network(seed) -> None:
+    """Thousands of members, cycles dozens of arcs long: every budget peels the same."""
+    result = clear(synthetic_network(4000, seed=seed))
+    for max_steps in (None, 1, 333, 4000):
+        assert decompose(result, max_steps=max_steps) == reference_decompose(result, max_steps)
+    assert result.top_cycles(5, max_steps=4000) == plain_top(result, 5, 4000)
+
+
 @settings(max_examples=150, deadline=None)
 @given(networks())
 def test_summary_members_match_the_positions(obligations) -> None:
@@ -123,13 +134,14 @@ def test_summary_members_match_the_positions(obligations) -> None:
         unique_by=lambda arc: (arc[0], arc[1]),
     ),
     st.booleans(),
+    st.sampled_from([1, 2**20, 2**58]),  # 2**58: too wide for one packed key
 )
-def test_arc_order_is_the_lexsort_order(arcs, presorted) -> None:
+def test_arc_order_is_the_lexsort_order(arcs, presorted, scale) -> None:
     if presorted:
         arcs = sorted(arcs)
     tail = np.asarray([a[0] for a in arcs], dtype=np.int64)
     head = np.asarray([a[1] for a in arcs], dtype=np.int64)
-    value = np.asarray([a[2] for a in arcs], dtype=np.int64)
+    value = np.asarray([a[2] * scale for a in arcs], dtype=np.int64)
     expected = np.lexsort((head, -value, tail))
     assert _by_tail_largest_first(tail, head, value, 7).tolist() == expected.tolist()
 
