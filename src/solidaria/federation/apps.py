@@ -9,6 +9,9 @@ class FederationConfig(AppConfig):
     def ready(self) -> None:
         from solidaria.directory.models import Organisation
         from solidaria.federation import receivers
+        from solidaria.ledger.models import Listing
 
         post_save.connect(receivers.organisation_saved, sender=Organisation)
         post_delete.connect(receivers.organisation_deleted, sender=Organisation)
+        post_save.connect(receivers.listing_saved, sender=Listing)
+        post_delete.connect(receivers.listing_deleted, sender=Listing)

@@ -12,7 +12,8 @@ from solidaria.directory.models import Organisation
 
 
 class Registration(models.Model):
-    """One of our profile URLs in the index (`node_id` = sha-256 of the URL).
+    """One of our profile URLs in the index (`node_id` = sha-256 of the URL): an
+    organisation's, the network's, or an offer's or want's.
 
     `wanted` says what we want the index to hold: the profile (`present`) or nothing
     (`absent`, after the organisation was removed). A retry re-posts the same URL: the
@@ -42,6 +43,14 @@ class Registration(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="registrations",
+    )
+    listing = models.ForeignKey(
+        "ledger.Listing",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("offer or want"),
     )
     is_wanted = models.BooleanField(_("should be in the index"), default=True)
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.PENDING)

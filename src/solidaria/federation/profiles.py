@@ -49,6 +49,11 @@ def is_published(org: Organisation) -> bool:
     return org.status == Organisation.Status.CONFIRMED and org.source_network is None
 
 
+def is_listing_published(listing: Listing) -> bool:
+    """An offer or want is published while it is active (its profile URL answers 404 after)."""
+    return listing.is_active
+
+
 def organisation_profile(org: Organisation) -> dict[str, Any]:
     return murmurations.profile(org, tag_labels=labels(CONCEPT_SCHEMES, "en"))
 

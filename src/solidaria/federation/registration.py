@@ -1,4 +1,5 @@
-"""Registering our profile URLs with the Murmurations index the network names
+"""Registering our profile URLs (organisations, the network, offers and wants) with the
+Murmurations index the network names
 (SOLIDARIA_MURMURATIONS_INDEX_URL): `POST {index}/nodes`, polling `GET
 {index}/nodes/{node_id}` until the index says posted or validation_failed, and `DELETE
 {index}/nodes/{node_id}` once a profile is gone.
@@ -24,6 +25,7 @@ from solidaria.core.permissions import require
 from solidaria.directory.models import Organisation
 from solidaria.federation import http, profiles
 from solidaria.federation.models import Publication, Registration
+from solidaria.ledger.models import Listing
 
 Status = Registration.Status
 MAX_ATTEMPTS = 5
@@ -40,7 +42,12 @@ def is_enabled() -> bool:
 
 
 def _want(
-    *, profile_url: str, kind: str, present: bool, organisation: Organisation | None = None
+    *,
+    profile_url: str,
+    kind: str,
+    present: bool,
+    organisation: Organisation | None = None,
+    listing: Listing | None = None,
 ) -> Registration:
     """Record what the index should hold for this URL; the row goes back to pending."""
     reg, _created = Registration.objects.get_or_create(
@@ -55,6 +62,8 @@ def _want(
     reg.index_url = index_url()
     if organisation is not None:
         reg.organisation = organisation
+    if listing is not None:
+        reg.listing = listing
     reg.save()
     return reg
 
@@ -76,9 +85,27 @@ def organisation_changed(org: Organisation, *, is_gone: bool = False) -> Registr
     )
 
 
+def listing_changed(listing: Listing, *, is_gone: bool = False) -> Registration | None:
+    """After an offer or want was saved or deleted: what the index should hold for it (its
+    profile while it is active). None when registration is off or there is nothing to tell."""
+    if not is_enabled() or Publication.withdrawn():
+        return None
+    url = profiles.listing_url(listing.pk)
+    present = not is_gone and profiles.is_listing_published(listing)
+    if not present and not Registration.objects.filter(profile_url=url).exists():
+        return None
+    return _want(
+        profile_url=url,
+        kind=Registration.Kind.OFFERS_WANTS,
+        present=present,
+        listing=None if is_gone else listing,
+    )
+
+
 def want_everything() -> list[Registration]:
-    """Every confirmed organisation of ours and the network profile, present; every
-    registered organisation no longer published, absent. Publishes again after a leave."""
+    """Every confirmed organisation of ours, every active offer and want and the network
+    profile, present; every registered one no longer published, absent. Publishes again
+    after a leave."""
     Publication.set_withdrawn(False)
     regs = [_want(profile_url=profiles.network_url(), kind=Registration.Kind.NETWORK, present=True)]
     published = Organisation.objects.filter(
@@ -96,8 +123,20 @@ def want_everything() -> list[Registration]:
                 organisation=org,
             )
         )
+    for listing in Listing.objects.filter(is_active=True).order_by("pk").iterator():
+        url = profiles.listing_url(listing.pk)
+        urls.add(url)
+        regs.append(
+            _want(
+                profile_url=url,
+                kind=Registration.Kind.OFFERS_WANTS,
+                present=True,
+                listing=listing,
+            )
+        )
     stale = Registration.objects.filter(
-        kind=Registration.Kind.ORGANISATION, is_wanted=True
+        kind__in=[Registration.Kind.ORGANISATION, Registration.Kind.OFFERS_WANTS],
+        is_wanted=True,
     ).exclude(profile_url__in=urls)
     for reg in stale:
         regs.append(

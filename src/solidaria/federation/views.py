@@ -78,9 +78,9 @@ def status(request: HttpRequest) -> HttpResponse:
         {
             "index_url": registration.index_url(),
             "network_url": profiles.network_url(),
-            "registrations": Registration.objects.select_related("organisation").order_by(
-                "status", "profile_url"
-            ),
+            "registrations": Registration.objects.select_related(
+                "organisation", "listing"
+            ).order_by("status", "profile_url"),
             "queue": FederatedProfile.objects.filter(approval=FederatedProfile.Approval.PENDING)
             .select_related("organisation", "subscription")
             .order_by("fetched_at", "id"),

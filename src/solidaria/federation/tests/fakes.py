@@ -21,9 +21,11 @@ from django.test import Client
 from solidaria.core import netguard
 from solidaria.directory.exporters.murmurations import errors as profile_errors
 from solidaria.federation.http import FetchError, Response
+from solidaria.murmurations import library
 
 INDEX = "http://index.test/v2"
 OURS = "http://127.0.0.1:8000"
+ORGANISATIONS = "organizations_schema-v1.0.0"
 
 
 def _json(status: int, body: Any) -> Response:
@@ -93,7 +95,10 @@ class FakeWeb:
             node.status = "validation_failed"
             node.errors = [{"status": 404, "title": "Profile Not Found", "detail": "no profile"}]
             return
-        problems = profile_errors(profile)
+        if ORGANISATIONS in profile.get("linked_schemas", []):
+            problems = profile_errors(profile)
+        else:  # other schemas (offers and wants): the rules of this project's own index
+            problems = [str(e["detail"]) for e in library.validate(profile)]
         if problems:
             node.status = "validation_failed"
             node.errors = [{"status": 400, "title": "Invalid", "detail": p} for p in problems]

@@ -20,6 +20,8 @@ from solidaria.directory.models import Organisation
 from solidaria.federation import profiles, registration
 from solidaria.federation.models import Registration
 from solidaria.federation.tests.fakes import INDEX, FakeWeb
+from solidaria.ledger.listings import listing_close, listing_create
+from solidaria.ledger.models import Listing
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
@@ -230,3 +232,69 @@ def test_leave_withdraws_every_profile_and_the_index_deletes_them(web: FakeWeb) 
     code, out = run("register", "--all", "--wait", "--json")
     assert json.loads(out) == {"posted": 2, "failed": 0, "pending": 0}
     assert Client().get("/murmurations/network.json").status_code == 200
+
+
+def post_offer(title: str = "Bread") -> Listing:
+    return listing_create(
+        actor=make_member(f"member-{title.lower().replace(' ', '-')}"),
+        kind="offer",
+        title=title,
+        category="food",
+        description="Sourdough",
+    )
+
+
+def test_posting_an_offer_registers_it_and_closing_it_deletes_it(
+    web: FakeWeb, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        listing = post_offer()
+
+    reg = Registration.objects.get()
+    assert reg.profile_url == f"http://127.0.0.1:8000/murmurations/offers-wants/{listing.pk}.json"
+    assert (reg.kind, reg.listing, reg.status) == ("offers_wants", listing, Status.POSTED)
+    assert web.nodes[reg.node_id].profile["title"] == "Bread"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        listing_close(actor=listing.owner, listing=listing)
+
+    reg.refresh_from_db()
+    assert (reg.status, reg.is_wanted) == (Status.DELETED, False)
+    assert web.nodes[reg.node_id].status == "deleted"
+    assert len(web.nodes) == 1
+
+
+def test_stewards_see_offers_and_wants_in_the_index(web: FakeWeb) -> None:
+    listing = post_offer("Sourdough loaves")
+    reg = registration.listing_changed(listing)
+    assert reg is not None
+    registration.sync(reg.pk, sleep=no_sleep)
+    client = Client()
+    client.force_login(make_steward())
+    page = client.get("/federation/").content.decode()
+    assert "Sourdough loaves" in page
+    assert "offers and wants" in page
+    assert "published in the index" in page
+
+
+def test_cli_register_all_sends_active_offers_and_deletes_closed_ones(web: FakeWeb) -> None:
+    bread = post_offer("Bread")
+    post_offer("Jam")
+    run("register", "--all", "--wait")
+    assert Registration.objects.filter(kind="offers_wants", status=Status.POSTED).count() == 2
+
+    Listing.objects.filter(pk=bread.pk).update(is_active=False)  # closed, index not told
+    code, out = run("register", "--all", "--wait", "--json")
+
+    assert (code, json.loads(out)) == (0, {"posted": 3, "failed": 0, "pending": 0})
+    gone = Registration.objects.get(profile_url=profiles.listing_url(bread.pk))
+    assert (gone.status, gone.is_wanted) == (Status.DELETED, False)
+    assert web.nodes[gone.node_id].status == "deleted"
+
+
+def test_leave_deletes_offers_and_wants_too(web: FakeWeb) -> None:
+    post_offer()
+    run("register", "--all", "--wait")
+    code, out = run("leave", "--json")
+    assert json.loads(out)["deleted"] == 2
+    assert {n.status for n in web.nodes.values()} == {"deleted"}
