@@ -55,13 +55,18 @@ class UnsafeURL(FetchError):
 
 @dataclass(frozen=True)
 class Target:
-    """Where a checked URL's request goes: `address` is the resolved, checked address."""
+    """Where a checked URL's request goes: `addresses` are the host's resolved, checked
+    addresses, tried in order; `address` is the first."""
 
     scheme: str
     host: str
     port: int
-    address: str
+    addresses: tuple[str, ...]
     path: str
+
+    @property
+    def address(self) -> str:
+        return self.addresses[0]
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,7 @@ def resolve(url: str, *, allow_private: bool) -> Target:
                 f"({refused[0]}), which is not fetched."
             )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Target(parts.scheme, host, port, addresses[0], path)
+    return Target(parts.scheme, host, port, tuple(dict.fromkeys(addresses)), path)
 
 
 def check_url(url: str, *, allow_private: bool) -> None:
@@ -185,9 +190,19 @@ class _Wire:
 
 
 def _connect(target: Target, clock: _Clock, connect_timeout: float) -> socket.socket:
-    sock = socket.create_connection(
-        (target.address, target.port), timeout=clock.budget(connect_timeout)
-    )
+    """A connection to the first of the checked addresses that accepts one."""
+    failure: OSError | None = None
+    for address in target.addresses:
+        try:
+            sock = socket.create_connection(
+                (address, target.port), timeout=clock.budget(connect_timeout)
+            )
+            break
+        except OSError as exc:
+            failure = exc
+    else:
+        assert failure is not None  # resolve() gives at least one address
+        raise failure
     if target.scheme != "https":
         return sock
     try:

@@ -176,3 +176,20 @@ def test_urls_that_are_not_http_with_a_host_are_refused(url: str) -> None:
 
 def test_a_public_address_passes_the_check() -> None:
     netguard.check_url("https://93.184.216.34/p.json", allow_private=False)
+
+
+def test_each_checked_address_is_tried_in_turn(
+    serve: Callable[[Serve], str], monkeypatch: Any
+) -> None:
+    url = serve(answer(b"{}"))
+    port = int(url.rsplit(":", 1)[1])
+
+    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+            for address in ("127.0.0.2", "127.0.0.1")  # nothing listens on the first
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    response = netguard.fetch("GET", f"http://two.example:{port}/", allow_private=True)
+    assert response.status == 200
