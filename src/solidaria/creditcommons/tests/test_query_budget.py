@@ -1,0 +1,132 @@
+"""The cost of one hop of a cross-network payment, in database round trips: an upper bound
+per node role (origin through the payments API, relay, destination), so that a change
+that adds queries to the payment's path shows up here instead of in the latency bench.
+
+Counted with every statement the request sends, BEGIN and COMMIT included, on a real
+transaction (not the test's wrapping one). PostgreSQL buffers a hop's writes into one
+round trip (`ledger.writes.Writes`); SQLite runs them one by one, hence its own bounds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from solidaria.core.permissions import SYSTEM
+from solidaria.creditcommons import engine, services
+from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
+from solidaria.ledger import services as ledger
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# (queries, commits) per hop, measured when the bound was set; PostgreSQL, then SQLite
+BUDGET = {
+    "postgresql": {"destination": (16, 2), "relay": (14, 2), "origin": (17, 2)},
+    "sqlite": {"destination": (21, 2), "relay": (21, 2), "origin": (23, 2)},
+}
+
+
+def _signed(client: Client, op: str, payload: dict[str, Any], sender: str) -> Any:
+    body = json.dumps(payload).encode()
+    ts = str(int(time.time()))
+    path = f"/cc/{op}"
+    return client.post(
+        path,
+        data=body,
+        content_type="application/json",
+        HTTP_X_CC_NODE=sender,
+        HTTP_X_CC_TIMESTAMP=ts,
+        HTTP_X_CC_SIGNATURE=engine.signature(SECRET, "POST", path, ts, body, sender=sender),
+    )
+
+
+def _validate(amount: int, amount_to: int) -> dict[str, Any]:
+    return {
+        "txid": str(uuid.uuid4()),
+        "payer": "A/alice",
+        "payee": "B/bob",
+        "amount": amount,
+        "amount_to": amount_to,
+        "exponent": 2,
+        "memo": "",
+        "deadline": (timezone.now() + dt.timedelta(seconds=60)).isoformat(),
+    }
+
+
+def _within_budget(role: str, ctx: CaptureQueriesContext) -> None:
+    queries, commits = BUDGET[connection.vendor][role]
+    sent = [q["sql"] for q in ctx.captured_queries]
+    assert len(sent) <= queries, "\n".join(sent)
+    assert sum(1 for sql in sent if sql.strip().upper() == "COMMIT") <= commits, "\n".join(sent)
+
+
+def _hop(send: Any, role: str) -> None:
+    send()  # the first payment warms the caches (the network account, the rates)
+    with CaptureQueriesContext(connection) as ctx:
+        send()
+    _within_budget(role, ctx)
+
+
+def test_the_destination_hop_stays_within_its_query_budget(node: Any) -> None:
+    node("B")
+    member_account("bob", currency("BCR"))
+    services.link_add(
+        actor=SYSTEM, role="trunk", slug="T", url="http://t.example/cc/", secret=SECRET,
+        currency_code="BCR", rate="1/2",
+    )  # fmt: skip
+    client = Client()
+
+    def send() -> None:
+        assert _signed(client, "validate", _validate(20, 40), "T").json()["state"] == "completed"
+
+    _hop(send, "destination")
+
+
+def test_the_relay_hop_stays_within_its_query_budget(node: Any, neighbours: Any) -> None:
+    node("T")
+    currency("TRK")
+    for slug, rate in (("A", "2"), ("B", "1/2")):
+        services.link_add(
+            actor=SYSTEM, role="leaf", slug=slug, url=f"http://{slug.lower()}.example/cc/",
+            secret=SECRET, currency_code="TRK", rate=rate,
+        )  # fmt: skip
+    neighbours.replies[("B", "validate")] = {"state": "completed"}
+    client = Client()
+
+    def send() -> None:
+        assert _signed(client, "validate", _validate(10, 20), "A").json()["state"] == "completed"
+
+    _hop(send, "relay")
+
+
+def test_the_origin_hop_through_the_api_stays_within_its_query_budget(
+    node: Any, neighbours: Any, member: Any, member_token: str
+) -> None:
+    node("A")
+    acr = currency("ACR")
+    account = ledger.account_open(actor=SYSTEM, currency=acr, owner=member)
+    ledger.account_limits_set(
+        actor=SYSTEM, account=account, credit_limit=10_000, upper_limit=None, reason="t"
+    )
+    services.link_add(
+        actor=SYSTEM, role="trunk", slug="T", url="http://t.example/cc/", secret=SECRET,
+        currency_code="ACR", rate="2",
+    )  # fmt: skip
+    neighbours.replies[("T", "validate")] = {"state": "completed"}
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {member_token}")
+
+    def send() -> None:
+        body = {"payer": account.pk, "payee_username": "B/bob", "amount_minor": 50}
+        made = client.post("/api/ledger/transfers", body, content_type="application/json")
+        assert made.status_code == 201, made.content
+
+    _hop(send, "origin")
