@@ -1,0 +1,144 @@
+"""Whole words instead of prefixes (PostgreSQL): the table of the index's words follows
+inserts, bulk inserts, renames and confirmations, and a search by whole words finds
+exactly what the prefix query (`word:* & ...`) finds, in the same order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, transaction
+
+from solidaria.directory import search as search_module
+from solidaria.directory.bulk import fast_insert
+from solidaria.directory.models import Organisation
+from solidaria.directory.search import SearchParams, search, text_condition
+
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("taxonomies")]
+MakeOrg = Callable[..., Organisation]
+
+QUERIES = [
+    "coop",
+    "co op",
+    "co-op",
+    "co_op",
+    "cooperativa",
+    "Ünï",
+    "ÜNÏCODE",
+    "don t",
+    "bak",
+    "b",
+    "walnut bak",
+    "zzz",
+    "coop zzz",
+    "12",
+    "town 1",
+]
+
+
+def _prefix_ids(q: str) -> set[int]:
+    """The confirmed organisations the prefix query finds (what the search did before)."""
+    tsquery = " & ".join(f"{w}:*" for w in search_module.words_of(q))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM directory_organisation WHERE status = 'confirmed' "
+            "AND search_tsv @@ to_tsquery('simple', %s)",
+            [tsquery],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _ranked_ids(q: str) -> list[int]:
+    """The first page of the prefix query, best match first (as the search ranked it)."""
+    tsquery = " & ".join(f"{w}:*" for w in search_module.words_of(q))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM directory_organisation WHERE status = 'confirmed' "
+            "AND search_tsv @@ to_tsquery('simple', %s) "
+            "ORDER BY ts_rank(search_tsv, to_tsquery('simple', %s)) DESC, id LIMIT 20",
+            [tsquery, tsquery],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _whole_word_ids(q: str) -> set[int]:
+    sql, args = text_condition(search_module.words_of(q))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT o.id FROM directory_organisation o WHERE o.status = 'confirmed' AND {sql}",
+            args,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _lexemes() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT lexeme FROM directory_search_lexeme")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.fixture
+def directory(make_org: MakeOrg) -> list[Organisation]:
+    orgs = [
+        make_org("Co-op Bakery", description="Don't panic: Ünïcode bread", locality="Town 12"),
+        make_org("Cooperativa Bakers", description="co_op oven", locality="Town 120"),
+        make_org("Coopers' Cellar", description="barrels", locality="Town 3"),
+        make_org("Backyard Farm", description="eggs", status="proposed"),
+    ]
+    with transaction.atomic():
+        fast_insert(
+            [
+                Organisation(name=f"Walnut Bakehouse {i}", status="confirmed", country="GB")
+                for i in range(3)
+            ]
+        )
+    return orgs
+
+
+def test_the_words_table_follows_inserts_renames_and_confirmations(
+    directory: list[Organisation],
+) -> None:
+    assert connection.vendor == "postgresql"
+    # given organisations made one by one and in bulk: their words are in the table
+    assert {"co-op", "bakery", "ünïcode", "walnut", "bakehouse"} <= _lexemes()
+    # a proposed entry's words are not (the index holds confirmed entries only)
+    assert "backyard" not in _lexemes()
+    assert [o.name for o in search(SearchParams(q="backy")).results] == []
+    # when one is renamed and the proposed one confirmed
+    bakery, _, _, farm = directory
+    bakery.name = "Quincunx Bakery"
+    bakery.save()
+    farm.status = "confirmed"
+    farm.save(update_fields=["status"])
+    # then their new words are found by prefix
+    assert [o.name for o in search(SearchParams(q="quincu")).results] == ["Quincunx Bakery"]
+    assert [o.name for o in search(SearchParams(q="backy")).results] == ["Backyard Farm"]
+
+
+@pytest.mark.parametrize("cap", [64, 1])
+def test_whole_words_find_what_the_prefixes_find_in_the_same_order(
+    directory: list[Organisation], cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a cap of 1 whole word, most words fall back to the prefix
+    monkeypatch.setattr(search_module, "MAX_WHOLE_WORDS", cap)
+    for q in QUERIES:
+        # then the same rows, and the search ranks them as before
+        assert _whole_word_ids(q) == _prefix_ids(q), q
+        assert [o.pk for o in search(SearchParams(q=q)).results] == _ranked_ids(q), q
+    assert _prefix_ids("coop") == {directory[1].pk, directory[2].pk}
+    assert len(_prefix_ids("co op")) == 2  # co-op is 'co-op', 'co' and 'op'
+    assert len(_prefix_ids("bak")) == 5
+    assert search(SearchParams(q="bak")).order == "rank"
+
+
+def test_a_word_that_is_a_prefix_of_many_whole_words_stays_a_prefix(
+    directory: list[Organisation], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "MAX_WHOLE_WORDS", 2)
+    # 'b' starts bakery, bakers, barrels, bread, bakehouse: more than 2
+    sql, args = text_condition(["b", "coop"])
+    assert args == ["'b':* & ('cooperativa' | 'coopers')"]
+    # a word the parser cuts in two goes through to_tsquery, as before
+    sql, args = text_condition(["co_op", "ünï"])
+    assert args == ["('ünïcode')", "co_op:*"]
+    assert "to_tsquery" in sql
