@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 from solidaria.core import audit
 from solidaria.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from solidaria.core.permissions import SYSTEM, require
-from solidaria.creditcommons import engine, transport
+from solidaria.creditcommons import afterwards, engine, transport
 from solidaria.creditcommons.models import (
     GENESIS_HASH,
     Link,
@@ -487,6 +488,13 @@ def _entry(
     )
 
 
+def _tell_payee_after(tx: RemoteTransaction, transfer: Transfer, payee: Account) -> None:
+    """The payee's notification, in its own transaction once the payment committed (its
+    dedupe key makes a repeat harmless)."""
+    with transaction.atomic():
+        _tell_payee(tx, transfer, payee)
+
+
 def _tell_payee(tx: RemoteTransaction, transfer: Transfer, payee: Account | None) -> None:
     if payee is None or payee.pk != transfer.payee_id:
         payee = Account.objects.select_related("owner", "currency").get(pk=transfer.payee_id)
@@ -919,7 +927,8 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
                     )
                 )
             writes.flush()
-            _tell_payee(tx, transfer, payee)
+            # not part of the payment: after the answer (see `afterwards`)
+            afterwards.later(partial(_tell_payee_after, tx, transfer, payee))
         return tx
     downstream = _route(address.network, came_from=link)
     if downstream.is_frozen:

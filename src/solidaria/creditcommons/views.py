@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import DomainError
 from solidaria.core.permissions import steward_required
-from solidaria.creditcommons import engine, services
+from solidaria.creditcommons import afterwards, engine, services
 from solidaria.creditcommons.models import Link, RemoteTransaction, State
 
 OPERATIONS = {"validate", "commit", "erase", "status", "handshake"}
@@ -53,10 +53,12 @@ def protocol(request: HttpRequest, op: str) -> JsonResponse:
         return _refuse(400, _("The message is not JSON."))
     if not isinstance(message, dict):
         return _refuse(400, _("The message is not a JSON object."))
-    try:
-        return JsonResponse(services.handle(link, op, message))
-    except DomainError as exc:
-        return _refuse(exc.status_code if 400 <= exc.status_code < 500 else 400, exc.message)
+    with afterwards.deferred() as jobs:
+        try:
+            return afterwards.AnswerThen(services.handle(link, op, message), jobs)
+        except DomainError as exc:
+            afterwards.run(jobs)
+            return _refuse(exc.status_code if 400 <= exc.status_code < 500 else 400, exc.message)
 
 
 @steward_required

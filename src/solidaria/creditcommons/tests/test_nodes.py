@@ -195,10 +195,13 @@ def _validate_msg(txid: str, amount: int, to: int, payee: str = "B/bob", **kw: A
     }
 
 
-def test_destination_validates_and_commits_at_once_and_tells_the_payee(leaf_b) -> None:
+def test_destination_validates_and_commits_at_once_and_tells_the_payee(
+    leaf_b, django_capture_on_commit_callbacks
+) -> None:
     link, bob = leaf_b["link"], leaf_b["bob"]
     txid = str(uuid.uuid4())
-    first = services.handle(link, "validate", _validate_msg(txid, 2000, 4000))
+    with django_capture_on_commit_callbacks(execute=True):  # the payee is told after it
+        first = services.handle(link, "validate", _validate_msg(txid, 2000, 4000))
     assert first["state"] == "completed" and first["amount_minor"] == 4000
     assert services.handle(link, "validate", _validate_msg(txid, 2000, 4000)) == first
     assert _balance(bob) == (4000, 0) and _balance(link.account) == (-4000, 0)
