@@ -88,26 +88,32 @@ def post_node(profile_url: str) -> tuple[int, Body]:
     """Record the node as `received` and queue its fetch (after commit)."""
     from solidaria.murmurations import tasks
 
-    node_id = node_id_for(profile_url)
     with transaction.atomic():
-        node, created = Node.objects.get_or_create(
-            node_id=node_id, defaults={"profile_url": profile_url}
-        )
-        if not created:
-            Node.objects.filter(pk=node.pk).update(status=Node.Status.RECEIVED, failure_reasons=[])
+        node_id = _receive(profile_url)
         transaction.on_commit(lambda: tasks.process_node.enqueue(node_id))
     return 200, {"data": {"node_id": node_id}}
 
 
+def _receive(profile_url: str) -> str:
+    """The node of this URL, (back) to `received`; its id. A node the purge removed while
+    this ran (the update found no row) is made again: the new post wins."""
+    node_id = node_id_for(profile_url)
+    node, created = Node.objects.get_or_create(
+        node_id=node_id, defaults={"profile_url": profile_url}
+    )
+    if not created:
+        reset = Node.objects.filter(pk=node.pk).update(
+            status=Node.Status.RECEIVED, failure_reasons=[]
+        )
+        if not reset:
+            Node.objects.create(node_id=node_id, profile_url=profile_url)
+    return node_id
+
+
 def post_node_sync(profile_url: str) -> tuple[int, Body]:
     """POST /v2/nodes-sync: the same, fetched and validated before answering."""
-    node_id = node_id_for(profile_url)
     with transaction.atomic():
-        node, created = Node.objects.get_or_create(
-            node_id=node_id, defaults={"profile_url": profile_url}
-        )
-        if not created:
-            Node.objects.filter(pk=node.pk).update(status=Node.Status.RECEIVED, failure_reasons=[])
+        node_id = _receive(profile_url)
     process(node_id)
     return status(node_id)
 
