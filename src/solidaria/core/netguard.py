@@ -235,7 +235,7 @@ def fetch(
         sock = _connect(target, clock, connect_timeout)
         conn = http.client.HTTPConnection(target.host, target.port)
         conn.default_port = 443 if target.scheme == "https" else 80  # the Host header
-        conn.sock = _Wire(sock, clock, max_bytes)  # type: ignore[assignment]
+        conn.sock = _Wire(sock, clock, max_bytes)
         conn.request(method, target.path, body=body, headers={**(headers or {})})
         answer = conn.getresponse()
         payload = answer.read(max_bytes + 1)
