@@ -3,9 +3,11 @@
 `csvio` defines the format and its careful, line-by-line reader (which names every
 problem's line and field); this module only takes the common case fast and exactly,
 and answers None for anything unusual so that `csvio` falls back to the careful path:
-- reading: fields are cut at the positions of commas and line ends; member ids are read
-  eight bytes at a time, interned with `np.unique`; amounts are parsed digit by digit in
-  int64 (amounts that might not fit go through the exact Python parser);
+- reading: fields are cut at the positions of commas and line ends (in one pass when
+  the file has no blank lines); member ids are read eight bytes at a time and interned by
+  sorting them as integers; amounts of at most 8 bytes are read eight digits at a time
+  with whole-word integer arithmetic, longer ones digit by digit in int64 (amounts that
+  might not fit go through the exact Python parser);
 - writing: each row's byte offsets come from its field widths, then the bytes are
   written column by column into one buffer.
 No floats anywhere; every function here agrees byte for byte with the careful path
@@ -60,6 +62,44 @@ def split_fields(data: bytes) -> Fields | None:
     if b'"' in data or b"\x00" in data:
         return None
     data = data.lstrip(b"\r\n")  # blank lines before the header (CRs checked below)
+    return _split_unbroken(data) or _split_with_blank_lines(data)
+
+
+def _split_unbroken(data: bytes) -> Fields | None:
+    """`split_fields` of a file without blank lines (the usual case), in fewer passes: its
+    commas and LFs must come as comma, comma, LF on every line (so a blank line, a
+    missing or an extra field gives None), and every CR must stand just before an LF."""
+    padded = data + (b"" if data.endswith(b"\n") else b"\n") + bytes(_PAD)
+    buf = np.frombuffer(padded, dtype=np.uint8)
+    text = buf[: len(padded) - _PAD]
+    found = np.flatnonzero((text == _COMMA) | (text == _LF))
+    if len(found) % 3:
+        return None
+    sep = found.reshape(-1, 3)
+    if not bool((buf[sep] == np.array([_COMMA, _COMMA, _LF], dtype=np.uint8)).all()):
+        return None
+    lf = sep[:, 2]
+    crs = np.count_nonzero(text == _CR)
+    line_stop = lf
+    if crs:
+        before_lf = buf[lf - 1] == _CR
+        if int(np.count_nonzero(before_lf)) != crs:
+            return None  # a CR inside a line: the other pass refuses it or not
+        line_stop = lf - before_lf
+    comma1, comma2 = sep[1:, 0], sep[1:, 1]
+    return Fields(
+        data=padded,
+        buf=buf,
+        header=data[: int(line_stop[0])],
+        id_start=np.concatenate([lf[:-1] + 1, comma1 + 1]),
+        id_stop=np.concatenate([comma1, comma2]),
+        amount_start=comma2 + 1,
+        amount_stop=line_stop[1:],
+    )
+
+
+def _split_with_blank_lines(data: bytes) -> Fields | None:
+    """`split_fields` in general: runs of line ends (blank lines) count as one."""
     size = len(data) + 1
     padded = data + b"\n" + bytes(_PAD)
     buf = np.frombuffer(padded, dtype=np.uint8)
@@ -98,6 +138,15 @@ def _words(buf: ByteArray, start: IntArray, length: IntArray, k: int) -> npt.NDA
     return word & keep
 
 
+def _every_byte(data: bytes, order: str) -> npt.NDArray[np.uint64]:
+    """`view[i]`: the 8 bytes of `data` from offset i as one integer (`order` ">" big-endian,
+    "<" little-endian); overlapping, unaligned, no copy."""
+    view: npt.NDArray[np.uint64] = np.ndarray(
+        shape=(len(data) - 7,), dtype=np.dtype(f"{order}u8"), buffer=data, strides=(1,)
+    )
+    return view
+
+
 def intern_ids(fields: Fields) -> tuple[tuple[str, ...], IntArray] | None:
     """The distinct member ids, sorted, and each id field's index among them; None if an
     id is missing, padded with spaces or longer than MAX_FIELD_BYTES."""
@@ -105,9 +154,13 @@ def intern_ids(fields: Fields) -> tuple[tuple[str, ...], IntArray] | None:
     length = stop - start
     if not len(start):
         return (), np.zeros(0, dtype=np.int64)
-    if int(length.min()) <= 0 or bool(_EDGE[buf[start]].any() | _EDGE[buf[stop - 1]].any()):
+    if int(length.min()) <= 0:
         return None
     width = int(length.max())
+    if width <= 8:
+        return _intern_short(fields.data, start, length, width)
+    if bool(_EDGE[buf[start]].any() | _EDGE[buf[stop - 1]].any()):
+        return None
     if width > MAX_FIELD_BYTES:
         return None
     words = [_words(buf, start, length, k) for k in range((width + 7) // 8)]
@@ -137,6 +190,43 @@ def intern_ids(fields: Fields) -> tuple[tuple[str, ...], IntArray] | None:
     return tuple(names[i] for i in order), rank[inverse]
 
 
+def _intern_short(
+    data: bytes, start: IntArray, length: IntArray, width: int
+) -> tuple[tuple[str, ...], IntArray] | None:
+    """`intern_ids` when every id has at most 8 bytes: each id is one big-endian word (zero
+    past its end), so the words sort as the ids do (UTF-8 byte order is str order and ids
+    hold no NUL). The words are sorted with their field numbers packed in the low bits
+    (one plain sort instead of an argsort) when both fit in 64 bits."""
+    shift = (8 * (8 - length)).astype(np.uint64)
+    word = _every_byte(data, ">")[start].astype(np.uint64)
+    last = word >> shift  # the id, right-aligned: its last byte lowest
+    word = last << shift
+    first = word >> np.uint64(56)
+    last &= np.uint64(0xFF)
+    for edge in (first, last):  # str.strip() would change the id: the careful pass decides
+        if (int(edge.min()) <= 32 or int(edge.max()) >= 128) and bool(_EDGE[edge].any()):
+            return None
+    count = len(word)
+    index_bits = max(count - 1, 1).bit_length()
+    drop = 64 - 8 * width  # low bits that are zero in every word
+    if 8 * width + index_bits <= 64:
+        packed = (word >> np.uint64(drop)) << np.uint64(index_bits)
+        packed |= np.arange(count, dtype=np.uint64)
+        packed.sort()
+        by_key = (packed & np.uint64((1 << index_bits) - 1)).astype(np.int64)
+        ranked = packed >> np.uint64(index_bits)
+    else:
+        by_key = np.argsort(word)
+        ranked = word[by_key] >> np.uint64(drop)
+    change = np.empty(count, dtype=bool)
+    change[0] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=change[1:])
+    inverse = np.empty(count, dtype=np.int64)
+    inverse[by_key] = np.cumsum(change) - 1
+    ids = (ranked[change] << np.uint64(drop)).astype(">u8").view("S8").tolist()
+    return tuple(name.decode("utf-8") for name in ids), inverse
+
+
 def parse_amounts(
     fields: Fields, decimals: int, exact: Callable[[str], int]
 ) -> npt.NDArray[np.int64] | None:
@@ -144,6 +234,13 @@ def parse_amounts(
     None on anything else. `exact(text)` parses one amount that may not fit in 18
     digits (returns < 1 if it is not a valid amount)."""
     start, stop = fields.amount_start, fields.amount_stop
+    if not len(start):
+        return np.zeros(0, dtype=np.int64)
+    length = stop - start
+    if decimals <= _SHORT_DECIMALS and int(length.max()) <= 8 and int(stop.min()) >= 8:
+        if int(length.min()) <= 0:
+            return None
+        return _parse_short(fields.data, stop, length, decimals)
     value = np.zeros(len(start), dtype=np.int64)
     for low in range(0, len(start), _CHUNK):
         part = slice(low, low + _CHUNK)
@@ -198,6 +295,59 @@ def _parse_chunk(
         return None
     result: IntArray = value
     return result
+
+
+_SHORT_DECIMALS = 10  # 8 digits scaled by 10**10 stay below 2**63
+_ZEROS = np.uint64(0x3030303030303030)  # "00000000"
+# _OUTSIDE[k]: the k low bytes of a little-endian word (the k bytes read before a field)
+_OUTSIDE = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
+# _DOT_AT[p]: a dot flag (0x01) in the byte p places before a word's last byte
+_DOT_AT = [np.uint64(1 << (8 * (7 - p))) for p in range(8)]
+
+
+def _parse_short(data: bytes, stop: IntArray, length: IntArray, decimals: int) -> IntArray | None:
+    """`parse_amounts` when every amount has 1 to 8 bytes and decimals <= 10 (the usual
+    case): each amount is one little-endian word ending at its last byte, so the digits
+    are read eight at a time with integer arithmetic on whole words (SWAR), no loop over
+    digit positions. The bytes before a field are replaced by "0" first (leading zeros
+    change nothing); every byte must then be a digit or the one dot, with 1 to `decimals`
+    digits after it and at least one before."""
+    word = _every_byte(data, "<")[stop - 8].astype(np.uint64)  # byte 7: the last one
+    outside = _OUTSIDE[8 - length]
+    word = (word & ~outside) | (_ZEROS & outside)
+    digits = word ^ _ZEROS  # a digit byte becomes 0..9, a dot 0x1E, anything else more
+    cells = digits.view(np.uint8)
+    is_dot = cells == 0x1E
+    if np.count_nonzero(cells > 9) != np.count_nonzero(is_dot):
+        return None  # a byte that is neither a digit nor a dot
+    dot = is_dot.view(np.uint64)  # 0x01 in each dot's byte
+    has_dot = dot != 0
+    places = np.zeros(len(word), dtype=np.int64)
+    if bool(has_dot.any()):
+        if bool((dot & (dot - np.uint64(1))).any()):
+            return None  # two dots
+        placed = ~has_dot
+        for p in range(1, min(decimals, 7) + 1):
+            at_p = dot == _DOT_AT[p]
+            places[at_p] = p
+            placed |= at_p
+        if not bool(placed.all()):
+            return None  # "12." or more places than decimals
+        if bool((has_dot & (places >= length - 1)).any()):
+            return None  # ".5": no digit before the dot
+        digits ^= dot * np.uint64(0x1E)  # the dot reads as a 0 digit
+    # eight digits (byte 0 the first) → their number: pairs, then fours, then all eight
+    digits = (digits * np.uint64(10) + (digits >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+    digits = (digits * np.uint64(100) + (digits >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+    digits = (digits * np.uint64(10000) + (digits >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+    raw = digits.astype(np.int64)
+    if bool(has_dot.any()):  # drop the dot's 0 digit: p places below it stay as they are
+        low = _POW10[places]
+        raw = np.where(has_dot, raw // (low * 10) * low + raw % low, raw)
+    value: IntArray = raw * _POW10[decimals - places]
+    if bool((value <= 0).any()):
+        return None
+    return value
 
 
 _NARROW = 18  # amounts of at most this many bytes: read right-aligned, below

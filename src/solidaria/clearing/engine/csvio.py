@@ -10,14 +10,14 @@ a quoted field may span lines) and the field.
 Output: the same rows with `setoff,remaining` added, every amount formatted back with
 exactly `decimals` places (CSV quoting and CRLF line ends as Python's csv module writes).
 
-Speed. A million rows parse in about 1 s and write in about 0.5 s (CPU), small next to
-the solve, because both directions work on the raw bytes with numpy (`csvbulk`): fields
-are cut at the positions of commas and line ends, member ids interned with `np.unique`,
-amounts parsed digit by digit in int64 (exact; amounts that might not fit go through
-Python ints). Anything unusual (quotes, lone CRs, NULs, spaces around an id, an amount
-that is not a plain positive decimal...) sends the file to the text passes below, which
-give the same table or the error with its line and field; the tests check that all
-routes agree on random files.
+Speed. A million rows parse in about 0.3 s (94,000 in about 15 ms) and write in about
+0.5 s, small next to the solve, because both directions work on the raw bytes with numpy
+(`csvbulk`): fields are cut at the positions of commas and line ends, member ids interned
+by sorting them as integers, amounts parsed eight digits at a time in int64 (exact;
+amounts that might not fit go through Python ints). Anything unusual (quotes, lone CRs,
+NULs, spaces around an id, an amount that is not a plain positive decimal...) sends the
+file to the text passes below, which give the same table or the error with its line and
+field; the tests check that all routes agree on random files.
 """
 
 from __future__ import annotations
