@@ -1,0 +1,181 @@
+"""A tree of six networks in one process (see `tree.py`): every node its own database.
+
+        R (RCR)
+       /       \\
+   T1 (TAC)    T2 (TBC)
+   /     \\        \\
+ A (ACR) C (CCR)  B (BCR)
+
+Rates (trunk units per leaf unit): A–T1 2, C–T1 5/4, T1–R 1/4, T2–R 5/2, B–T2 1/3, so
+10.00 ACR = 20.00 TAC = 5.00 RCR = 2.00 TBC = 6.00 BCR and 20.00 TAC = 16.00 CCR.
+After every scenario, on every node: each currency sums to zero, `solidaria ledger
+verify` passes, every link's two ends agree (leaf's trunkward balance × rate = − the
+trunk's account for that leaf, the same hash chain) and `cc check` is ok.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Sum
+
+from solidaria.accounts.models import User
+from solidaria.creditcommons import services, transport
+from solidaria.creditcommons.models import Link, LinkEntry, RemoteTransaction, State
+from solidaria.creditcommons.tests.tree import Tree, build, snapshot
+from solidaria.ledger.models import Account, Transfer
+
+pytestmark = pytest.mark.django_db
+
+CURRENCIES = {"R": "RCR", "T1": "TAC", "T2": "TBC", "A": "ACR", "B": "BCR", "C": "CCR"}
+MEMBERS = {"R": ["rita"], "T1": ["tom"], "T2": ["tess"], "A": ["alice"], "B": ["bob"],
+           "C": ["carol"]}  # fmt: skip
+LINKS = [("T1", "R", "1/4"), ("T2", "R", "5/2"), ("A", "T1", "2"), ("C", "T1", "5/4"),
+         ("B", "T2", "1/3")]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def node_template(django_db_setup: Any, django_db_blocker: Any) -> sqlite3.Connection:
+    with django_db_blocker.unblock():
+        if connection.vendor != "sqlite":
+            pytest.skip(
+                "the nodes are copies of the SQLite test database (PostgreSQL's side of "
+                "the protocol is in test_concurrency_pg.py and make federation-test)"
+            )
+        return snapshot()
+
+
+@pytest.fixture
+def tree(node_template: sqlite3.Connection) -> Iterator[Tree]:
+    made = build(node_template, currencies=CURRENCIES, members=MEMBERS, links=LINKS)
+    transport.use(made)
+    yield made
+    transport.use(None)
+    made.close()
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def pay(tree: Tree, node: str, username: str, payee: str, amount: int, key: str = "k"):
+    with tree.on(node):
+        user = User.objects.get(username=username)
+        return services.pay(actor=user, payer=user, payee=payee, amount_minor=amount, key=key)
+
+
+def balance(tree: Tree, node: str, username: str) -> int:
+    with tree.on(node):
+        return Account.objects.get(owner__username=username).balance
+
+
+def network_fees(tree: Tree, node: str) -> int:
+    with tree.on(node):
+        found = Account.objects.filter(kind="system", name="network").first()
+        return found.balance if found else 0
+
+
+def states(tree: Tree, txid: Any) -> dict[str, tuple[str, str]]:
+    """Each node that knows the payment: (its role, its state)."""
+    found = {}
+    for slug in tree.nodes:
+        with tree.on(slug):
+            tx = RemoteTransaction.objects.filter(txid=txid).first()
+            if tx is not None:
+                found[slug] = (tx.role, tx.state)
+    return found
+
+
+def snapshot_of(tree: Tree) -> dict[str, Any]:
+    """Everything a replay must leave unchanged, per node."""
+    out = {}
+    for slug in tree.nodes:
+        with tree.on(slug):
+            out[slug] = (
+                sorted(Account.objects.values_list("pk", "balance", "reserved")),
+                Transfer.objects.count(),
+                LinkEntry.objects.count(),
+                sorted(RemoteTransaction.objects.values_list("txid", "state")),
+            )
+    return out
+
+
+def recover_all(tree: Tree) -> dict[str, dict[str, int]]:
+    out = {}
+    for slug in tree.nodes:
+        with tree.on(slug):
+            out[slug] = services.recover()
+    return out
+
+
+def assert_invariants(tree: Tree, *, settled: bool = True) -> None:
+    for slug in tree.nodes:
+        with tree.on(slug):
+            sums = Account.objects.values("currency__code").annotate(total=Sum("balance"))
+            assert all(row["total"] == 0 for row in sums), (slug, list(sums))
+            out = StringIO()
+            call_command("ledger", "verify", "--json", stdout=out)
+            assert json.loads(out.getvalue())["ok"] is True, (slug, out.getvalue())
+            if settled:
+                assert not RemoteTransaction.objects.filter(state__in=services.UNFINISHED)
+                assert not Account.objects.exclude(reserved=0).exists(), slug
+    for leaf, trunk, rate in tree.links:
+        with tree.on(leaf):
+            up = Link.objects.get(slug=trunk)
+            leaf_side = services.chain_summary(up)
+        with tree.on(trunk):
+            down = Link.objects.get(slug=leaf)
+            trunk_side = services.chain_summary(down)
+        assert leaf_side["balance"] * rate == -trunk_side["balance"], (leaf, trunk)
+        assert (leaf_side["count"], leaf_side["head"]) == (trunk_side["count"], trunk_side["head"])
+    if settled:
+        for slug in tree.nodes:
+            with tree.on(slug):
+                assert services.check() == {"ok": True, "problems": []}, slug
+
+
+# --- paths -----------------------------------------------------------------------------------
+
+
+def test_a_leaf_pays_a_sibling_under_the_same_trunk(tree: Tree) -> None:
+    tx = pay(tree, "A", "alice", "C/carol", 1000)
+    assert tx.state == State.COMPLETED
+    assert states(tree, tx.txid) == {
+        "A": ("origin", "completed"),
+        "T1": ("relay", "completed"),
+        "C": ("destination", "completed"),
+    }
+    assert balance(tree, "A", "alice") == -1000
+    assert balance(tree, "C", "carol") == 1600  # 20.00 TAC at 5/4
+    assert_invariants(tree)
+
+
+def test_a_leaf_pays_a_member_of_its_own_trunk(tree: Tree) -> None:
+    tx = pay(tree, "A", "alice", "T1/tom", 1000)
+    assert states(tree, tx.txid) == {
+        "A": ("origin", "completed"),
+        "T1": ("destination", "completed"),
+    }
+    assert balance(tree, "T1", "tom") == 2000
+    assert_invariants(tree)
+
+
+def test_a_cousins_bare_name_is_refused_at_the_root_and_every_hold_released(
+    tree: Tree,
+) -> None:
+    """B is not a leaf of R: a bare `B/bob` climbs A → T1 → R, where nobody knows B."""
+    tx = pay(tree, "A", "alice", "B/bob", 1000)
+    assert tx.state == State.ERASED and "does not know a network called B" in tx.reason
+    assert states(tree, tx.txid) == {
+        "A": ("origin", "erased"),
+        "T1": ("relay", "erased"),
+        "R": ("relay", "erased"),  # refused before anything was held
+    }
+    assert balance(tree, "A", "alice") == 0
+    assert_invariants(tree)
