@@ -191,6 +191,13 @@ def load(target: int, rng: random.Random, words: list[str]) -> float:
                 )
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER refuses pending FK checks
         cursor.execute("ALTER TABLE directory_organisation ENABLE TRIGGER USER")
+        # the words of the text index (directory migration 0012), which the triggers keep
+        cursor.execute("TRUNCATE directory_search_lexeme")
+        cursor.execute(
+            "INSERT INTO directory_search_lexeme (lexeme) SELECT DISTINCT"
+            " unnest(tsvector_to_array(search_tsv)) FROM directory_organisation"
+            " WHERE status = 'confirmed'"
+        )
         cursor.execute(
             "INSERT INTO directory_provenance (organisation_id, source, source_id, imported_at,"
             " is_primary, fingerprint) SELECT id, 'federation', "

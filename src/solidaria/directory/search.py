@@ -261,6 +261,26 @@ def _facet_conditions(params: SearchParams, alias: str = "o.") -> tuple[list[str
     return sql, args
 
 
+# The facet values of an organisation as the index of migration 0013 holds them.
+FACET_ARRAY = (
+    "ARRAY['c:' || o.country::text, 'i:' || o.ica_activity::text, "
+    "'a:' || o.activity::text, 's:' || o.structure::text]"
+)
+
+
+def _facet_tags(params: SearchParams) -> list[str]:
+    """The facet filters as elements of FACET_ARRAY (`c:ES`, `i:ICA140`, `a:a05`, `s:OS10`)."""
+    tags = []
+    if params.activity:
+        ica = params.activity.upper().startswith("ICA")
+        tags.append(("i:" if ica else "a:") + params.activity)
+    if params.structure:
+        tags.append("s:" + params.structure)
+    if params.country:
+        tags.append("c:" + params.country.upper())
+    return tags
+
+
 def _row_conditions(params: SearchParams) -> tuple[list[str], list[Any]]:
     """Conditions on organisations `o`: confirmed, in the bbox, with the facet values."""
     sql, args = ["o.status = %s"], [CONFIRMED]
@@ -301,6 +321,10 @@ class _Query:
             tsquery = " & ".join(f"{w}:*" for w in words)
             text_sql, text_args = text_condition(words)
             where, args = [text_sql, *where], [*text_args, *args]
+            tags = _facet_tags(params)
+            if tags:  # the same filters, as the text and facets index reads them (0013)
+                where.append(f"{FACET_ARRAY} @> %s::text[]")
+                args.append(tags)
             # ranked by the query as typed: the whole words rank differently (ts_rank
             # divides by the number of words in the query)
             self.order = "ts_rank(o.search_tsv, to_tsquery('simple', %s)) DESC, o.id"

@@ -142,3 +142,32 @@ def test_a_word_that_is_a_prefix_of_many_whole_words_stays_a_prefix(
     sql, args = text_condition(["co_op", "ünï"])
     assert args == ["('ünïcode')", "co_op:*"]
     assert "to_tsquery" in sql
+
+
+def test_text_with_facet_filters_reads_the_text_and_facets_index(make_org: MakeOrg) -> None:
+    # given bakeries in two countries, with ICA and ESSGlobal activities and structures
+    for i in range(12):
+        make_org(
+            f"Bakery {i:02d}",
+            country=("ES", "PT")[i % 2],
+            ica_activity=("ICA140", "")[i % 3 == 0],
+            activity=("", "a05")[i % 3 == 0],
+            structure=("OS10", "OS50")[i % 4 == 0],
+        )
+    cases = [
+        ({"country": "es"}, lambda o: o.country == "ES"),
+        ({"activity": "ICA140"}, lambda o: o.ica_activity == "ICA140"),
+        ({"activity": "a05", "country": "PT"}, lambda o: o.activity == "a05" and o.country == "PT"),
+        ({"structure": "OS50"}, lambda o: o.structure == "OS50"),
+    ]
+    everything = list(Organisation.objects.order_by("name"))
+    for filters, keep in cases:
+        # when a word is searched with facet filters
+        params = SearchParams(q="bak", **{**filters, "country": filters.get("country", "")})
+        query = search_module._Query(params, ["bak"])
+        assert "@>" in query.where
+        result = search(SearchParams(q="bak", **filters))
+        # then exactly the organisations with those values are found, with exact facets
+        expected = [o.name for o in everything if keep(o)]
+        assert sorted(o.name for o in result.results) == expected, filters
+        assert result.total == len(expected)
