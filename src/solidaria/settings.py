@@ -418,6 +418,9 @@ SOLIDARIA = {
     "MURMURATIONS_INDEX_URL": os.environ.get("SOLIDARIA_MURMURATIONS_INDEX_URL", "").rstrip("/"),
     "NETWORK_SLUG": os.environ.get("SOLIDARIA_NETWORK_SLUG", "demo").strip() or "demo",
     "CC_TIMEOUT": int(os.environ.get("SOLIDARIA_CC_TIMEOUT", "60")),  # seconds a hold waits
+    # Credit Commons links may name loopback/private addresses: only for tests, `make
+    # federation-test` and servers on one private network (otherwise refused: SSRF).
+    "CC_ALLOW_PRIVATE_LINKS": env_bool("SOLIDARIA_CC_ALLOW_PRIVATE_LINKS", False),
 }
 
 
