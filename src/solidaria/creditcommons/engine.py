@@ -19,6 +19,7 @@ from solidaria.core.errors import ValidationFailed
 _RATE = re.compile(r"^\s*(\d{1,12})(?:\s*/\s*(\d{1,12}))?\s*$")
 _DECIMAL_RATE = re.compile(r"^\s*(\d{1,12})\.(\d{1,9})\s*$")
 REPLAY_WINDOW_SECONDS = 300
+MAX_PATH = 9  # names in an address: up to 8 networks and the member
 
 
 def parse_rate(text: str) -> Fraction:
@@ -76,26 +77,51 @@ def to_leaf(trunk_minor: int, rate: Fraction, leaf_exponent: int, trunk_exponent
 
 @dataclass(frozen=True)
 class Address:
-    network: str
+    network: str  # a network's name, or a path of names through the tree: "T2/B"
     member: str
 
     def __str__(self) -> str:
         return f"{self.network}/{self.member}"
 
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(self.network.split("/"))
+
 
 def parse_address(text: str) -> Address:
-    """`network/member`: a member of another network, as in Credit Commons paths."""
+    """`network/member`: a member of another network, as in Credit Commons paths; in a
+    deeper tree the network is a path, `T2/B/bob` (see `next_network`)."""
     raw = (text or "").strip().strip("/")
     parts = raw.split("/")
-    if len(parts) != 2 or not all(p.strip() for p in parts):
+    if not 2 <= len(parts) <= MAX_PATH or not all(p.strip() for p in parts):
         raise ValidationFailed(
             _("Write the payee of another network as network/member, for example B/bob."),
             field="payee",
         )
-    network, member = (p.strip() for p in parts)
-    if not re.fullmatch(r"[-a-zA-Z0-9_]{1,64}", network) or len(member) > 150:
+    *networks, member = (p.strip() for p in parts)
+    if not all(re.fullmatch(r"[-a-zA-Z0-9_]{1,64}", n) for n in networks) or len(member) > 150:
         raise ValidationFailed(_("This is not a network's name."), field="payee")
-    return Address(network, member)
+    return Address("/".join(networks), member)
+
+
+def next_network(path: tuple[str, ...], me: str, *, from_trunk: bool) -> tuple[str | None, bool]:
+    """Where a payment to the network `path` goes from network `me`: (the next network's
+    name, or None when `me` is the payee's network; whether it must be a leaf of `me`).
+
+    Credit Commons' relative paths: a path starts at the first network, going trunkward,
+    that is its first name or has a leaf of that name. Going up, the next network is the
+    path's first name when it is a leaf of `me`, else the trunk (the caller's choice).
+    Going down (the payment came from the trunk, or the path starts with `me`), it is the
+    name after `me`, a leaf of `me`."""
+    if not (from_trunk or path[0] == me):
+        return path[0], False
+    if me not in path:
+        raise ValidationFailed(
+            _("The payee's address does not lead through network %(slug)s.") % {"slug": me},
+            field="payee",
+        )
+    rest = path[path.index(me) + 1 :]
+    return (rest[0] if rest else None), True
 
 
 def is_remote_address(text: str) -> bool:

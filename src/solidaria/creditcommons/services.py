@@ -517,7 +517,7 @@ def _tell_payee(tx: RemoteTransaction, transfer: Transfer, payee: Account | None
 
 
 def _split(address: str) -> dict[str, str]:
-    network, _sep, member = address.partition("/")
+    network, _sep, member = address.rpartition("/")  # a network may be a path: T2/B/bob
     return {"network": network, "member": member or address}
 
 
@@ -700,13 +700,14 @@ def pay(
 
 def route_for(address: engine.Address) -> Link:
     """The link a payment to `address` leaves this network by."""
-    if address.network == my_slug():
+    hop, leaf_only = engine.next_network(address.path, my_slug(), from_trunk=False)
+    if hop is None:
         raise ValidationFailed(
             _("%(member)s is a member of this network: pay them directly.")
             % {"member": address.member},
             field="payee",
         )
-    return _route(address.network, came_from=None)
+    return _route(hop, came_from=None, leaf_only=leaf_only)
 
 
 def _by_key(payer: Any, key: str) -> RemoteTransaction | None:
@@ -725,16 +726,16 @@ def _replay(tx: RemoteTransaction, request: dict[str, Any]) -> RemoteTransaction
     return resolve(tx) if not tx.is_final else tx
 
 
-def _route(network: str, *, came_from: Link | None) -> Link:
-    """The link towards `network`: one of my leaves by name, else my trunk (never back
-    where the payment came from)."""
+def _route(network: str, *, came_from: Link | None, leaf_only: bool = False) -> Link:
+    """The link towards `network`: one of my leaves by name, else (unless `leaf_only`)
+    my trunk (never back where the payment came from)."""
     from django.db.models import Q
 
     candidates = Link.objects.select_related("currency", "account").filter(
         Q(slug=network, role=Link.Role.LEAF) | Q(role=Link.Role.TRUNK), is_active=True
     )
     by_role = {link.role: link for link in candidates}
-    for role in (Link.Role.LEAF, Link.Role.TRUNK):
+    for role in (Link.Role.LEAF,) if leaf_only else (Link.Role.LEAF, Link.Role.TRUNK):
         found = by_role.get(role)
         if found is not None and found != came_from:
             return found
@@ -866,7 +867,9 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
         "amount_minor": mine,
         "deadline": deadline,
     }
-    if address.network == my_slug():
+    from_trunk = link.role == Link.Role.TRUNK
+    hop, leaf_only = engine.next_network(address.path, my_slug(), from_trunk=from_trunk)
+    if hop is None:
         payee = (
             Account.objects.filter(
                 currency=link.currency,
@@ -930,7 +933,7 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
             # not part of the payment: after the answer (see `afterwards`)
             afterwards.later(partial(_tell_payee_after, tx, transfer, payee))
         return tx
-    downstream = _route(address.network, came_from=link)
+    downstream = _route(hop, came_from=link, leaf_only=leaf_only)
     if downstream.is_frozen:
         raise ValidationFailed(
             _("The link to network %(slug)s is frozen until a steward resolves it.")

@@ -27,7 +27,8 @@ from django.db import connection
 from django.db.models import Sum
 
 from solidaria.accounts.models import User
-from solidaria.creditcommons import services, transport
+from solidaria.core.errors import ValidationFailed
+from solidaria.creditcommons import engine, services, transport
 from solidaria.creditcommons.models import Link, LinkEntry, RemoteTransaction, State
 from solidaria.creditcommons.tests.tree import Tree, build, snapshot
 from solidaria.ledger.models import Account, Transfer
@@ -179,3 +180,92 @@ def test_a_cousins_bare_name_is_refused_at_the_root_and_every_hold_released(
     }
     assert balance(tree, "A", "alice") == 0
     assert_invariants(tree)
+
+
+@pytest.mark.parametrize(
+    ("path", "me", "from_trunk", "expected"),
+    [
+        # going up: the first name if it is a leaf of mine, else (the caller) the trunk
+        (("C",), "A", False, ("C", False)),
+        (("T2", "B"), "T1", False, ("T2", False)),
+        # the path starts here: the next name is one of my leaves, or it is for me
+        (("T1",), "T1", False, (None, True)),
+        (("R", "T2", "B"), "R", False, ("T2", True)),
+        # coming from my trunk: the name after mine, or me
+        (("T2", "B"), "T2", True, ("B", True)),
+        (("T2", "B"), "B", True, (None, True)),
+        (("R", "T2", "B"), "T2", True, ("B", True)),
+    ],
+)
+def test_a_path_resolves_relative_to_the_first_network_that_knows_it(
+    path: tuple[str, ...], me: str, from_trunk: bool, expected: tuple[str | None, bool]
+) -> None:
+    assert engine.next_network(path, me, from_trunk=from_trunk) == expected
+
+
+def test_a_path_that_does_not_lead_through_a_network_coming_from_its_trunk_is_refused() -> None:
+    with pytest.raises(ValidationFailed, match="does not lead through network B"):
+        engine.next_network(("T2", "D"), "B", from_trunk=True)
+
+
+def test_an_address_is_a_path_of_networks_then_the_member() -> None:
+    address = engine.parse_address("R/T2/B/bob")
+    assert (address.network, address.member, address.path) == ("R/T2/B", "bob", ("R", "T2", "B"))
+    assert str(address) == "R/T2/B/bob"
+
+
+@pytest.mark.parametrize("payee", ["T2/B/bob", "R/T2/B/bob"])
+def test_a_leaf_pays_across_the_root_in_four_hops(tree: Tree, payee: str) -> None:
+    tx = pay(tree, "A", "alice", payee, 1000)
+    assert tx.state == State.COMPLETED, tx.reason
+    assert states(tree, tx.txid) == {
+        "A": ("origin", "completed"),
+        "T1": ("relay", "completed"),
+        "R": ("relay", "completed"),
+        "T2": ("relay", "completed"),
+        "B": ("destination", "completed"),
+    }
+    # 10.00 ACR = 20.00 TAC = 5.00 RCR = 2.00 TBC = 6.00 BCR, on every ledger on the way
+    assert balance(tree, "A", "alice") == -1000
+    assert balance(tree, "B", "bob") == 600
+    with tree.on("B"):
+        assert services.describe(RemoteTransaction.objects.get(txid=tx.txid)) == (
+            "received from alice at network A"
+        )
+    with tree.on("A"):
+        assert services.describe(RemoteTransaction.objects.get(txid=tx.txid)) == (
+            f"paid bob at network {payee.rpartition('/')[0]}"
+        )
+    assert link_balances(tree) == {
+        ("A", "T1"): (1000, -2000),
+        ("T1", "R"): (2000, -500),
+        ("T2", "R"): (-200, 500),
+        ("B", "T2"): (-600, 200),
+        ("C", "T1"): (0, 0),
+    }
+    assert_invariants(tree)
+
+
+def test_the_way_back_down_from_the_root_and_a_wrong_turn(tree: Tree) -> None:
+    back = pay(tree, "B", "bob", "T1/A/alice", 600)
+    assert back.state == State.COMPLETED, back.reason
+    assert balance(tree, "A", "alice") == 1000
+    # from the root down to a member of a trunk, and to a leaf the path does not name
+    assert pay(tree, "R", "rita", "T2/tess", 100, key="k2").state == State.COMPLETED
+    assert balance(tree, "T2", "tess") == 40  # 1.00 RCR at 5/2
+    wrong = pay(tree, "A", "alice", "T2/C/carol", 1000, key="k3")
+    assert wrong.state == State.ERASED and "does not know a network called C" in wrong.reason
+    assert states(tree, wrong.txid)["T2"] == ("relay", "erased")
+    assert_invariants(tree)
+
+
+def link_balances(tree: Tree) -> dict[tuple[str, str], tuple[int, int]]:
+    """(leaf, trunk) → (the leaf's trunkward account, the trunk's account for the leaf)."""
+    out = {}
+    for leaf, trunk, _rate in tree.links:
+        with tree.on(leaf):
+            up = Account.objects.get(cc_link__slug=trunk).balance
+        with tree.on(trunk):
+            down = Account.objects.get(cc_link__slug=leaf).balance
+        out[(leaf, trunk)] = (up, down)
+    return out

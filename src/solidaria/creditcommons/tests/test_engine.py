@@ -73,7 +73,7 @@ def test_addresses() -> None:
     assert str(engine.parse_address("B/bob")) == "B/bob"
     assert engine.parse_address("/B/bob/").member == "bob"
     assert engine.is_remote_address("B/bob") and not engine.is_remote_address("bob")
-    for bad in ("bob", "B/", "/bob", "a/b/c", "b c/bob"):
+    for bad in ("bob", "B/", "/bob", "a//c", "b c/bob", "a/b c/bob"):
         with pytest.raises(ValidationFailed):
             engine.parse_address(bad)
 
