@@ -172,6 +172,8 @@ class Instance:
                     f"{self.trunk_url}/index/v2" if self.trunk_url else ""
                 ),
                 "SOLIDARIA_MURMURATIONS_ALLOW_PRIVATE": "1",
+                # the three instances link to each other on loopback
+                "SOLIDARIA_CC_ALLOW_PRIVATE_LINKS": "1",
                 "SOLIDARIA_TASKS_BACKEND": IMMEDIATE,
                 "PYTHONUNBUFFERED": "1",
             }

@@ -129,13 +129,25 @@ def is_remote_address(text: str) -> bool:
 
 
 def signature(
-    secret: str, method: str, path: str, timestamp: str, body: bytes, *, sender: str = ""
+    secret: str,
+    method: str,
+    path: str,
+    timestamp: str,
+    body: bytes,
+    *,
+    sender: str = "",
+    nonce: str = "",
 ) -> str:
-    """HMAC-SHA256 over the method, the path, the timestamp and the body's SHA-256, and
-    the sending node's name (both ends share the secret: without it a message could be
-    sent back to the node that signed it, as if from its neighbour)."""
+    """HMAC-SHA256 over the method, the path, the timestamp and the body's SHA-256, the
+    sending node's name (both ends share the secret: without it a message could be sent
+    back to the node that signed it, as if from its neighbour) and the message's
+    single-use nonce (so a replay cannot come with a fresh one)."""
     parts = [method.upper(), path, timestamp, hashlib.sha256(body).hexdigest()]
-    message = "\n".join([*parts, sender] if sender else parts).encode()
+    if nonce:
+        parts += [sender, nonce]
+    elif sender:
+        parts.append(sender)
+    message = "\n".join(parts).encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -149,15 +161,16 @@ def signature_ok(
     *,
     now: float,
     sender: str = "",
+    nonce: str = "",
     window: int = REPLAY_WINDOW_SECONDS,
 ) -> bool:
     """The signature matches and the timestamp is within the replay window. (A replay
-    inside the window is harmless: every message is idempotent under its global id.)"""
+    inside the window is refused by its nonce: see `creditcommons.nonces`.)"""
     try:
         moment = int(timestamp)
     except (TypeError, ValueError):
         return False
     if abs(now - moment) > window:
         return False
-    expected = signature(secret, method, path, timestamp, body, sender=sender)
+    expected = signature(secret, method, path, timestamp, body, sender=sender, nonce=nonce)
     return hmac.compare_digest(expected, given or "")

@@ -92,6 +92,24 @@ class Link(models.Model):
         return self.url if self.url.endswith("/") else self.url + "/"
 
 
+class Nonce(models.Model):
+    """A signed message's single-use nonce, as seen from one link, kept for twice the
+    replay window (`creditcommons.nonces`): a repeat of it is a replay, refused."""
+
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="+")
+    value = models.CharField(max_length=64)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["link", "value"], name="creditcommons_nonce_once")
+        ]
+        indexes = [models.Index(fields=["seen_at"], name="creditcommons_nonce_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.link_id}:{self.value}"
+
+
 class State(models.TextChoices):
     # reserved here, the rest of the path not yet validated
     INITIATED = "initiated", _("initiated")

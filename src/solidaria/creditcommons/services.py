@@ -107,8 +107,7 @@ def link_add(
         raise ValidationFailed(_("A network's name is letters, digits and dashes."), field="slug")
     if slug == my_slug():
         raise ValidationFailed(_("A network cannot link to itself."), field="slug")
-    if not url.startswith(("http://", "https://")):
-        raise ValidationFailed(_("The address starts with http:// or https://."), field="url")
+    url = transport.check_link_url(url)
     if len(secret or "") < 16:
         raise ValidationFailed(_("The shared secret needs at least 16 characters."), field="secret")
     if credit_limit is not None and credit_limit < 0:
@@ -1065,6 +1064,9 @@ def _on_commit_timeout(tx: RemoteTransaction) -> RemoteTransaction:
 
 def recover(*, min_age_seconds: int = 0) -> dict[str, int]:
     """Resolve every unfinished transaction untouched for `min_age_seconds`."""
+    from solidaria.creditcommons import nonces
+
+    nonces.purge()  # the periodic run also forgets the nonces past the replay window
     cutoff = timezone.now() - dt.timedelta(seconds=min_age_seconds)
     counts = {"completed": 0, "erased": 0, "unresolved": 0}
     pending = RemoteTransaction.objects.filter(

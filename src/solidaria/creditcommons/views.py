@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from solidaria.core.errors import DomainError
 from solidaria.core.permissions import steward_required
-from solidaria.creditcommons import afterwards, engine, services
+from solidaria.creditcommons import afterwards, engine, nonces, services
 from solidaria.creditcommons.models import Link, RemoteTransaction, State
 
 OPERATIONS = {"validate", "commit", "erase", "status", "handshake"}
@@ -35,6 +35,9 @@ def protocol(request: HttpRequest, op: str) -> JsonResponse:
     link = Link.objects.select_related("currency", "account").filter(slug=slug).first()
     if link is None or not link.is_active:
         return _refuse(403, _("This network has no link with the sender."))
+    nonce = request.headers.get("X-CC-Nonce", "")
+    if not nonce or len(nonce) > nonces.MAX_LENGTH:
+        return _refuse(403, _("The message has no single-use nonce."))
     ok = engine.signature_ok(
         link.secret,
         request.method or "POST",
@@ -44,9 +47,13 @@ def protocol(request: HttpRequest, op: str) -> JsonResponse:
         request.headers.get("X-CC-Signature", ""),
         now=time.time(),
         sender=slug,
+        nonce=nonce,
     )
     if not ok:
         return _refuse(403, _("The signature is missing, wrong or too old."))
+    # after the signature: only the neighbour can spend a nonce; the handshake's durably
+    if not nonces.claim(link, nonce, durable=op == "handshake"):
+        return _refuse(409, _("This message was received before: a replayed message is refused."))
     try:
         message = json.loads(request.body.decode() or "{}")
     except (UnicodeDecodeError, ValueError):

@@ -17,8 +17,8 @@ from django.test import Client
 from django.utils import timezone
 
 from solidaria.core.permissions import SYSTEM
-from solidaria.creditcommons import engine, services, transport
-from solidaria.creditcommons.models import Link, LinkEntry, RemoteTransaction
+from solidaria.creditcommons import engine, nonces, services, transport
+from solidaria.creditcommons.models import Link, LinkEntry, Nonce, RemoteTransaction
 from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
 from solidaria.ledger import services as ledger
 from solidaria.ledger.models import Account, Transfer
@@ -26,19 +26,30 @@ from solidaria.ledger.models import Account, Transfer
 pytestmark = pytest.mark.django_db
 
 
-def _signed(client: Client, op: str, payload: dict, *, sender: str = "T", **kw: Any) -> Any:
+def _signed_request(op: str, payload: dict, *, sender: str = "T", **kw: Any) -> dict[str, Any]:
+    """A signed message as it travels (the path, the body, the headers)."""
     body = json.dumps(payload).encode()
     ts = str(kw.pop("ts", int(time.time())))
+    nonce = kw.pop("nonce", uuid.uuid4().hex)
     path = f"/cc/{op}"
-    sig = kw.pop("sig", engine.signature(SECRET, "POST", path, ts, body, sender=sender))
-    return client.post(
-        path,
-        data=body,
-        content_type="application/json",
-        HTTP_X_CC_NODE=sender,
-        HTTP_X_CC_TIMESTAMP=ts,
-        HTTP_X_CC_SIGNATURE=sig,
+    sig = kw.pop(
+        "sig", engine.signature(SECRET, "POST", path, ts, body, sender=sender, nonce=nonce)
     )
+    headers = {
+        "HTTP_X_CC_NODE": sender,
+        "HTTP_X_CC_TIMESTAMP": ts,
+        "HTTP_X_CC_NONCE": nonce,
+        "HTTP_X_CC_SIGNATURE": sig,
+    }
+    return {"path": path, "data": body, **{k: v for k, v in headers.items() if v is not None}}
+
+
+def _post(client: Client, request: dict[str, Any]) -> Any:
+    return client.post(content_type="application/json", **request)
+
+
+def _signed(client: Client, op: str, payload: dict, *, sender: str = "T", **kw: Any) -> Any:
+    return _post(client, _signed_request(op, payload, sender=sender, **kw))
 
 
 @pytest.fixture
@@ -79,6 +90,12 @@ def test_a_signed_message_is_answered_and_an_unsigned_one_refused(leaf_b) -> Non
     assert stale.status_code == 403
     stranger = _signed(client, "validate", _message(txid), sender="Z")
     assert stranger.status_code == 403
+    no_nonce = _signed(client, "validate", _message(txid), nonce=None)
+    assert no_nonce.status_code == 403 and "nonce" in no_nonce.json()["reason"]
+    # a nonce is under the signature: another one makes the signature wrong
+    signed = _signed_request("validate", _message(txid))
+    swapped = _post(client, {**signed, "HTTP_X_CC_NONCE": uuid.uuid4().hex})
+    assert swapped.status_code == 403
     assert not RemoteTransaction.objects.exists()
     ok = _signed(client, "validate", _message(txid))
     assert ok.status_code == 200 and ok.json()["state"] == "completed"
@@ -123,38 +140,90 @@ def test_handshake_in_step_then_divergence_freezes_the_link(leaf_b) -> None:
     assert link.is_frozen and "out of balance" in link.frozen_reason
 
 
+def _capture(monkeypatch: pytest.MonkeyPatch, link: Link, op: str, payload: dict) -> dict:
+    """What `transport.http_send` puts on the wire (nothing is sent)."""
+    captured: dict[str, Any] = {}
+
+    class Wire:
+        def request(self, method: str, path: str, body: bytes, headers: dict) -> None:
+            captured.update(path=path, data=body, headers=headers)
+            raise ConnectionResetError("captured")
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(transport, "_connection", lambda target, timeout: Wire())
+    with pytest.raises(transport.Unreachable):
+        transport.http_send(link, op, payload)
+    return captured
+
+
+def _as_sent_by(captured: dict, sender: str) -> dict[str, Any]:
+    h = captured["headers"]
+    return {
+        "path": captured["path"],
+        "data": captured["data"],
+        "HTTP_X_CC_NODE": sender,
+        "HTTP_X_CC_TIMESTAMP": h["X-CC-Timestamp"],
+        "HTTP_X_CC_NONCE": h["X-CC-Nonce"],
+        "HTTP_X_CC_SIGNATURE": h["X-CC-Signature"],
+    }
+
+
 def test_a_message_this_node_signed_cannot_be_reflected_back_to_it(
-    leaf_b, monkeypatch: pytest.MonkeyPatch
+    leaf_b, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     """B's own handshake to T, captured on the wire and sent back to B as if from T, is
     refused (it would compare B with itself and freeze the link)."""
-    import urllib.request
-
-    captured: dict[str, Any] = {}
-
-    def capture(request: Any, timeout: float) -> Any:
-        captured["request"] = request
-        raise transport.Unreachable("captured")
-
-    monkeypatch.setattr(urllib.request, "urlopen", capture)
+    settings.SOLIDARIA = {**settings.SOLIDARIA, "CC_ALLOW_PRIVATE_LINKS": True}
     link = Link.objects.get(slug="T")
-    link.url = "http://testserver/cc/"
+    link.url = "http://127.0.0.1:9/cc/"
     link.save(update_fields=["url"])
-    with pytest.raises(transport.Unreachable):
-        transport.http_send(link, "handshake", {**services.chain_summary(link), "balance": 5})
-    request = captured["request"]
-    headers = {k.lower(): v for k, v in request.header_items()}
-    reflected = Client().post(
-        "/cc/handshake",
-        data=request.data,
-        content_type="application/json",
-        HTTP_X_CC_NODE="T",
-        HTTP_X_CC_TIMESTAMP=headers["x-cc-timestamp"],
-        HTTP_X_CC_SIGNATURE=headers["x-cc-signature"],
+    captured = _capture(
+        monkeypatch, link, "handshake", {**services.chain_summary(link), "balance": 5}
     )
+    reflected = _post(Client(), _as_sent_by(captured, "T"))
     assert reflected.status_code == 403
     link.refresh_from_db()
     assert not link.is_frozen
+
+
+def test_a_replayed_handshake_is_refused_and_does_not_freeze_the_link(leaf_b) -> None:
+    """T's handshake while the link was empty, captured and sent again after a payment
+    crossed the link, would say the link diverged and freeze it: its nonce was spent."""
+    client = Client()
+    link = Link.objects.get(slug="T")
+    summary = {**services.chain_summary(link), "balance": 0, "broken": False, "unfinished": 0}
+    captured = _signed_request("handshake", summary)
+    assert _post(client, captured).status_code == 200
+    link.refresh_from_db()
+    assert not link.is_frozen and link.last_handshake == "in step"
+    assert _signed(client, "validate", _message(str(uuid.uuid4()))).json()["state"] == "completed"
+    replayed = _post(client, captured)
+    assert replayed.status_code == 409 and "replayed" in replayed.json()["reason"]
+    link.refresh_from_db()
+    assert not link.is_frozen
+    # a fresh handshake with the same stale figures is heard (and freezes, rightly)
+    assert _signed(client, "handshake", summary).status_code == 200
+    link.refresh_from_db()
+    assert link.is_frozen and "diverged" in link.frozen_reason
+
+
+def test_a_replayed_payment_message_is_refused_and_changes_nothing(leaf_b) -> None:
+    client = Client()
+    captured = _signed_request("validate", _message(str(uuid.uuid4())))
+    assert _post(client, captured).json()["state"] == "completed"
+    assert _post(client, captured).status_code == 409
+    assert Transfer.objects.count() == 1
+    assert Account.objects.get(pk=leaf_b["bob"].pk).balance == 4000
+
+
+def test_nonces_are_forgotten_after_twice_the_replay_window(leaf_b) -> None:
+    link = Link.objects.get(slug="T")
+    assert nonces.claim(link, "n1", durable=True) and not nonces.claim(link, "n1", durable=True)
+    later = timezone.now() + dt.timedelta(seconds=nonces.KEEP_SECONDS + 1)
+    assert nonces.purge(now=later) == 1
+    assert not Nonce.objects.exists()
 
 
 # --- origin side: pay form, API, statement ----------------------------------------------
@@ -299,3 +368,48 @@ def test_cli_link_add_parses_the_limit_and_refuses_a_second_trunk(node) -> None:
         )  # fmt: skip
     assert second.value.returncode == 1
     assert not LinkEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url,says",
+    [
+        ("ftp://t.example/cc/", "http:// or https://"),
+        ("http:///cc/", "http:// or https://"),
+        ("http://alice:secret@t.example/cc/", "user name or a password"),
+        ("http://t.example/cc/?next=1", "without a query"),
+        ("http://127.0.0.1:8000/cc/", "turned off"),
+        ("http://localhost/cc/", "turned off"),
+        ("http://10.0.0.5/cc/", "turned off"),
+        ("http://[::1]:8000/cc/", "turned off"),
+        ("http://169.254.169.254/cc/", "turned off"),
+    ],
+)
+def test_cli_link_add_refuses_an_address_it_may_not_reach(node, url: str, says: str) -> None:
+    node("A")
+    currency("ACR")
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "cc", "link", "add", "--role", "trunk", "--slug", "T", "--url", url,
+            "--secret", SECRET, "--currency", "ACR",
+        )  # fmt: skip
+    assert refused.value.returncode == 2
+    assert says in str(refused.value) and "(url)" in str(refused.value)
+    assert not Link.objects.exists()
+
+
+def test_a_private_link_address_is_accepted_when_the_operator_allows_it(node, settings) -> None:
+    node("A")
+    currency("ACR")
+    settings.SOLIDARIA = {**settings.SOLIDARIA, "CC_ALLOW_PRIVATE_LINKS": True}
+    made = _cc(
+        "link", "add", "--role", "trunk", "--slug", "T", "--url", "http://127.0.0.1:8000/cc/",
+        "--secret", SECRET, "--currency", "ACR",
+    )  # fmt: skip
+    assert made["slug"] == "T"
+    # credentials stay refused even then
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "cc", "link", "add", "--role", "trunk", "--slug", "T", "--url",
+            "http://u:p@127.0.0.1:8000/cc/", "--secret", SECRET, "--currency", "ACR",
+        )  # fmt: skip
+    assert refused.value.returncode == 2
