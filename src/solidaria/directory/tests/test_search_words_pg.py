@@ -171,3 +171,23 @@ def test_text_with_facet_filters_reads_the_text_and_facets_index(make_org: MakeO
         expected = [o.name for o in everything if keep(o)]
         assert sorted(o.name for o in result.results) == expected, filters
         assert result.total == len(expected)
+
+
+@pytest.mark.parametrize("entries_per_row", [0, 10**9])
+def test_past_the_cap_the_page_is_in_name_order_whether_it_walks_or_sorts(
+    make_org: MakeOrg, monkeypatch: pytest.MonkeyPatch, entries_per_row: int
+) -> None:
+    # given more matches than the cap, names interleaved with non-matches
+    for i in range(30):
+        make_org(f"Org {(i * 7) % 30:02d}", description="orchard" if i % 3 else "meadow")
+    monkeypatch.setattr(search_module, "COUNT_CAP", 5)
+    # when the page sorts the matches (0) or walks the name and text index (10**9)
+    monkeypatch.setattr(search_module, "WALK_ENTRIES_PER_ROW", entries_per_row)
+    query = search_module._Query(SearchParams(q="orch"), ["orch"])
+    query.more = True
+    assert query._sort_matches_by_name(5) is (entries_per_row == 0)
+    pages = [search(SearchParams(q="orch", page=p, page_size=3)) for p in (1, 2)]
+    # then both give the first matches in name order
+    expected = sorted(o.name for o in Organisation.objects.filter(description="orchard"))
+    assert [o.name for page in pages for o in page.results] == expected[:5]
+    assert (pages[0].total, pages[0].more, pages[0].order) == (5, True, "name")
