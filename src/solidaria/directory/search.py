@@ -2,12 +2,16 @@
 
 Full text uses the database's own index, which holds confirmed organisations only: an
 FTS5 table kept in step by triggers on SQLite, a generated tsvector column with a
-partial GIN index on PostgreSQL (migrations 0002, 0003). Each word of the query must
-match as a prefix ("coop bak" finds "Co-op Bakery"); text results come best match first
-(bm25 on SQLite with name matches weighted up, ts_rank on PostgreSQL), other searches in
-name order.
+partial GIN index on PostgreSQL (migrations 0002, 0003, 0013). Each word of the query
+must match as a prefix ("coop bak" finds "Co-op Bakery"); text results come best match
+first (bm25 on SQLite with name matches weighted up, ts_rank on PostgreSQL), other
+searches in name order. On PostgreSQL a prefix is looked up as the whole words of the
+index it stands for (`text_condition`, migration 0012), the facet filters of a text
+search are read from the same GIN index (0013), and a name-ordered page past the cap
+walks a name index that holds the text (0014).
 
-Each search is at most three queries:
+Each search is at most three queries (on PostgreSQL, one more to look up the words and,
+past the cap, the planner's estimate):
 - total and facet counts: a search by facet values alone sums rows of the facet count
   table (`directory_facet_count`, kept by triggers), never scanning organisations, and
   is exact; a text or bbox search groups its matches by their facet values (on SQLite by
