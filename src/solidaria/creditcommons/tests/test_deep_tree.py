@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from fractions import Fraction
 from io import StringIO
 from typing import Any
 
@@ -25,6 +26,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Sum
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
 
 from solidaria.accounts.models import User
 from solidaria.core.errors import ValidationFailed
@@ -408,3 +411,135 @@ def test_a_message_lost_on_the_way_to_a_middle_node_is_aborted_and_refused_when_
     assert "T2" not in states(tree, tx.txid) and balance(tree, "B", "bob") == 0
     assert balance(tree, "A", "alice") == 0
     assert_invariants(tree)
+
+
+# --- random trees ----------------------------------------------------------------------------
+
+NICE_RATES = ["1", "2", "3", "1/2", "1/3", "3/2", "2/3", "5/4", "4/5", "5/2"]
+FAULTS = ["", "down", "lost", "mute"]
+Payment = tuple[int, int, int, tuple[str, int]]
+
+
+@st.composite
+def trees_and_payments(draw: st.DrawFn) -> tuple[list[int], list[str], list[Payment]]:
+    """A tree of 3–7 networks of depth ≤ 3 (parents[i] < i, node 0 the root), a rate on
+    each link, and payments (payer's network, payee's network, amount in minor units,
+    a fault)."""
+    size = draw(st.integers(3, 7))
+    parents = [-1]
+    depth = [0]
+    for _i in range(1, size):
+        parent = draw(st.sampled_from([p for p in range(len(parents)) if depth[p] < 3]))
+        parents.append(parent)
+        depth.append(depth[parent] + 1)
+    rates = [draw(st.sampled_from(NICE_RATES)) for _i in range(size)]
+    payments = []
+    for _i in range(draw(st.integers(1, 5))):
+        payer = draw(st.integers(0, size - 1))
+        payee = draw(st.integers(0, size - 2))
+        payee += payee >= payer
+        # a multiple of 900 converts at every rate here; 30 or 1 may not, anywhere on the way
+        amount = draw(st.sampled_from([1, 30, 900])) * draw(st.integers(1, 20))
+        # a fault on the way: the n-th network after the payer's is down, never gets the
+        # message, or loses its answer (0: none)
+        fault = draw(st.sampled_from(FAULTS)), draw(st.integers(0, 6))
+        payments.append((payer, payee, amount, fault))
+    return parents, rates, payments
+
+
+def _ancestors(parents: list[int], node: int) -> list[int]:
+    out = [node]
+    while parents[out[-1]] >= 0:
+        out.append(parents[out[-1]])
+    return out
+
+
+def _path_and_amounts(
+    parents: list[int], rates: list[Fraction], payer: int, payee: int, amount: int
+) -> tuple[str, list[int], list[Fraction]]:
+    """The payee's relative address, the networks of the way and the exact amount on each."""
+    up, down = _ancestors(parents, payer), _ancestors(parents, payee)
+    top = next(n for n in up if n in down)
+    climb, descent = up[: up.index(top)], list(reversed(down[: down.index(top)]))
+    names = [f"N{n}" for n in descent] or [f"N{top}"]
+    amounts = [Fraction(amount)]
+    for node in climb:  # leaf → trunk: × the leaf's rate
+        amounts.append(amounts[-1] * rates[node])
+    for node in descent:  # trunk → leaf: ÷ the leaf's rate
+        amounts.append(amounts[-1] / rates[node])
+    return "/".join([*names, f"m{payee}"]), [*climb, top, *descent], amounts
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@example(  # every fault at least once, on a four-network path: N2 → N1 → N0 → N3
+    case=(
+        [-1, 0, 1, 0],
+        ["1", "2", "1/2", "5/4"],
+        [
+            (2, 3, 900, ("lost", 1)),
+            (2, 3, 900, ("mute", 2)),
+            (2, 3, 900, ("down", 3)),
+            (3, 2, 900, ("", 0)),
+            (2, 3, 1, ("", 0)),
+        ],
+    )  # fmt: skip
+)
+@given(case=trees_and_payments())
+def test_random_trees_and_payments_keep_every_ledger_and_link_exact(
+    node_template: sqlite3.Connection, case: tuple[list[int], list[str], list[Payment]]
+) -> None:
+    """Every payment is refused at once (the first link cannot convert it exactly), or,
+    once every node ran its recovery, completed on every network of its way or erased on
+    every one: erased when a later link cannot convert it, or a network on the way was
+    down or never got the message; completed otherwise (also when an answer was lost).
+    The payee gets exactly the amount times the rates up, divided by the rates down."""
+    parents, rate_texts, payments = case
+    rates = [Fraction(r) for r in rate_texts]
+    size = len(parents)
+    tree = build(
+        node_template,
+        currencies={f"N{n}": f"C{n}" for n in range(size)},
+        members={f"N{n}": [f"m{n}"] for n in range(size)},
+        links=[(f"N{n}", f"N{parents[n]}", rate_texts[n]) for n in range(1, size)],
+    )
+    transport.use(tree)
+    try:
+        expected = dict.fromkeys(range(size), 0)
+        for i, (payer, payee, amount, (fault, at)) in enumerate(payments):
+            address, way, amounts = _path_and_amounts(parents, rates, payer, payee, amount)
+            whole = [a.denominator == 1 for a in amounts]
+            if not whole[1]:
+                with pytest.raises(ValidationFailed, match="exactly"):
+                    pay(tree, f"N{payer}", f"m{payer}", address, amount, key=f"k{i}")
+                event("refused at the payer's network")
+                continue
+            faulty = f"N{way[at]}" if fault and 0 < at < len(way) else ""
+            if faulty:
+                getattr(tree, fault).add(faulty)
+            tx = pay(tree, f"N{payer}", f"m{payer}", address, amount, key=f"k{i}")
+            tree.down.clear(), tree.lost.clear(), tree.mute.clear()
+            recover_all(tree)
+            seen = {state for _role, state in states(tree, tx.txid).values()}
+            if all(whole) and (not faulty or fault == "mute"):
+                assert seen == {"completed"}, (tx.reason, faulty, fault)
+                assert len(states(tree, tx.txid)) == len(amounts)
+                expected[payer] -= amount
+                expected[payee] += int(amounts[-1])
+                event(
+                    f"completed in {len(amounts) - 1} hops"
+                    + (" after a lost answer" if faulty else "")
+                )
+            else:
+                assert seen == {"erased"}, (tx.reason, faulty, fault)
+                event(f"erased on the way ({fault or 'inexact'})")
+        for n in range(size):
+            assert balance(tree, f"N{n}", f"m{n}") == expected[n], n
+        assert_invariants(tree)
+    finally:
+        transport.use(None)
+        tree.close()
