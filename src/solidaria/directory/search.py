@@ -437,13 +437,19 @@ class _Query:
             return False
         return confirmed_count() * end < self.total * self.total
 
-    def _estimated_matches(self) -> float:
-        """PostgreSQL's estimate of the number of matches (from its statistics of words)."""
-        sql = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.source} WHERE {self.where}"
-        plan = self._fetch(sql, self.args)[0][0]
+    def _estimated_matches(self) -> tuple[float, float]:
+        """PostgreSQL's estimates of the number of matches (from its statistics of words)
+        and of confirmed organisations, from one EXPLAIN (a round trip less: under load
+        each one waits for a CPU)."""
+        sql = (
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.source} WHERE {self.where} "
+            f"UNION ALL SELECT 1 FROM {ORG} WHERE status = %s"
+        )
+        plan = self._fetch(sql, [*self.args, CONFIRMED])[0][0]
         if isinstance(plan, str):
             plan = json.loads(plan)
-        return float(plan[0]["Plan"]["Plan Rows"])
+        matches, confirmed = plan[0]["Plan"]["Plans"]
+        return float(matches["Plan Rows"]), float(confirmed["Plan Rows"])
 
     def _sort_matches_by_name(self, end: int) -> bool:
         """A text search past the cap, in name order on PostgreSQL: walking the name and
@@ -454,8 +460,8 @@ class _Query:
         so we pick the cheaper from its estimate of the matches."""
         if not (self.more and self.words and self.vendor == "postgresql"):
             return False
-        matches = self._estimated_matches()
-        return matches * matches * WALK_ENTRIES_PER_ROW < confirmed_count() * end
+        matches, confirmed = self._estimated_matches()
+        return matches * matches * WALK_ENTRIES_PER_ROW < confirmed * end
 
     def page_ids(self, offset: int, limit: int) -> list[int]:
         if self._sort_matches_by_name(offset + limit):
