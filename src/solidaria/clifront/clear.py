@@ -53,8 +53,9 @@ def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
     source = _as_path(options["obligations"])
     try:
         with open(source, "rb") as handle:
-            decode(handle.read())  # names the line of UTF-16, binary or non-UTF-8 text
-        table = read_obligations(source, decimals=decimals)
+            data = handle.read()
+        decode(data)  # names the line of UTF-16, binary or non-UTF-8 text
+        table = read_obligations(data, decimals=decimals)
     except (CsvError, TextFileError) as exc:
         raise CliError(f"{source}: {exc}") from None
     except OSError as exc:

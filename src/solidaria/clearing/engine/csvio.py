@@ -101,8 +101,9 @@ def _check_decimals(decimals: int) -> None:
         raise ValueError(f"decimals must be between 0 and {MAX_DECIMALS}")
 
 
-def read_obligations(source: TextIO | Path | str, *, decimals: int = 2) -> ObligationTable:
-    """Parse the CSV (a path or an open text file) into an `ObligationTable`.
+def read_obligations(source: TextIO | Path | str | bytes, *, decimals: int = 2) -> ObligationTable:
+    """Parse the CSV (a path, an open text file or the file's bytes) into an
+    `ObligationTable`.
 
     The byte pass takes the common case in bulk; if anything is off, the text passes take
     over and the careful one re-reads the file line by line to report the first problem
@@ -111,9 +112,12 @@ def read_obligations(source: TextIO | Path | str, *, decimals: int = 2) -> Oblig
     _check_decimals(decimals)
     data: bytes | None
     text: str | None = None
-    if isinstance(source, str | os.PathLike):
-        with open(source, "rb") as handle:
-            data = handle.read()
+    if isinstance(source, bytes | str | os.PathLike):
+        if isinstance(source, bytes):
+            data = source
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read()
         if data.startswith(_BOM):
             data = data[len(_BOM) :]
         if not data.isascii():

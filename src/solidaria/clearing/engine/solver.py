@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from solidaria.clearing.engine.model import (
     CreditLine,
@@ -225,14 +224,17 @@ def _aggregate_pairs(
     """
     n = max(table.member_count, 1)
     key = table.debtor * n + table.creditor
-    if n <= 2**16 and bool((table.amount > 0).all()):
-        # the same stable order in two radix passes over 16-bit ids (the CSV's usual case)
-        by_creditor = np.argsort(table.creditor.astype(np.uint16), kind="stable")
-        order = by_creditor[np.argsort(table.debtor[by_creditor].astype(np.uint16), kind="stable")]
+    row_bits = max(len(key) - 1, 1).bit_length()
+    if (n * n - 1).bit_length() + row_bits <= 63 and bool((table.amount > 0).all()):
+        # the usual case: (key, row) packed in one integer, so one plain sort is stable
+        packed = (key << row_bits) | np.arange(len(key), dtype=np.int64)
+        packed.sort()
+        order = packed & ((1 << row_bits) - 1)
+        sorted_key = packed >> row_bits
     else:
         key = np.where(table.amount > 0, key, -1)  # zero rows sort first, into no pair
         order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
+        sorted_key = key[order]
     is_start = np.ones(len(sorted_key), dtype=bool)
     is_start[1:] = sorted_key[1:] != sorted_key[:-1]
     group = np.cumsum(is_start) - 1
@@ -278,6 +280,9 @@ def _solve(
             np.full(len(draw_members), _DRAW_COST, dtype=np.int64),
             np.zeros(len(receivers), dtype=np.int64),
         ]
+    # imported at first use (~30 ms): a run stopped by a bad file never loads OR-Tools
+    from ortools.graph.python import min_cost_flow
+
     solver = min_cost_flow.SimpleMinCostFlow()
     arcs = solver.add_arcs_with_capacity_and_unit_cost(
         np.concatenate(tails).astype(np.int32),

@@ -216,3 +216,16 @@ def test_quoted_fields_in_a_crlf_file_read_like_plain_ones(tmp_path):
     table = read_obligations(path)
     assert table.members == ("a", "b", "c, Ltd")
     assert table.amount.tolist() == [150, 200]
+
+
+def test_the_files_bytes_read_like_the_file(tmp_path):
+    # given a file's bytes (what `solidaria clear` has read once already)
+    data = b"\xef\xbb\xbfdebtor,creditor,amount\r\nNi\xc3\xb1o,b,1.5\r\nb,c,2\r\n"
+    path = tmp_path / "o.csv"
+    path.write_bytes(data)
+    # then reading them gives what reading the path gives, errors included
+    from_bytes, from_path = read_obligations(data), read_obligations(path)
+    assert from_bytes.members == from_path.members == ("Niño", "b", "c")
+    assert from_bytes.amount.tolist() == from_path.amount.tolist() == [150, 200]
+    with pytest.raises(CsvError, match="line 2, field amount"):
+        read_obligations(b"debtor,creditor,amount\na,b,1e3\n")
