@@ -1,5 +1,6 @@
 """Aggregation benchmark: an instance holding 1,000,000 federated profiles (20,000 with
---quick) plus its own organisations keeps directory search p95 <= 20 ms on PostgreSQL.
+--quick) plus its own organisations keeps directory search p95 <= 20 ms on PostgreSQL,
+for every kind of search (issue #16).
 
 The profiles are what `solidaria federation aggregate` leaves: confirmed organisations
 with `source_network` set, one Provenance row (source "federation", source_id the profile
@@ -105,6 +106,24 @@ def load_average() -> str:
         return "/".join(f"{v:.1f}" for v in os.getloadavg())
     except OSError:
         return "n/a"
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far (Linux /proc/stat; 0, 0 else)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            values = [int(v) for v in handle.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def busy_share(start: tuple[int, int], end: tuple[int, int]) -> str:
+    """How busy the machine's CPUs were between two cpu_ticks(), in percent: this
+    benchmark and PostgreSQL take about one CPU (50 % of two); the rest is other work."""
+    total = end[1] - start[1]
+    return f"{100 * (end[0] - start[0]) / total:.0f} %" if total > 0 else "n/a"
 
 
 ORG_COLUMNS = (
@@ -314,26 +333,30 @@ def main(argv: list[str] | None = None) -> int:
     load_at_start = load_average()
     seconds = load(size, rng, words)
     print(f"loaded {size:,} federated profiles in {seconds:.0f} s", file=sys.stderr, flush=True)
+    ticks = cpu_ticks()
     rows = measure(runs, random.Random(7), words)
+    busy = busy_share(ticks, cpu_ticks())
     worst = max(r["p95_ms"] for r in rows)
     mix = rows[-1]["p95_ms"]
     verdict = (
         f"whole-mix p95 {mix:.1f} ms, worst case p95 {worst:.1f} ms at {size:,} federated "
-        f"profiles (goal <= {GOAL_P95_MS:.0f} ms: {'met' if mix <= GOAL_P95_MS else 'missed'})"
+        f"profiles (goal: every case <= {GOAL_P95_MS:.0f} ms, issue #16: "
+        f"{'met' if worst <= GOAL_P95_MS else 'missed'})"
     )
     header = (
         f"### Aggregation: directory search with {size:,} federated profiles and {LOCAL:,} own "
         f"organisations (postgresql{', quick' if args.quick else ''}; {runs} searches per case; "
-        f"{os.cpu_count()} CPUs; load average at start {load_at_start}, at end {load_average()};"
+        f"{os.cpu_count()} CPUs, {busy} busy while measuring; load average at start "
+        f"{load_at_start}, at end {load_average()};"
         f" loaded in {seconds:.0f} s, 0 = reused)"
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = {"size": size, "quick": args.quick, "rows": rows, "verdict": verdict}
+    out = {"size": size, "quick": args.quick, "rows": rows, "verdict": verdict, "busy": busy}
     (RESULTS / "aggregation.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
     text = markdown(rows, header, verdict)
     (RESULTS / "aggregation.md").write_text(text, encoding="utf-8")
     print(text)
-    return 0 if mix <= GOAL_P95_MS else 1
+    return 0 if worst <= GOAL_P95_MS else 1
 
 
 if __name__ == "__main__":
