@@ -326,6 +326,7 @@ class _Query:
         self.text_only = False
         self.total: int | None = None
         self.more = False  # more than `total` matches (counting stopped at the cap)
+        self.estimates: tuple[float, float] | None = None  # matches, confirmed (PostgreSQL)
         if not words:
             self.source = f"{ORG} o"
         elif self.vendor == "sqlite":
@@ -403,20 +404,46 @@ class _Query:
         rows = self._fetch(sql, args)
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
-    def scored(self, cap: int) -> list[tuple[int, tuple[str, str, str, str], float]]:
-        """(id, facet values, rank key) of the first cap + 1 matches of a text search, in
-        one pass over the text index: the count, the facets and (when there are no more)
-        the page in rank order all come from it. A frequent word is a long posting list
-        that each query reads again (a prefix of a word in half the entries: 28 ms), so
-        reading it once halves a text search. The rank key sorts best first."""
+    def scored(
+        self, cap: int, limit: int | None = None
+    ) -> list[tuple[int, tuple[str, str, str, str], float, int]]:
+        """(id, facet values, rank key, place in name order) of the first cap + 1 matches
+        of a text search (or `limit`), in the order the scan found them, in one pass over
+        the text index: the count, the facets and (when there are no more) the page in
+        rank order all come from it. A frequent word is a long posting list that each
+        query reads again (a prefix of a word in half the entries: 28 ms), so reading it
+        once halves a text search. The rank key sorts best first; the place in name order
+        (from 1) is there only with a `limit` (PostgreSQL, `every_match_limit`), else 0."""
         columns = ", ".join(f"o.{c}" for c in FACET_COLUMNS)
         if self.vendor == "sqlite":
             rank, rank_args = "f.rank", []  # bm25: lower is better
         else:
             rank, rank_args = f"-{self.order.split(' DESC')[0]}", list(self.order_args)
-        sql = f"SELECT o.id, {columns}, {rank} FROM {self.source} WHERE {self.where} LIMIT %s"
-        rows = self._fetch(sql, [*rank_args, *self.args, cap + 1])
-        return [(int(r[0]), (r[1], r[2], r[3], r[4]), float(r[5])) for r in rows]
+        found = f"FROM {self.source} WHERE {self.where} LIMIT %s"
+        if limit is None:
+            sql, limit = f"SELECT o.id, {columns}, {rank}, 0 {found}", cap + 1
+        else:  # numbered in scan order, then in name order (the page's order past the cap)
+            sql = (
+                f"SELECT m.id, m.country, m.ica_activity, m.activity, m.structure, m.rank, "
+                f"row_number() OVER (ORDER BY m.name, m.id) FROM (SELECT o.id, {columns}, "
+                f"{rank} AS rank, o.name, row_number() OVER () AS scan {found}) m ORDER BY m.scan"
+            )
+        rows = self._fetch(sql, [*rank_args, *self.args, limit])
+        return [(int(r[0]), (r[1], r[2], r[3], r[4]), float(r[5]), int(r[6])) for r in rows]
+
+    def every_match_limit(self, cap: int, end: int) -> int | None:
+        """On PostgreSQL, when its estimate says the matches are more than the cap but
+        few enough that a page past the cap sorts every one of them (_sort_matches_by_name),
+        the text pass reads them all (up to twice the estimate) and numbers them in name
+        order: one pass of the matches instead of the first cap + 1 and then all of them
+        again for the page (1,001 + 2,000 rows read for a word in 2,000 entries). None
+        otherwise: the text pass reads the first cap + 1."""
+        if not (self.words and self.vendor == "postgresql"):
+            return None
+        matches, confirmed = self._estimated_matches()
+        if 2 * matches <= cap + 1 or matches * matches * WALK_ENTRIES_PER_ROW >= confirmed * end:
+            return None
+        return int(2 * matches) + 1
 
     def by_name(self) -> None:
         """Order the page by name instead of rank (too many matches to rank them all)."""
@@ -440,7 +467,9 @@ class _Query:
     def _estimated_matches(self) -> tuple[float, float]:
         """PostgreSQL's estimates of the number of matches (from its statistics of words)
         and of confirmed organisations, from one EXPLAIN (a round trip less: under load
-        each one waits for a CPU)."""
+        each one waits for a CPU), asked once per search."""
+        if self.estimates is not None:
+            return self.estimates
         sql = (
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.source} WHERE {self.where} "
             f"UNION ALL SELECT 1 FROM {ORG} WHERE status = %s"
@@ -449,7 +478,8 @@ class _Query:
         if isinstance(plan, str):
             plan = json.loads(plan)
         matches, confirmed = plan[0]["Plan"]["Plans"]
-        return float(matches["Plan Rows"]), float(confirmed["Plan Rows"])
+        self.estimates = float(matches["Plan Rows"]), float(confirmed["Plan Rows"])
+        return self.estimates
 
     def _sort_matches_by_name(self, end: int) -> bool:
         """A text search past the cap, in name order on PostgreSQL: walking the name and
@@ -556,22 +586,28 @@ def search(
     facets: dict[str, list[FacetValue]] = {}
     more = False
     ranked_ids: list[int] | None = None
+    name_ids: list[int] | None = None
+    start = (params.page - 1) * size
     if not query.words and params.bbox is None and _has_facet_table():
         rows = _facet_table_rows(params)
         total = sum(row[4] for row in rows)
         if with_facets:
             facets = facet_values(rows, language)
     elif query.ranked:
-        scored = query.scored(COUNT_CAP)
+        limit = query.every_match_limit(COUNT_CAP, start + size)
+        scored = query.scored(COUNT_CAP, limit)
+        first = scored[: COUNT_CAP + 1]  # the facets past the cap count these
         if with_facets:
-            groups = Counter(values for _i, values, _r in scored)
+            groups = Counter(values for _i, values, _r, _n in first)
             facets = facet_values(((*k, n) for k, n in groups.items()), language)
-        total = len(scored)
+        total = len(first)
         if total > COUNT_CAP:
             more, total = True, COUNT_CAP
             query.by_name()
+            if limit is not None and len(scored) < limit:  # every match: page by name
+                name_ids = [i for i, _v, _r, _n in sorted(scored, key=lambda m: m[3])]
         else:  # every match is here: the page in rank order without another query
-            ranked_ids = [i for i, _v, _r in sorted(scored, key=lambda m: (m[2], m[0]))]
+            ranked_ids = [i for i, _v, _r, _n in sorted(first, key=lambda m: (m[2], m[0]))]
     else:
         if with_facets:
             rows = query.grouped(COUNT_CAP)
@@ -584,11 +620,12 @@ def search(
             query.by_name()
     query.total, query.more = total, more
     pages = max(1, math.ceil(total / size))
-    start = (params.page - 1) * size
     if start >= total:
         ids: list[int] = []
     elif query.ranked and not more and ranked_ids is not None:
         ids = ranked_ids[start : start + size]
+    elif name_ids is not None:
+        ids = name_ids[start : min(start + size, total)]
     else:
         ids = query.page_ids(start, min(size, total - start))
     found = Organisation.objects.in_bulk(ids)

@@ -191,3 +191,31 @@ def test_past_the_cap_the_page_is_in_name_order_whether_it_walks_or_sorts(
     expected = sorted(o.name for o in Organisation.objects.filter(description="orchard"))
     assert [o.name for page in pages for o in page.results] == expected[:5]
     assert (pages[0].total, pages[0].more, pages[0].order) == (5, True, "name")
+
+
+def test_past_the_cap_a_few_matches_are_read_once_for_count_facets_and_page(
+    make_org: MakeOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given 20 matches and 10 others, and a cap of 5
+    for i in range(30):
+        make_org(
+            f"Org {(i * 7) % 30:02d}", description="orchard" if i % 3 else "meadow", country="GB"
+        )
+    monkeypatch.setattr(search_module, "COUNT_CAP", 5)
+    expected = sorted(o.name for o in Organisation.objects.filter(description="orchard"))
+    results = {}
+    for path, entries_per_row in (("one pass", 0), ("walk", 10**9)):
+        # when the estimate says 20 matches that a page would sort (one pass reads them
+        # all), or the walk is cheaper (the text pass reads the first 6)
+        monkeypatch.setattr(search_module, "WALK_ENTRIES_PER_ROW", entries_per_row)
+        monkeypatch.setattr(search_module._Query, "_estimated_matches", lambda self: (20, 30))
+        limit = search_module._Query(SearchParams(q="orch"), ["orch"]).every_match_limit(5, 3)
+        assert limit == (41 if path == "one pass" else None)
+        pages = [search(SearchParams(q="orch", page=p, page_size=3)) for p in (1, 2, 3)]
+        results[path] = pages
+        # then the pages are the first 5 matches in name order, then nothing
+        assert [o.name for p in pages for o in p.results] == expected[:5]
+        assert [(p.total, p.more, p.order, p.pages) for p in pages] == [(5, True, "name", 2)] * 3
+        # and the facets count the first cap + 1 matches found
+        assert [(f.code, f.count) for f in pages[0].facets["country"]] == [("GB", 6)]
+    assert results["one pass"][0].facets == results["walk"][0].facets
