@@ -158,7 +158,7 @@ def intern_ids(fields: Fields) -> tuple[tuple[str, ...], IntArray] | None:
         return None
     width = int(length.max())
     if width <= 8:
-        return _intern_short(fields.data, start, length, width)
+        return _intern_short(fields.data, start, stop, width)
     if bool(_EDGE[buf[start]].any() | _EDGE[buf[stop - 1]].any()):
         return None
     if width > MAX_FIELD_BYTES:
@@ -191,39 +191,45 @@ def intern_ids(fields: Fields) -> tuple[tuple[str, ...], IntArray] | None:
 
 
 def _intern_short(
-    data: bytes, start: IntArray, length: IntArray, width: int
+    data: bytes, start: IntArray, stop: IntArray, width: int
 ) -> tuple[tuple[str, ...], IntArray] | None:
     """`intern_ids` when every id has at most 8 bytes: each id is one big-endian word (zero
     past its end), so the words sort as the ids do (UTF-8 byte order is str order and ids
     hold no NUL). The words are sorted with their field numbers packed in the low bits
-    (one plain sort instead of an argsort) when both fit in 64 bits."""
-    shift = (8 * (8 - length)).astype(np.uint64)
-    word = _every_byte(data, ">")[start].astype(np.uint64)
-    last = word >> shift  # the id, right-aligned: its last byte lowest
-    word = last << shift
-    first = word >> np.uint64(56)
-    last &= np.uint64(0xFF)
-    for edge in (first, last):  # str.strip() would change the id: the careful pass decides
+    (one plain sort instead of an argsort) when both fit in 64 bits. Arrays are reused in
+    place: every fresh array of this size costs page faults."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    for edge in (buf[start], buf[stop - 1]):  # str.strip() would change the id: the
         if (int(edge.min()) <= 32 or int(edge.max()) >= 128) and bool(_EDGE[edge].any()):
-            return None
+            return None  # careful pass decides
+    word = _every_byte(data, ">")[start]
+    word = word.byteswap(inplace=True).view(np.uint64)  # the same value, native order
+    shift = (stop - start).astype(np.uint64)
+    shift <<= np.uint64(3)
+    np.subtract(np.uint64(64), shift, out=shift)
+    word >>= shift  # the bytes after the id: zero
+    word <<= shift
+    del shift
     count = len(word)
     index_bits = max(count - 1, 1).bit_length()
-    drop = 64 - 8 * width  # low bits that are zero in every word
+    drop = np.uint64(64 - 8 * width)  # low bits that are zero in every word
     if 8 * width + index_bits <= 64:
-        packed = (word >> np.uint64(drop)) << np.uint64(index_bits)
-        packed |= np.arange(count, dtype=np.uint64)
-        packed.sort()
-        by_key = (packed & np.uint64((1 << index_bits) - 1)).astype(np.int64)
-        ranked = packed >> np.uint64(index_bits)
+        word >>= drop
+        word <<= np.uint64(index_bits)
+        word |= np.arange(count, dtype=np.uint64)
+        word.sort()
+        by_key = (word & np.uint64((1 << index_bits) - 1)).view(np.int64)
+        word >>= np.uint64(index_bits)
+        word <<= drop
     else:
         by_key = np.argsort(word)
-        ranked = word[by_key] >> np.uint64(drop)
+        word = word[by_key]
     change = np.empty(count, dtype=bool)
     change[0] = True
-    np.not_equal(ranked[1:], ranked[:-1], out=change[1:])
+    np.not_equal(word[1:], word[:-1], out=change[1:])
     inverse = np.empty(count, dtype=np.int64)
-    inverse[by_key] = np.cumsum(change) - 1
-    ids = (ranked[change] << np.uint64(drop)).astype(">u8").view("S8").tolist()
+    inverse[by_key] = np.cumsum(change, dtype=np.int64) - 1
+    ids = word[change].astype(">u8").view("S8").tolist()
     return tuple(name.decode("utf-8") for name in ids), inverse
 
 
@@ -312,7 +318,7 @@ def _parse_short(data: bytes, stop: IntArray, length: IntArray, decimals: int) -
     digit positions. The bytes before a field are replaced by "0" first (leading zeros
     change nothing); every byte must then be a digit or the one dot, with 1 to `decimals`
     digits after it and at least one before."""
-    word = _every_byte(data, "<")[stop - 8].astype(np.uint64)  # byte 7: the last one
+    word = _every_byte(data, "<")[stop - 8].astype(np.uint64, copy=False)  # byte 7: the last
     outside = _OUTSIDE[8 - length]
     word = (word & ~outside) | (_ZEROS & outside)
     digits = word ^ _ZEROS  # a digit byte becomes 0..9, a dot 0x1E, anything else more
