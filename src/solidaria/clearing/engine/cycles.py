@@ -87,19 +87,28 @@ def _peel(result: ClearingResult, max_steps: int | None) -> list[tuple[list[int]
     if budget <= 0:
         return []
     tail, head, value = _arcs(result)
+    if not len(tail):
+        return []
     order = _by_tail_largest_first(tail, head, value, hub)
     value = value[order]
-    heads: list[int] = head[order].tolist()
-    flows: list[int] = value.tolist()
+    head = head[order]
     bounds = np.searchsorted(tail[order], np.arange(hub + 2))
     pointer: list[int] = bounds[:-1].tolist()  # each node's current arc (all carry flow)
     end: list[int] = bounds[1:].tolist()
-    succ = [heads[a] if a < b else -1 for a, b in zip(pointer, end, strict=True)]
-    cur = [flows[a] if a < b else 0 for a, b in zip(pointer, end, strict=True)]
-    throughput = np.zeros(hub + 1, dtype=np.int64)  # flow out of each node
     busy = np.flatnonzero(bounds[:-1] < bounds[1:])
-    if len(busy):
-        throughput[busy] = np.add.reduceat(value, bounds[busy])
+    first = bounds[busy]
+    first_head = np.full(hub + 1, -1, dtype=np.int64)
+    first_head[busy] = head[first]
+    first_flow = np.zeros(hub + 1, dtype=np.int64)
+    first_flow[busy] = value[first]
+    succ: list[int] = first_head.tolist()
+    cur: list[int] = first_flow.tolist()
+    throughput = np.zeros(hub + 1, dtype=np.int64)  # flow out of each node
+    throughput[busy] = np.add.reduceat(value, first)
+    # the later arcs are read one by one as arcs empty (a 50,000-step walk empties ~2,000
+    # of 70,000): as Python lists only when the walk may go through them all
+    heads: list[int] | IntArray = head.tolist() if budget >= len(head) else head
+    flows: list[int] | IntArray = value.tolist() if budget >= len(head) else value
     starts: list[int] = np.argsort(-throughput, kind="stable").tolist()
     at = [-1] * (hub + 1)
     steps = 0
@@ -133,8 +142,8 @@ def _peel(result: ClearingResult, max_steps: int | None) -> list[tuple[list[int]
                 arc = pointer[v] + 1  # its next arc, with all its flow
                 if arc < end[v]:
                     pointer[v] = arc
-                    cur[v] = flows[arc]
-                    succ[v] = heads[arc]
+                    cur[v] = int(flows[arc])
+                    succ[v] = int(heads[arc])
                 else:
                     cur[v] = 0
                     succ[v] = -1
