@@ -86,6 +86,8 @@ _POSITION_KEYS = (
 
 @dataclass(frozen=True)
 class ClearingSummary:
+    """A clearing's totals (defined above) and, on demand, every member's position."""
+
     total_debt: int
     total_setoff: int
     net_debt_before: int
