@@ -54,7 +54,8 @@ def run(options: Mapping[str, Any], stdout: Writer, stderr: Writer) -> None:
     try:
         with open(source, "rb") as handle:
             data = handle.read()
-        decode(data)  # names the line of UTF-16, binary or non-UTF-8 text
+        if not data.isascii() or b"\x00" in data:  # ASCII without NUL is plain UTF-8 text
+            decode(data)  # names the line of UTF-16, binary or non-UTF-8 text
         table = read_obligations(data, decimals=decimals)
     except (CsvError, TextFileError) as exc:
         raise CliError(f"{source}: {exc}") from None
