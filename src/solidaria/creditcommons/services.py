@@ -26,8 +26,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -320,41 +319,30 @@ _SET_STATE = (
 )
 
 
-def _complete(
-    tx: RemoteTransaction,
-    *,
-    transfer: Transfer | None = None,
-    accounts: dict[int, Account] | None = None,
-    payee: Account | None = None,
-) -> RemoteTransaction:
+def _complete(tx: RemoteTransaction) -> RemoteTransaction:
     """Post the held transfer and chain the link entries; a second call changes nothing.
-    The destination passes the transfer it just held and its locked accounts (same
-    database transaction): no need to read and lock them again.
 
     The rows are few and go in one round trip (`Writes`): the transaction, its held
     transfer and its links are read and locked in one query, the accounts in another, the
     link chains' heads in a third."""
     with transaction.atomic():
-        if transfer is None or accounts is None:
-            # (an inner join: FOR UPDATE cannot lock the nullable side of an outer one)
-            found = (
-                RemoteTransaction.objects.select_for_update(of=("self", "transfer"))
-                .select_related("upstream", "downstream", "transfer")
-                .filter(pk=tx.pk, transfer__isnull=False)
-                .order_by()
-                .first()
-            )
-            tx = found if found is not None else _locked_tx(tx)
-            if tx.is_final:
-                return tx
-            transfer = tx.transfer
-            assert transfer is not None, "an unfinished transaction holds a transfer"
-            locked = lock_accounts([transfer.payer_id, transfer.payee_id])
-        else:
-            locked = accounts
+        # (an inner join: FOR UPDATE cannot lock the nullable side of an outer one)
+        found = (
+            RemoteTransaction.objects.select_for_update(of=("self", "transfer"))
+            .select_related("upstream", "downstream", "transfer")
+            .filter(pk=tx.pk, transfer__isnull=False)
+            .order_by()
+            .first()
+        )
+        tx = found if found is not None else _locked_tx(tx)
+        if tx.is_final:
+            return tx
+        transfer = tx.transfer
+        assert transfer is not None, "an unfinished transaction holds a transfer"
+        locked = lock_accounts([transfer.payer_id, transfer.payee_id])
         fee = transfer.reserved_minor - transfer.amount_minor
-        network = lock_network(transfer.currency, locked) if fee else None
         payer = locked[transfer.payer_id]
+        network = lock_network(payer.currency, locked) if fee else None
         payer.reserved -= transfer.reserved_minor
         writes = Writes()
         post(
@@ -388,8 +376,8 @@ def _complete(
             )
         )
         writes.flush()
-        if tx.role == Role.DESTINATION:
-            _tell_payee(tx, transfer, payee)
+        if tx.role == Role.DESTINATION:  # one that held first (the earlier two rounds)
+            afterwards.later(partial(_tell_payee_after, tx, transfer, None))
     return tx
 
 
@@ -440,18 +428,10 @@ def _chain(tx: RemoteTransaction, writes: Writes) -> list[LinkEntry]:
     ]
     if not crossed:
         return []
-    last = LinkEntry.objects.filter(link=OuterRef("pk")).order_by("-seq")
-    heads = {
-        pk: (seq or 0, digest or GENESIS_HASH)
-        for pk, seq, digest in Link.objects.select_for_update(of=("self",))
-        .filter(pk__in=[link.pk for link, *_rest in crossed])
-        .order_by("pk")
-        .annotate(
-            last_seq=Subquery(last.values("seq")[:1]),
-            last_hash=Subquery(last.values("hash")[:1]),
-        )
-        .values_list("pk", "last_seq", "last_hash")
-    }
+    pks = sorted({link.pk for link, *_rest in crossed})
+    with connection.cursor() as cursor:
+        cursor.execute(_chain_heads_sql(len(pks)), pks)
+        heads = {pk: (seq or 0, digest or GENESIS_HASH) for pk, seq, digest in cursor.fetchall()}
     now = timezone.now()
     made = []
     for link, mine, theirs, downstream in crossed:
@@ -461,6 +441,18 @@ def _chain(tx: RemoteTransaction, writes: Writes) -> list[LinkEntry]:
         writes.insert(entry)
         made.append(entry)
     return made
+
+
+def _chain_heads_sql(count: int) -> str:
+    """Lock the links (in pk order) and read each chain's last seq and hash: one query,
+    raw because the ORM's building of the same query cost more than running it."""
+    links, entries = Link._meta.db_table, LinkEntry._meta.db_table
+    last = f"FROM {entries} e WHERE e.link_id = l.id ORDER BY e.seq DESC LIMIT 1"
+    lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
+    return (
+        f"SELECT l.id, (SELECT e.seq {last}), (SELECT e.hash {last}) FROM {links} l "
+        f"WHERE l.id IN ({', '.join(['%s'] * count)}) ORDER BY l.id{lock}"
+    )
 
 
 def _entry(
@@ -487,7 +479,7 @@ def _entry(
     )
 
 
-def _tell_payee_after(tx: RemoteTransaction, transfer: Transfer, payee: Account) -> None:
+def _tell_payee_after(tx: RemoteTransaction, transfer: Transfer, payee: Account | None) -> None:
     """The payee's notification, in its own transaction once the payment committed (its
     dedupe key makes a repeat harmless)."""
     with transaction.atomic():
@@ -730,8 +722,10 @@ def _route(network: str, *, came_from: Link | None, leaf_only: bool = False) -> 
     my trunk (never back where the payment came from)."""
     from django.db.models import Q
 
-    candidates = Link.objects.select_related("currency", "account").filter(
-        Q(slug=network, role=Link.Role.LEAF) | Q(role=Link.Role.TRUNK), is_active=True
+    candidates = (
+        Link.objects.select_related("currency", "account")
+        .filter(Q(slug=network, role=Link.Role.LEAF) | Q(role=Link.Role.TRUNK), is_active=True)
+        .order_by()  # at most two rows: the default ordering only costs building it
     )
     by_role = {link.role: link for link in candidates}
     for role in (Link.Role.LEAF,) if leaf_only else (Link.Role.LEAF, Link.Role.TRUNK):

@@ -32,7 +32,11 @@ def protocol(request: HttpRequest, op: str) -> JsonResponse:
     if op not in OPERATIONS:
         return _refuse(404, _("There is no such operation."))
     slug = request.headers.get("X-CC-Node", "")
-    link = Link.objects.select_related("currency", "account").filter(slug=slug).first()
+    # the slug is unique: no ordering to build (`first()` would add one)
+    found = list(
+        Link.objects.select_related("currency", "account").filter(slug=slug).order_by()[:1]
+    )
+    link = found[0] if found else None
     if link is None or not link.is_active:
         return _refuse(403, _("This network has no link with the sender."))
     nonce = request.headers.get("X-CC-Nonce", "")
@@ -66,6 +70,9 @@ def protocol(request: HttpRequest, op: str) -> JsonResponse:
         except DomainError as exc:
             afterwards.run(jobs)
             return _refuse(exc.status_code if 400 <= exc.status_code < 500 else 400, exc.message)
+        except BaseException:
+            afterwards.run(jobs)  # what committed before the failure is still told
+            raise
 
 
 @steward_required
