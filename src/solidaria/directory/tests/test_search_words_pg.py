@@ -10,9 +10,11 @@ import pytest
 from django.db import connection, transaction
 
 from solidaria.directory import search as search_module
+from solidaria.directory import whole_words
 from solidaria.directory.bulk import fast_insert
 from solidaria.directory.models import Organisation
-from solidaria.directory.search import SearchParams, search, text_condition
+from solidaria.directory.search import SearchParams, search
+from solidaria.directory.whole_words import text_condition
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("taxonomies")]
 MakeOrg = Callable[..., Organisation]
@@ -120,7 +122,7 @@ def test_whole_words_find_what_the_prefixes_find_in_the_same_order(
     directory: list[Organisation], cap: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a cap of 1 whole word, most words fall back to the prefix
-    monkeypatch.setattr(search_module, "MAX_WHOLE_WORDS", cap)
+    monkeypatch.setattr(whole_words, "MAX_WHOLE_WORDS", cap)
     for q in QUERIES:
         # then the same rows, and the search ranks them as before
         assert _whole_word_ids(q) == _prefix_ids(q), q
@@ -134,7 +136,7 @@ def test_whole_words_find_what_the_prefixes_find_in_the_same_order(
 def test_a_word_that_is_a_prefix_of_many_whole_words_stays_a_prefix(
     directory: list[Organisation], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search_module, "MAX_WHOLE_WORDS", 2)
+    monkeypatch.setattr(whole_words, "MAX_WHOLE_WORDS", 2)
     # 'b' starts bakery, bakers, barrels, bread, bakehouse: more than 2
     sql, args = text_condition(["b", "coop"])
     assert args == ["'b':* & ('cooperativa' | 'coopers')"]
