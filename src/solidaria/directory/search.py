@@ -6,7 +6,7 @@ partial GIN index on PostgreSQL (migrations 0002, 0003, 0013). Each word of the 
 must match as a prefix ("coop bak" finds "Co-op Bakery"); text results come best match
 first (bm25 on SQLite with name matches weighted up, ts_rank on PostgreSQL), other
 searches in name order. On PostgreSQL a prefix is looked up as the whole words of the
-index it stands for (`text_condition`, migration 0012), the facet filters of a text
+index it stands for (`whole_words.py`, migration 0012), the facet filters of a text
 search are read from the same GIN index (0013), and a name-ordered page past the cap
 walks a name index that holds the text (0014).
 
