@@ -118,7 +118,8 @@ class ObligationTable:
         duplicate member ids or a total beyond int64's safe range.
         """
         count = len(members)
-        if len(set(members)) != count:
+        canonical = _is_canonical(members)  # strictly increasing: no duplicates either
+        if not canonical and len(set(members)) != count:
             raise ValueError("duplicate member ids")
         debtor = np.asarray(debtor, dtype=np.int64)
         creditor = np.asarray(creditor, dtype=np.int64)
@@ -141,7 +142,7 @@ class ObligationTable:
                 sum(int(x) for x in amount) >= MAX_TOTAL
             ):
                 raise ValueError("total amount too large (must be below 2**62 minor units)")
-        if _is_canonical(members):  # e.g. the CSV reader's, already sorted: keep the arrays
+        if canonical:  # e.g. the CSV reader's, already sorted: keep the arrays
             return cls(members=tuple(members), debtor=debtor, creditor=creditor, amount=amount)
         order = sorted(range(count), key=lambda i: member_sort_key(members[i]))
         rank = np.empty(count, dtype=np.int64)

@@ -155,3 +155,10 @@ def test_zero_credit_lines_change_nothing():
 def test_bad_credit_lines_are_refused(lines, message):
     with pytest.raises(ValueError, match=message):
         clear([("a", "b", 1)], credit_lines=lines)
+
+
+@pytest.mark.parametrize("members", [("a", "a"), ("a", "b", "a"), ("b", "a", "b"), (1, 1)])
+def test_a_table_refuses_duplicate_member_ids(members):
+    one = np.zeros(1, dtype=np.int64)
+    with pytest.raises(ValueError, match="duplicate member ids"):
+        ObligationTable.from_indexed(members, one, one + 1, one + 5)
