@@ -35,6 +35,7 @@ from solidaria.core.errors import Conflict, DomainError, NotFound, ValidationFai
 from solidaria.core.permissions import SYSTEM, require
 from solidaria.creditcommons import afterwards, engine, transport
 from solidaria.creditcommons.models import (
+    FINAL_STATES,
     GENESIS_HASH,
     Link,
     LinkEntry,
@@ -314,6 +315,12 @@ def _hold(
 
 
 _SET_RESERVED = f"UPDATE {Account._meta.db_table} SET reserved = %s WHERE id = %s"
+# the transaction and its held transfer, locked (an inner join: FOR UPDATE cannot lock the
+# nullable side of an outer one); SQLite locks the whole database on the first write
+_LOCK_TX_SQL = (
+    f"SELECT r.state, r.transfer_id FROM {RemoteTransaction._meta.db_table} r "
+    f"JOIN {Transfer._meta.db_table} t ON t.id = r.transfer_id WHERE r.id = %s"
+)
 _SET_STATE = (
     f"UPDATE {RemoteTransaction._meta.db_table} SET state = %s, updated_at = %s WHERE id = %s"
 )
@@ -322,23 +329,28 @@ _SET_STATE = (
 def _complete(tx: RemoteTransaction) -> RemoteTransaction:
     """Post the held transfer and chain the link entries; a second call changes nothing.
 
-    The rows are few and go in one round trip (`Writes`): the transaction, its held
-    transfer and its links are read and locked in one query, the accounts in another, the
-    link chains' heads in a third."""
+    The rows are few and go in one round trip (`Writes`): the transaction and its held
+    transfer are locked in one query, the accounts in another, the link chains' heads in
+    a third. A caller that just wrote `tx` (the relay and the origin, on the answer) has its
+    transfer and links in memory: once the row is locked and still unfinished, nothing
+    else can have changed them (every change of a transaction's state locks its row)."""
     with transaction.atomic():
-        # (an inner join: FOR UPDATE cannot lock the nullable side of an outer one)
-        found = (
-            RemoteTransaction.objects.select_for_update(of=("self", "transfer"))
-            .select_related("upstream", "downstream", "transfer")
-            .filter(pk=tx.pk, transfer__isnull=False)
-            .order_by()
-            .first()
+        with connection.cursor() as cursor:
+            lock = " FOR UPDATE OF r, t" if connection.features.has_select_for_update_of else ""
+            cursor.execute(_LOCK_TX_SQL + lock, [tx.pk])
+            row = cursor.fetchone()
+        if row is None or row[0] in FINAL_STATES or row[1] is None:
+            tx = _locked_tx(tx)  # final (or without a transfer): as stored
+            if tx.is_final:
+                return tx
+        tx.state = row[0] if row is not None else tx.state
+        cached = tx._state.fields_cache.get("transfer")
+        transfer = (
+            cached
+            if isinstance(cached, Transfer) and cached.pk == tx.transfer_id
+            else Transfer.objects.get(pk=tx.transfer_id)
         )
-        tx = found if found is not None else _locked_tx(tx)
-        if tx.is_final:
-            return tx
-        transfer = tx.transfer
-        assert transfer is not None, "an unfinished transaction holds a transfer"
+        assert transfer.status == Transfer.Status.PENDING, "an unfinished transaction holds"
         locked = lock_accounts([transfer.payer_id, transfer.payee_id])
         fee = transfer.reserved_minor - transfer.amount_minor
         payer = locked[transfer.payer_id]
@@ -702,9 +714,12 @@ def route_for(address: engine.Address) -> Link:
 
 
 def _by_key(payer: Any, key: str) -> RemoteTransaction | None:
-    return RemoteTransaction.objects.filter(
-        role=Role.ORIGIN, created_by=payer, client_key=key
-    ).first()
+    # unique (creditcommons_origin_key): the pk order is only there for `first()`
+    return (
+        RemoteTransaction.objects.filter(role=Role.ORIGIN, created_by=payer, client_key=key)
+        .order_by("pk")
+        .first()
+    )
 
 
 def _replay(tx: RemoteTransaction, request: dict[str, Any]) -> RemoteTransaction:
@@ -871,6 +886,7 @@ def _validate_new(link: Link, txid: uuid.UUID, message: dict[str, Any]) -> Remot
                 is_active=True,
             )
             .select_related("owner", "currency")
+            .order_by("pk")  # not the accounts' default ordering (a join on the currency)
             .first()
         )
         if payee is None:
