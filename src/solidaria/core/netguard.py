@@ -75,11 +75,30 @@ class Response:
     body: bytes
 
 
+# IPv6 addresses that carry an IPv4 address to a gateway that translates it: NAT64's
+# well-known prefix is judged by the IPv4 address it carries (as 6to4 and IPv4-mapped are);
+# the local-use NAT64 prefix, IPv4-compatible and IPv4-translated addresses and the
+# deprecated site-local range are never public (Python 3.11 calls them global).
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NOT_PUBLIC_V6 = tuple(
+    ipaddress.IPv6Network(n) for n in ("64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96", "fec0::/10")
+)
+
+
 def is_public(address: str) -> bool:
-    """A global unicast address (an IPv4-mapped IPv6 address is judged as its IPv4)."""
+    """A global unicast address (an IPv6 address carrying an IPv4 address, mapped, NAT64
+    or 6to4, is judged as that IPv4 address)."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        elif any(ip in network for network in _NOT_PUBLIC_V6):
+            return False
     return ip.is_global and not ip.is_multicast
 
 

@@ -158,6 +158,18 @@ def test_the_connection_goes_to_the_address_that_was_checked(monkeypatch: Any) -
         "http://0.0.0.0/p.json",
         "http://[::ffff:127.0.0.1]/p.json",
         "http://224.0.0.1/p.json",
+        "http://[::]/p.json",
+        "http://[fe80::1]/p.json",
+        "http://100.64.0.1/p.json",
+        "http://[ff02::1]/p.json",
+        # IPv6 forms that carry a private IPv4 address to a gateway that translates it
+        "http://[64:ff9b::a9fe:a9fe]/p.json",  # NAT64: 169.254.169.254
+        "http://[64:ff9b::7f00:1]/p.json",  # NAT64: 127.0.0.1
+        "http://[64:ff9b:1::a00:1]/p.json",  # local-use NAT64 prefix
+        "http://[2002:a9fe:a9fe::1]/p.json",  # 6to4: 169.254.169.254
+        "http://[::7f00:1]/p.json",  # IPv4-compatible (deprecated)
+        "http://[::ffff:0:a00:1]/p.json",  # IPv4-translated (SIIT): 10.0.0.1
+        "http://[fec0::1]/p.json",  # site-local (deprecated)
     ],
 )
 def test_private_and_reserved_addresses_are_refused(url: str) -> None:
@@ -174,8 +186,17 @@ def test_urls_that_are_not_http_with_a_host_are_refused(url: str) -> None:
         netguard.check_url(url, allow_private=True)
 
 
-def test_a_public_address_passes_the_check() -> None:
-    netguard.check_url("https://93.184.216.34/p.json", allow_private=False)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://93.184.216.34/p.json",
+        "https://[2606:4700::1111]/p.json",
+        "https://[64:ff9b::5db8:d822]/p.json",  # NAT64 of 93.184.216.34 (IPv6-only hosts)
+        "https://[2002:5db8:d822::1]/p.json",  # 6to4 of 93.184.216.34
+    ],
+)
+def test_a_public_address_passes_the_check(url: str) -> None:
+    netguard.check_url(url, allow_private=False)
 
 
 def test_each_checked_address_is_tried_in_turn(
