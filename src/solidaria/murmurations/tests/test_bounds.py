@@ -120,3 +120,28 @@ def test_the_purge_runs_as_a_task_and_from_the_cli(db: None, monkeypatch: Any) -
     assert out.getvalue().strip() == "removed 1 node(s) deleted more than 14 days ago"
     assert not Node.objects.exists()
     assert tasks.purge_deleted_nodes.enqueue().return_value == 0
+
+
+def test_a_spoofed_forwarded_for_does_not_escape_the_limit(
+    index: IndexClient, web: FakeWeb, settings: Any
+) -> None:
+    settings.SOLIDARIA_THROTTLES = {**settings.SOLIDARIA_THROTTLES, "murmurations_sync": (2, 60)}
+    web.serve(URL, PROFILE)
+
+    def sync_via(forwarded: str) -> int:
+        with index.capture(execute=True):
+            return int(
+                index.client.post(
+                    "/index/v2/nodes-sync",
+                    {"profile_url": URL},
+                    content_type="application/json",
+                    REMOTE_ADDR="203.0.113.5",
+                    HTTP_X_FORWARDED_FOR=forwarded,
+                ).status_code
+            )
+
+    settings.SOLIDARIA_TRUSTED_PROXIES = 0  # no proxy: the header is the caller's word
+    assert [sync_via(f"192.0.2.{n}") for n in range(3)] == [200, 200, 429]
+
+    settings.SOLIDARIA_TRUSTED_PROXIES = 1  # behind one proxy: the address it appended
+    assert [sync_via(f"192.0.2.{n}, 198.51.100.9") for n in range(3)] == [200, 200, 429]
