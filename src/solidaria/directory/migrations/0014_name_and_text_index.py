@@ -1,10 +1,11 @@
-"""The confirmed organisations in name order with their text and filter values
-(PostgreSQL): a text search with more than COUNT_CAP matches comes in name order, and
-its page either sorts every match (a row read each, about 3 us) or walks the names
-testing each; with the text in the index the walk reads no rows (an index-only scan,
-about 0.5 us an entry). Walking for 1,066 matches among 1,000,000 went from 214 to 16 ms,
-for 3,520 from 69 to 9 ms; words that begin names cluster in name order, so the walk
-can be long, and the search still sorts when the matches are few (search.py).
+"""The confirmed organisations in name order with their filter values (PostgreSQL): a
+text search with more than COUNT_CAP matches comes in name order, and its page either
+sorts every match or walks the names testing each (search.py picks the cheaper).
+
+The text (`search_tsv`) is not in this index: a B-tree entry holds at most 2,704 bytes,
+and the text of a description of 1,700 characters is more (one in the Co-ops UK file),
+so such an organisation could not be confirmed or saved; the walk reads the row to test
+the text.
 
 The text index of confirmed organisations (migration 0003) goes: the text and facets
 index (0013) holds the same entries and serves the same searches."""
@@ -12,7 +13,7 @@ index (0013) holds the same entries and serves the same searches."""
 from django.db import migrations
 
 ORG = "directory_organisation"
-COLUMNS = "search_tsv, source_network, country, ica_activity, activity, structure"
+COLUMNS = "source_network, country, ica_activity, activity, structure"
 
 
 def forward(apps, schema_editor):

@@ -4,6 +4,7 @@ exactly what the prefix query (`word:* & ...`) finds, in the same order."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pytest
@@ -221,3 +222,18 @@ def test_past_the_cap_a_few_matches_are_read_once_for_count_facets_and_page(
         # and the facets count the first cap + 1 matches found
         assert [(f.code, f.count) for f in pages[0].facets["country"]] == [("GB", 6)]
     assert results["one pass"][0].facets == results["walk"][0].facets
+
+
+def test_a_confirmed_organisation_with_a_long_description_is_saved_and_found(
+    make_org: MakeOrg,
+) -> None:
+    # given a description of 1,700 characters of different words (a real one in the
+    # Co-ops UK file makes a text of 2,764 bytes, more than a B-tree entry may hold)
+    words = [hashlib.sha256(str(i).encode()).hexdigest()[:12] for i in range(140)]
+    # when it is confirmed, made and renamed
+    org = make_org("Longwinded Orchard", description=" ".join(words))
+    org.name = "Longwinded Orchard Co-op"
+    org.save()
+    # then it is saved and found by any of its words
+    assert [o.pk for o in search(SearchParams(q=words[-1][:6])).results] == [org.pk]
+    assert [o.pk for o in search(SearchParams(q="longwind")).results] == [org.pk]
