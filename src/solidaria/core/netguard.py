@@ -266,7 +266,9 @@ def fetch(
     except FetchError:
         raise
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise FetchError(f"{type(exc).__name__}: {exc}"[:300]) from None
+        raise FetchError(
+            f"The request to {target.host} failed ({type(exc).__name__}: {exc})."[:300]
+        ) from None
     finally:
         if sock is not None:
             sock.close()

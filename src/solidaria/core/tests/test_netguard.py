@@ -214,3 +214,18 @@ def test_each_checked_address_is_tried_in_turn(
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     response = netguard.fetch("GET", f"http://two.example:{port}/", allow_private=True)
     assert response.status == 200
+
+
+def test_a_failed_connection_says_which_host(monkeypatch: Any) -> None:
+    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    with pytest.raises(netguard.FetchError) as caught:
+        netguard.fetch("GET", "https://index.example/nodes", allow_private=False)
+    assert "index.example" in caught.value.reason
+    assert "Connection refused" in caught.value.reason
