@@ -35,8 +35,10 @@ def claim(link: Link, value: str, *, durable: bool) -> bool:
     """Record `value` as seen from `link`; False when it was seen before (a replay)."""
     table = Nonce._meta.db_table
     now = timezone.now()
+    # SET LOCAL holds for the whole transaction: never inside a caller's (its writes must be durable)
+    fast = not durable and connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        if not durable and connection.vendor == "postgresql":
+        if fast:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute(
             f"INSERT INTO {table} (link_id, value, seen_at) VALUES (%s, %s, %s) "
