@@ -259,6 +259,10 @@ class _Query:
             tsquery = " & ".join(f"{w}:*" for w in words)
             text_sql, text_args = text_condition(words)
             where, args = [text_sql, *where], [*text_args, *args]
+            # the planner's estimate leaves out the tags below: it keeps no statistics
+            # of them (the index is partial) and would count each filter twice, the
+            # second time as 0.5 % of the rows (18 estimated for 3,155 matches)
+            estimated = " AND ".join(where), list(args)
             tags = _facet_tags(params)
             if tags:  # the same filters, as the text and facets index reads them (0013)
                 where.append(f"{FACET_ARRAY} @> %s::text[]")
@@ -273,6 +277,9 @@ class _Query:
                 where.append("(LOWER(o.name) LIKE %s OR LOWER(o.description) LIKE %s)")
                 args += [f"%{word.lower()}%"] * 2
         self.where, self.args = " AND ".join(where), args
+        if self.vendor != "postgresql" or not words:
+            estimated = self.where, self.args
+        self.estimated_where, self.estimated_args = estimated
 
     def _fetch(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
         with connection.cursor() as cursor:
@@ -386,10 +393,10 @@ class _Query:
         if self.estimates is not None:
             return self.estimates
         sql = (
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.source} WHERE {self.where} "
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.source} WHERE {self.estimated_where} "
             f"UNION ALL SELECT 1 FROM {ORG} WHERE status = %s"
         )
-        plan = self._fetch(sql, [*self.args, CONFIRMED])[0][0]
+        plan = self._fetch(sql, [*self.estimated_args, CONFIRMED])[0][0]
         if isinstance(plan, str):
             plan = json.loads(plan)
         matches, confirmed = plan[0]["Plan"]["Plans"]

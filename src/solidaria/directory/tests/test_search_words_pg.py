@@ -237,3 +237,21 @@ def test_a_confirmed_organisation_with_a_long_description_is_saved_and_found(
     # then it is saved and found by any of its words
     assert [o.pk for o in search(SearchParams(q=words[-1][:6])).results] == [org.pk]
     assert [o.pk for o in search(SearchParams(q="longwind")).results] == [org.pk]
+
+
+def test_the_estimate_of_matches_with_a_facet_filter_counts_the_filter_once(
+    make_org: MakeOrg,
+) -> None:
+    # given 60 orchards in Spain among 90 (statistics up to date)
+    for i in range(90):
+        make_org(f"Orchard {i:02d}", country=("ES", "ES", "PT")[i % 3])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE directory_organisation")
+    # when PostgreSQL estimates the matches of a word in Spain (the choice between
+    # walking names and sorting the matches past the cap depends on it)
+    query = search_module._Query(SearchParams(q="orch", country="ES"), ["orch"])
+    matches, confirmed = query._estimated_matches()
+    # then the country counts once: the same filter as the text and facets index reads
+    # it has no statistics (a partial index) and would be taken as 0.5 % of the rows again
+    assert 30 <= matches <= 90, matches
+    assert confirmed == 90
