@@ -100,7 +100,26 @@ def nodes(request: HttpRequest) -> JsonResponse:
     url = _profile_url(request)
     if isinstance(url, JsonResponse):
         return url
-    return _answer(*services.post_node(url))
+    if not _fetches_in_request():
+        return _answer(*services.post_node(url))
+    # the task backend fetches inside this request: the same bounds as nodes-sync
+    client = throttle.client_address(request)
+    refused = _sync_refusal(client)
+    if refused is not None:
+        return refused
+    with sync_slot(client) as held:
+        if not held:
+            return _one_at_a_time()
+        throttle.fail(SYNC_SCOPE, client)
+        return _answer(*services.post_node(url))
+
+
+def _fetches_in_request() -> bool:
+    """Whether the task backend runs a queued fetch inside the request that queued it."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks.backends.immediate import ImmediateBackend
+
+    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], ImmediateBackend)
 
 
 def _profile_url(request: HttpRequest) -> str | JsonResponse:
@@ -153,23 +172,35 @@ def nodes_sync(request: HttpRequest) -> JsonResponse:
     if isinstance(url, JsonResponse):
         return url
     client = throttle.client_address(request)
+    refused = _sync_refusal(client)
+    if refused is not None:
+        return refused
+    with sync_slot(client) as held:
+        if not held:
+            return _one_at_a_time()
+        throttle.fail(SYNC_SCOPE, client)  # every synchronous fetch counts
+        return _answer(*services.post_node_sync(url))
+
+
+def _sync_refusal(client: str) -> JsonResponse | None:
+    """The 429 when `client` used up the `murmurations_sync` throttle's window, else None."""
     try:
         throttle.check(SYNC_SCOPE, client)
     except TooManyAttempts as exc:
         return _too_many(
-            "Too many synchronous posts from this address: use POST /nodes, "
-            f"or try again in {exc.retry_after} seconds.",
+            "Too many posts fetched while waiting from this address: "
+            f"try again in {exc.retry_after} seconds.",
             exc.retry_after,
         )
-    with sync_slot(client) as held:
-        if not held:
-            return _too_many(
-                "Synchronous posts from one address are fetched one at a time: "
-                "wait for the previous one, or use POST /nodes.",
-                math.ceil(fetching.TOTAL_DEADLINE),
-            )
-        throttle.fail(SYNC_SCOPE, client)  # every synchronous fetch counts
-        return _answer(*services.post_node_sync(url))
+    return None
+
+
+def _one_at_a_time() -> JsonResponse:
+    return _too_many(
+        "Posts fetched while waiting are fetched one at a time per address: "
+        "wait for the previous one.",
+        math.ceil(fetching.TOTAL_DEADLINE),
+    )
 
 
 @_methods("GET", "DELETE")

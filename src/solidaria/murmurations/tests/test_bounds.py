@@ -145,3 +145,36 @@ def test_a_spoofed_forwarded_for_does_not_escape_the_limit(
 
     settings.SOLIDARIA_TRUSTED_PROXIES = 1  # behind one proxy: the address it appended
     assert [sync_via(f"192.0.2.{n}, 198.51.100.9") for n in range(3)] == [200, 200, 429]
+
+
+def post(index: IndexClient, address: str = "203.0.113.5") -> Any:
+    return index.client.post(
+        "/index/v2/nodes",
+        {"profile_url": URL},
+        content_type="application/json",
+        REMOTE_ADDR=address,
+    )
+
+
+def test_nodes_is_limited_like_nodes_sync_when_the_fetch_runs_in_the_request(
+    index: IndexClient, web: FakeWeb, settings: Any
+) -> None:
+    # the immediate task backend (the default) fetches inside POST /nodes: no way around the limit
+    settings.SOLIDARIA_THROTTLES = {**settings.SOLIDARIA_THROTTLES, "murmurations_sync": (2, 60)}
+    web.serve(URL, PROFILE)
+    assert views._fetches_in_request()
+    assert [post(index).status_code for _ in range(2)] == [200, 200]
+    refused = post(index)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    with views.sync_slot("198.51.100.7"):
+        assert post(index, address="198.51.100.7").status_code == 429  # one at a time
+
+
+def test_nodes_is_not_limited_when_a_worker_fetches(
+    index: IndexClient, web: FakeWeb, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.SOLIDARIA_THROTTLES = {**settings.SOLIDARIA_THROTTLES, "murmurations_sync": (1, 60)}
+    monkeypatch.setattr(views, "_fetches_in_request", lambda: False)
+    with index.capture():
+        assert [post(index).status_code for _ in range(3)] == [200, 200, 200]
