@@ -20,6 +20,7 @@ _RATE = re.compile(r"^\s*(\d{1,12})(?:\s*/\s*(\d{1,12}))?\s*$")
 _DECIMAL_RATE = re.compile(r"^\s*(\d{1,12})\.(\d{1,9})\s*$")
 REPLAY_WINDOW_SECONDS = 300
 MAX_PATH = 9  # names in an address: up to 8 networks and the member
+MAX_ADDRESS = 200  # characters: an address is stored whole (RemoteTransaction.payee_address)
 
 
 def parse_rate(text: str) -> Fraction:
@@ -101,7 +102,13 @@ def parse_address(text: str) -> Address:
     *networks, member = (p.strip() for p in parts)
     if not all(re.fullmatch(r"[-a-zA-Z0-9_]{1,64}", n) for n in networks) or len(member) > 150:
         raise ValidationFailed(_("This is not a network's name."), field="payee")
-    return Address("/".join(networks), member)
+    address = Address("/".join(networks), member)
+    if len(str(address)) > MAX_ADDRESS:
+        raise ValidationFailed(
+            _("The payee's address is longer than %(max)s characters.") % {"max": MAX_ADDRESS},
+            field="payee",
+        )
+    return address
 
 
 def next_network(path: tuple[str, ...], me: str, *, from_trunk: bool) -> tuple[str | None, bool]:
