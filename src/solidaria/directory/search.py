@@ -389,19 +389,31 @@ class _Query:
     def _estimated_matches(self) -> tuple[float, float]:
         """PostgreSQL's estimates of the number of matches (from its statistics of words)
         and of confirmed organisations, from one EXPLAIN (a round trip less: under load
-        each one waits for a CPU), asked once per search."""
+        each one waits for a CPU), asked once per search. A parallel plan (a Gather over
+        a Parallel Append, whose parts come in another order with rows per worker) is
+        asked again as the matches alone, with the count of confirmed organisations."""
         if self.estimates is not None:
             return self.estimates
         sql = (
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.source} WHERE {self.estimated_where} "
             f"UNION ALL SELECT 1 FROM {ORG} WHERE status = %s"
         )
-        plan = self._fetch(sql, [*self.estimated_args, CONFIRMED])[0][0]
+        top = self._plan(sql, [*self.estimated_args, CONFIRMED])
+        parts = top.get("Plans", [])
+        if top["Node Type"] == "Append" and len(parts) == 2:
+            self.estimates = float(parts[0]["Plan Rows"]), float(parts[1]["Plan Rows"])
+        else:
+            sql = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.source} WHERE {self.estimated_where}"
+            matches = self._plan(sql, self.estimated_args)["Plan Rows"]
+            self.estimates = float(matches), float(confirmed_count())
+        return self.estimates
+
+    def _plan(self, sql: str, args: Sequence[Any]) -> dict[str, Any]:
+        """The top node of an EXPLAIN (FORMAT JSON)."""
+        plan = self._fetch(sql, args)[0][0]
         if isinstance(plan, str):
             plan = json.loads(plan)
-        matches, confirmed = plan[0]["Plan"]["Plans"]
-        self.estimates = float(matches["Plan Rows"]), float(confirmed["Plan Rows"])
-        return self.estimates
+        return dict(plan[0]["Plan"])
 
     def _sort_matches_by_name(self, end: int) -> bool:
         """A text search past the cap, in name order on PostgreSQL: walking the name

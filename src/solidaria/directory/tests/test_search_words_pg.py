@@ -255,3 +255,30 @@ def test_the_estimate_of_matches_with_a_facet_filter_counts_the_filter_once(
     # it has no statistics (a partial index) and would be taken as 0.5 % of the rows again
     assert 30 <= matches <= 90, matches
     assert confirmed == 90
+
+
+def test_a_text_search_works_when_postgresql_plans_the_estimate_in_parallel(
+    make_org: MakeOrg,
+) -> None:
+    # given orchards, and PostgreSQL set to plan in parallel even for a small table (a
+    # large one plans so too: then the EXPLAIN of the estimate is a Gather over one
+    # Parallel Append, whose parts come in another order with rows per worker)
+    for i in range(30):
+        make_org(f"Orchard {i:02d}", description="apples" if i % 3 else "pears")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE directory_organisation")
+        for setting in (
+            "parallel_setup_cost",
+            "parallel_tuple_cost",
+            "min_parallel_table_scan_size",
+            "min_parallel_index_scan_size",
+        ):
+            cursor.execute(f"SET LOCAL {setting} = 0")
+    # when a word is searched
+    query = search_module._Query(SearchParams(q="orch"), ["orch"])
+    matches, confirmed = query._estimated_matches()
+    result = search(SearchParams(q="appl"))
+    # then the estimate is of the matches and of the confirmed organisations, and the
+    # search answers
+    assert 10 <= matches <= 30 and confirmed == 30, (matches, confirmed)
+    assert result.total == 20
