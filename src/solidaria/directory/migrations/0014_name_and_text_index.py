@@ -3,7 +3,7 @@ text search with more than COUNT_CAP matches comes in name order, and its page e
 sorts every match or walks the names testing each (search.py picks the cheaper).
 
 The text (`search_tsv`) is not in this index: a B-tree entry holds at most 2,704 bytes,
-and the text of a description of 1,700 characters is more (one in the Co-ops UK file),
+and the text of a description of 1,700 characters is more (one in the SUSY file),
 so such an organisation could not be confirmed or saved; the walk reads the row to test
 the text.
 

@@ -227,8 +227,8 @@ def test_past_the_cap_a_few_matches_are_read_once_for_count_facets_and_page(
 def test_a_confirmed_organisation_with_a_long_description_is_saved_and_found(
     make_org: MakeOrg,
 ) -> None:
-    # given a description of 1,700 characters of different words (a real one in the
-    # Co-ops UK file makes a text of 2,764 bytes, more than a B-tree entry may hold)
+    # given a description of 1,700 characters of different words (a real one of 1,666
+    # in the SUSY file makes a text of 2,764 bytes, more than a B-tree entry may hold)
     words = [hashlib.sha256(str(i).encode()).hexdigest()[:12] for i in range(140)]
     # when it is confirmed, made and renamed
     org = make_org("Longwinded Orchard", description=" ".join(words))
