@@ -1,0 +1,73 @@
+"""The nonce is under the signature: a captured message cannot be sent again with a fresh
+nonce, nor without one (the signature of the older format), nor as from another link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from solidaria.core.permissions import SYSTEM
+from solidaria.creditcommons import engine, services
+from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
+from solidaria.ledger.models import Transfer
+
+pytestmark = pytest.mark.django_db
+
+
+def _headers(body: bytes, *, sender: str, nonce: str, signed_nonce: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    return {
+        "HTTP_X_CC_NODE": sender,
+        "HTTP_X_CC_TIMESTAMP": ts,
+        "HTTP_X_CC_NONCE": nonce,
+        "HTTP_X_CC_SIGNATURE": engine.signature(
+            SECRET, "POST", "/cc/validate", ts, body, sender=sender, nonce=signed_nonce
+        ),
+    }
+
+
+def _body() -> bytes:
+    return json.dumps(
+        {
+            "txid": str(uuid.uuid4()),
+            "payer": "A/alice",
+            "payee": "B/bob",
+            "amount": 2000,
+            "amount_to": 4000,
+            "exponent": 2,
+            "memo": "",
+            "deadline": (timezone.now() + dt.timedelta(seconds=60)).isoformat(),
+        }
+    ).encode()
+
+
+def _post(body: bytes, headers: dict[str, str]) -> Any:
+    return Client().post("/cc/validate", data=body, content_type="application/json", **headers)
+
+
+def test_a_nonce_that_is_not_the_signed_one_is_refused(node: Any) -> None:
+    node("B")
+    member_account("bob", currency("BCR"))
+    for slug in ("T", "U"):
+        services.link_add(
+            actor=SYSTEM, role="trunk" if slug == "T" else "leaf", slug=slug,
+            url=f"http://{slug.lower()}.example/cc/", secret=SECRET, currency_code="BCR",
+            rate="1/2",
+        )  # fmt: skip
+    body = _body()
+    captured = _headers(body, sender="T", nonce="n-1", signed_nonce="n-1")
+    assert _post(body, captured).json()["state"] == "completed"
+    assert _post(body, captured).status_code == 409
+    # the same signature with another nonce, or with none, or as from the other link
+    assert _post(body, {**captured, "HTTP_X_CC_NONCE": "n-2"}).status_code == 403
+    unsigned = _headers(body, sender="T", nonce="n-3", signed_nonce="")
+    assert _post(body, unsigned).status_code == 403
+    assert _post(body, {**captured, "HTTP_X_CC_NODE": "U"}).status_code == 403
+    assert Transfer.objects.count() == 1
