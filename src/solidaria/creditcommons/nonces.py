@@ -40,12 +40,13 @@ def claim(link: Link, value: str, *, durable: bool) -> bool:
     with transaction.atomic(), connection.cursor() as cursor:
         if fast:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        # the row count, not RETURNING: SQLite has that only from 3.35 (Django 5.2: 3.31)
         cursor.execute(
             f"INSERT INTO {table} (link_id, value, seen_at) VALUES (%s, %s, %s) "
-            "ON CONFLICT (link_id, value) DO NOTHING RETURNING id",
+            "ON CONFLICT (link_id, value) DO NOTHING",
             [link.pk, value, connection.ops.adapt_datetimefield_value(now)],
         )
-        claimed = cursor.fetchone() is not None
+        claimed = cursor.rowcount == 1
     _purge_now_and_then()
     return claimed
 

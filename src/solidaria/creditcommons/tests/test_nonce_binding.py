@@ -10,11 +10,12 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.utils import timezone
 
 from solidaria.core.permissions import SYSTEM
-from solidaria.creditcommons import engine, services
+from solidaria.creditcommons import engine, nonces, services
 from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
 from solidaria.ledger.models import Transfer
 
@@ -71,3 +72,25 @@ def test_a_nonce_that_is_not_the_signed_one_is_refused(node: Any) -> None:
     assert _post(body, unsigned).status_code == 403
     assert _post(body, {**captured, "HTTP_X_CC_NODE": "U"}).status_code == 403
     assert Transfer.objects.count() == 1
+
+
+def test_a_nonce_is_claimed_once_without_insert_returning(node: Any) -> None:
+    """SQLite before 3.35 (Ubuntu 20.04, Debian 11; Django 5.2 supports 3.31) has no
+    `INSERT … RETURNING`: spending a nonce must not need it, or every message fails."""
+    node("B")
+    currency("BCR")
+    link = services.link_add(
+        actor=SYSTEM, role="trunk", slug="T", url="http://t.example/cc/", secret=SECRET,
+        currency_code="BCR", rate="1/2",
+    )  # fmt: skip
+
+    def old_sqlite(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "RETURNING" in sql.upper():
+            raise DatabaseError('near "RETURNING": syntax error')
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(old_sqlite):
+        assert nonces.claim(link, "n-1", durable=False)
+        assert not nonces.claim(link, "n-1", durable=False)
+        assert nonces.claim(link, "n-2", durable=True)
+        assert not nonces.claim(link, "n-2", durable=True)
