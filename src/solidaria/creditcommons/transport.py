@@ -121,8 +121,18 @@ def _target(url: str) -> netguard.Target:
 
 
 def _connection(target: netguard.Target, timeout: float) -> http.client.HTTPConnection:
-    """An HTTP(S) connection to the checked address (TLS still checks the host's name)."""
-    sock = socket.create_connection((target.address, target.port), timeout=timeout)
+    """An HTTP(S) connection to the first checked address that accepts one (TLS still
+    checks the host's name)."""
+    failure: OSError | None = None
+    for address in target.addresses:
+        try:
+            sock = socket.create_connection((address, target.port), timeout=timeout)
+            break
+        except OSError as exc:
+            failure = exc
+    else:
+        assert failure is not None  # resolve() gives at least one address
+        raise failure
     if target.scheme == "https":
         try:
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
