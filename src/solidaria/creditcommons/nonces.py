@@ -46,7 +46,7 @@ def claim(link: Link, value: str, *, durable: bool) -> bool:
             "ON CONFLICT (link_id, value) DO NOTHING",
             [link.pk, value, connection.ops.adapt_datetimefield_value(now)],
         )
-        claimed = cursor.rowcount == 1
+        claimed = bool(cursor.rowcount == 1)
     _purge_now_and_then()
     return claimed
 
