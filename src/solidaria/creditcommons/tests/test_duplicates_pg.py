@@ -4,19 +4,18 @@ everything they wrote and answer the stored state — one posting, whatever the 
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from solidaria.core.permissions import SYSTEM
 from solidaria.core.tests.concurrency import race_each
 from solidaria.creditcommons import services, transport
 from solidaria.creditcommons.models import LinkEntry, RemoteTransaction
 from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
+from solidaria.creditcommons.tests.messages import validate_message
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account, Transfer
 
@@ -32,19 +31,6 @@ def _link(role: str, slug: str, code: str, rate: str) -> Any:
     )  # fmt: skip
 
 
-def _message(txid: str) -> dict[str, Any]:
-    return {
-        "txid": txid,
-        "payer": "A/alice",
-        "payee": "B/bob",
-        "amount": 2000,
-        "amount_to": 4000,
-        "exponent": 2,
-        "memo": "",
-        "deadline": (timezone.now() + dt.timedelta(seconds=60)).isoformat(),
-    }
-
-
 def _assert_verifies() -> None:
     report = verify()
     assert report.ok, [p.message for p in report.problems]
@@ -58,7 +44,7 @@ def test_copies_of_one_validate_at_the_destination_post_once(node: Any) -> None:
     link = _link("trunk", "T", "BCR", "1/2")
     txid = str(uuid.uuid4())
     answers = race_each(
-        lambda i: services.handle(link, "validate", _message(txid)), workers=WORKERS
+        lambda i: services.handle(link, "validate", validate_message(txid)), workers=WORKERS
     )
     assert [a["state"] for a in answers] == ["completed"] * WORKERS
     assert Account.objects.get(pk=bob.pk).balance == 4000
@@ -76,7 +62,7 @@ def test_copies_of_one_validate_at_a_relay_hold_and_relay_once(node: Any, neighb
     neighbours.replies[("B", "validate")] = {"state": "completed"}
     transport.use(neighbours)
     txid = str(uuid.uuid4())
-    message = {**_message(txid), "amount": 1000, "amount_to": 2000}
+    message = {**validate_message(txid), "amount": 1000, "amount_to": 2000}
     answers = race_each(lambda i: services.handle(link_a, "validate", message), workers=WORKERS)
     # the first copy relays and completes; the others get the stored state of that moment
     assert {a["state"] for a in answers} <= {"initiated", "completed"}
@@ -101,7 +87,7 @@ def test_a_validate_racing_an_erase_of_its_id_either_posts_or_is_refused(node: A
         txid = str(uuid.uuid4())
         answers = race_each(
             lambda i, txid=txid: services.handle(
-                link, ops[i], _message(txid) if ops[i] == "validate" else {"txid": txid}
+                link, ops[i], validate_message(txid) if ops[i] == "validate" else {"txid": txid}
             ),
             workers=WORKERS,
         )

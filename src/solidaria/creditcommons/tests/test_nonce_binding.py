@@ -3,7 +3,6 @@ nonce, nor without one (the signature of the older format), nor as from another 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 import uuid
@@ -12,11 +11,11 @@ from typing import Any
 import pytest
 from django.db import DatabaseError, connection
 from django.test import Client
-from django.utils import timezone
 
 from solidaria.core.permissions import SYSTEM
 from solidaria.creditcommons import engine, nonces, services
 from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
+from solidaria.creditcommons.tests.messages import validate_message
 from solidaria.ledger.models import Transfer
 
 pytestmark = pytest.mark.django_db
@@ -35,18 +34,7 @@ def _headers(body: bytes, *, sender: str, nonce: str, signed_nonce: str) -> dict
 
 
 def _body() -> bytes:
-    return json.dumps(
-        {
-            "txid": str(uuid.uuid4()),
-            "payer": "A/alice",
-            "payee": "B/bob",
-            "amount": 2000,
-            "amount_to": 4000,
-            "exponent": 2,
-            "memo": "",
-            "deadline": (timezone.now() + dt.timedelta(seconds=60)).isoformat(),
-        }
-    ).encode()
+    return json.dumps(validate_message(str(uuid.uuid4()))).encode()
 
 
 def _post(body: bytes, headers: dict[str, str]) -> Any:

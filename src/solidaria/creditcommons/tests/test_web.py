@@ -20,6 +20,7 @@ from solidaria.core.permissions import SYSTEM
 from solidaria.creditcommons import engine, nonces, services, transport
 from solidaria.creditcommons.models import Link, LinkEntry, Nonce, RemoteTransaction
 from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
+from solidaria.creditcommons.tests.messages import validate_message
 from solidaria.ledger import services as ledger
 from solidaria.ledger.models import Account, Transfer
 
@@ -68,36 +69,23 @@ def leaf_b(node: Any) -> dict[str, Any]:
     return {"bob": bob, "link": link}
 
 
-def _message(txid: str) -> dict[str, Any]:
-    return {
-        "txid": txid,
-        "payer": "A/alice",
-        "payee": "B/bob",
-        "amount": 2000,
-        "amount_to": 4000,
-        "exponent": 2,
-        "memo": "",
-        "deadline": (timezone.now() + dt.timedelta(seconds=60)).isoformat(),
-    }
-
-
 def test_a_signed_message_is_answered_and_an_unsigned_one_refused(leaf_b) -> None:
     client = Client()
     txid = str(uuid.uuid4())
-    bad = _signed(client, "validate", _message(txid), sig="0" * 64)
+    bad = _signed(client, "validate", validate_message(txid), sig="0" * 64)
     assert bad.status_code == 403 and "signature" in bad.json()["reason"]
-    stale = _signed(client, "validate", _message(txid), ts=int(time.time()) - 3600)
+    stale = _signed(client, "validate", validate_message(txid), ts=int(time.time()) - 3600)
     assert stale.status_code == 403
-    stranger = _signed(client, "validate", _message(txid), sender="Z")
+    stranger = _signed(client, "validate", validate_message(txid), sender="Z")
     assert stranger.status_code == 403
-    no_nonce = _signed(client, "validate", _message(txid), nonce=None)
+    no_nonce = _signed(client, "validate", validate_message(txid), nonce=None)
     assert no_nonce.status_code == 403 and "nonce" in no_nonce.json()["reason"]
     # a nonce is under the signature: another one makes the signature wrong
-    signed = _signed_request("validate", _message(txid))
+    signed = _signed_request("validate", validate_message(txid))
     swapped = _post(client, {**signed, "HTTP_X_CC_NONCE": uuid.uuid4().hex})
     assert swapped.status_code == 403
     assert not RemoteTransaction.objects.exists()
-    ok = _signed(client, "validate", _message(txid))
+    ok = _signed(client, "validate", validate_message(txid))
     assert ok.status_code == 200 and ok.json()["state"] == "completed"
     again = _signed(client, "commit", {"txid": txid})
     assert again.json()["state"] == "completed"
@@ -108,7 +96,7 @@ def test_a_signed_message_is_answered_and_an_unsigned_one_refused(leaf_b) -> Non
 @pytest.mark.parametrize("amount,amount_to", [(2000.9, 4000), (True, 2)])
 def test_an_amount_that_is_not_a_whole_number_is_refused(leaf_b, amount, amount_to) -> None:
     """A fraction of a minor unit (or a boolean) is refused, never silently truncated."""
-    message = {**_message(str(uuid.uuid4())), "amount": amount, "amount_to": amount_to}
+    message = {**validate_message(str(uuid.uuid4())), "amount": amount, "amount_to": amount_to}
     answer = _signed(Client(), "validate", message)
     assert answer.json()["state"] == "erased"
     assert Account.objects.get(pk=leaf_b["bob"].pk).balance == 0
@@ -117,7 +105,7 @@ def test_an_amount_that_is_not_a_whole_number_is_refused(leaf_b, amount, amount_
 def test_handshake_in_step_then_divergence_freezes_the_link(leaf_b) -> None:
     client = Client()
     txid = str(uuid.uuid4())
-    assert _signed(client, "validate", _message(txid)).json()["state"] == "completed"
+    assert _signed(client, "validate", validate_message(txid)).json()["state"] == "completed"
     link = Link.objects.get(slug="T")
     mine = services.chain_summary(link)
     # the trunk's view of the same link: the same entries, and minus the balance × rate
@@ -131,7 +119,7 @@ def test_handshake_in_step_then_divergence_freezes_the_link(leaf_b) -> None:
     link.refresh_from_db()
     assert link.is_frozen and "diverged" in link.frozen_reason
     # a frozen link refuses new payments until a steward resolves it
-    refused = _signed(client, "validate", _message(str(uuid.uuid4()))).json()
+    refused = _signed(client, "validate", validate_message(str(uuid.uuid4()))).json()
     assert refused["state"] == "erased" and "frozen" in refused["reason"]
     out_of_balance = {**theirs, "balance": 1999}
     services.link_unfreeze(actor=SYSTEM, slug="T", reason="compared by hand")
@@ -198,7 +186,10 @@ def test_a_replayed_handshake_is_refused_and_does_not_freeze_the_link(leaf_b) ->
     assert _post(client, captured).status_code == 200
     link.refresh_from_db()
     assert not link.is_frozen and link.last_handshake == "in step"
-    assert _signed(client, "validate", _message(str(uuid.uuid4()))).json()["state"] == "completed"
+    assert (
+        _signed(client, "validate", validate_message(str(uuid.uuid4()))).json()["state"]
+        == "completed"
+    )
     replayed = _post(client, captured)
     assert replayed.status_code == 409 and "replayed" in replayed.json()["reason"]
     link.refresh_from_db()
@@ -211,7 +202,7 @@ def test_a_replayed_handshake_is_refused_and_does_not_freeze_the_link(leaf_b) ->
 
 def test_a_replayed_payment_message_is_refused_and_changes_nothing(leaf_b) -> None:
     client = Client()
-    captured = _signed_request("validate", _message(str(uuid.uuid4())))
+    captured = _signed_request("validate", validate_message(str(uuid.uuid4())))
     assert _post(client, captured).json()["state"] == "completed"
     assert _post(client, captured).status_code == 409
     assert Transfer.objects.count() == 1
