@@ -22,6 +22,7 @@ from solidaria.clearing.engine.csvio import (
     _read_fast,
     read_obligations,
 )
+from solidaria.clearing.tests.outcomes import outcome
 
 _SHORT_ID = st.one_of(
     st.from_regex(r"[A-Za-z0-9_-]{1,8}", fullmatch=True),
@@ -130,31 +131,17 @@ def files(draw: st.DrawFn) -> bytes:
 _DECIMALS = st.sampled_from([0, 1, 2, 2, 2, 3, 4, 6, 8, 10, 11, 18])
 
 
-def _outcome(read):
-    try:
-        table = read()
-    except CsvError as exc:
-        return ("error", exc.line, exc.field, exc.message)
-    return (
-        "table",
-        table.members,
-        table.debtor.tolist(),
-        table.creditor.tolist(),
-        table.amount.tolist(),
-    )
-
-
 def _assert_agree(data: bytes, decimals: int) -> None:
     body = data.removeprefix(b"\xef\xbb\xbf")
     text = body.decode("utf-8")
-    careful = _outcome(lambda: _read_careful(io.StringIO(text, newline=""), decimals))
+    careful = outcome(lambda: _read_careful(io.StringIO(text, newline=""), decimals))
     # every route through read_obligations ends as the careful reader does
-    assert _outcome(lambda: read_obligations(data, decimals=decimals)) == careful
-    assert _outcome(lambda: read_obligations(io.StringIO(text), decimals=decimals)) == careful
+    assert outcome(lambda: read_obligations(data, decimals=decimals)) == careful
+    assert outcome(lambda: read_obligations(io.StringIO(text), decimals=decimals)) == careful
     # each fast pass gives the careful table, or None (never a table the careful pass refuses)
     for fast in (_read_bytes(body, decimals), _read_fast(text, decimals)):
         if fast is not None:
-            assert _outcome(lambda fast=fast: fast) == careful
+            assert outcome(lambda fast=fast: fast) == careful
 
 
 @settings(max_examples=1500, deadline=None)
@@ -169,8 +156,8 @@ def test_hostile_files_read_the_same_from_a_path(tmp_path_factory, data, decimal
     path = tmp_path_factory.mktemp("csv") / "obligations.csv"
     path.write_bytes(data)
     text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    careful = _outcome(lambda: _read_careful(io.StringIO(text, newline=""), decimals))
-    assert _outcome(lambda: read_obligations(path, decimals=decimals)) == careful
+    careful = outcome(lambda: _read_careful(io.StringIO(text, newline=""), decimals))
+    assert outcome(lambda: read_obligations(path, decimals=decimals)) == careful
 
 
 # the packed sort of short ids: rows around the point where the field numbers no longer

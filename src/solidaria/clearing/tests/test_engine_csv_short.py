@@ -20,6 +20,7 @@ from solidaria.clearing.engine.csvio import (
     _read_careful,
     read_obligations,
 )
+from solidaria.clearing.tests.outcomes import outcome
 
 HEADER = "debtor,creditor,amount"
 
@@ -159,28 +160,14 @@ def short_files(draw):
     return newline.join(lines) + draw(st.sampled_from(["", newline]))
 
 
-def _outcome(read):
-    try:
-        table = read()
-    except CsvError as exc:
-        return ("error", exc.line, exc.field, exc.message)
-    return (
-        "table",
-        table.members,
-        table.debtor.tolist(),
-        table.creditor.tolist(),
-        table.amount.tolist(),
-    )
-
-
 @settings(max_examples=300, deadline=None)
 @given(short_files(), st.integers(0, 10))
 def test_short_files_read_like_the_careful_pass(text, decimals):
-    careful = _outcome(lambda: _read_careful(io.StringIO(text, newline=""), decimals))
+    careful = outcome(lambda: _read_careful(io.StringIO(text, newline=""), decimals))
     fast = _read_bytes(text.encode("utf-8"), decimals)
     if fast is not None:
-        assert _outcome(lambda: fast) == careful
-    assert _outcome(lambda: read_obligations(io.StringIO(text), decimals=decimals)) == careful
+        assert outcome(lambda: fast) == careful
+    assert outcome(lambda: read_obligations(io.StringIO(text), decimals=decimals)) == careful
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from solidaria.clearing.engine.csvio import (
     result_csv,
     write_result,
 )
+from solidaria.clearing.tests.outcomes import outcome
 
 HEADER = "debtor,creditor,amount\n"
 
@@ -219,31 +220,17 @@ def csv_texts(draw):
     return draw(st.sampled_from(["", newline])) + newline.join(lines) + ending
 
 
-def _outcome(read):
-    try:
-        table = read()
-    except CsvError as exc:
-        return ("error", exc.line, exc.field, exc.message)
-    return (
-        "table",
-        table.members,
-        table.debtor.tolist(),
-        table.creditor.tolist(),
-        table.amount.tolist(),
-    )
-
-
 @settings(max_examples=300, deadline=None)
 @given(text=csv_texts(), decimals=st.sampled_from([0, 2, 3, 18]))
 def test_byte_pass_agrees_with_careful_pass(text, decimals):
     # given the careful pass's verdict on the text
-    careful = _outcome(lambda: _read_careful(io.StringIO(text, newline=""), decimals))
+    careful = outcome(lambda: _read_careful(io.StringIO(text, newline=""), decimals))
     # when the byte pass reads the same text
     fast = _read_bytes(text.encode("utf-8"), decimals)
     # then it gives the same table, or steps aside (None) for the careful pass
     if fast is not None:
-        assert _outcome(lambda: fast) == careful
-    assert _outcome(lambda: read_obligations(io.StringIO(text), decimals=decimals)) == careful
+        assert outcome(lambda: fast) == careful
+    assert outcome(lambda: read_obligations(io.StringIO(text), decimals=decimals)) == careful
 
 
 @settings(max_examples=50, deadline=None)
@@ -251,8 +238,8 @@ def test_byte_pass_agrees_with_careful_pass(text, decimals):
 def test_reading_a_file_agrees_with_reading_text(tmp_path_factory, text):
     path = tmp_path_factory.mktemp("csv") / "o.csv"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
-    from_file = _outcome(lambda: read_obligations(path))
-    assert from_file == _outcome(lambda: read_obligations(io.StringIO(text)))
+    from_file = outcome(lambda: read_obligations(path))
+    assert from_file == outcome(lambda: read_obligations(io.StringIO(text)))
 
 
 def test_byte_pass_takes_the_common_cases():
