@@ -105,8 +105,8 @@ def _receive(profile_url: str) -> str:
         reset = Node.objects.filter(pk=node.pk).update(
             status=Node.Status.RECEIVED, failure_reasons=[]
         )
-        if not reset:
-            Node.objects.create(node_id=node_id, profile_url=profile_url)
+        if not reset:  # another post racing this one may make it first: then that one is it
+            Node.objects.get_or_create(node_id=node_id, defaults={"profile_url": profile_url})
     return node_id
 
 
