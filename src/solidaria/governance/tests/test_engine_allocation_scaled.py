@@ -35,10 +35,30 @@ def test_largest_remainder_scaled_is_largest_remainder(
     total = sum(numerators) // denominator
     # when both roundings split it
     exact = [F(n, denominator) for n in numerators]
-    # then they agree part for part and on the residue
-    assert largest_remainder_scaled(total, numerators, denominator) == largest_remainder(
-        total, exact
-    )
+    expected = _reference_largest_remainder(total, exact)
+    # then each agrees with the reference part for part and on the residue
+    assert largest_remainder_scaled(total, numerators, denominator) == expected
+    assert largest_remainder(total, exact) == expected
+
+
+def _reference_largest_remainder(total: int, shares: list[F]) -> tuple[list[int], int]:
+    """The documented rule, written independently of the engine: floors, then whole
+    groups of equal nonzero remainders get one unit each, largest first, while the
+    cents left cover the group; what is left is the residue."""
+    parts = [s.numerator // s.denominator for s in shares]
+    left = total - sum(parts)
+    groups: dict[F, list[int]] = {}
+    for i, s in enumerate(shares):
+        if s != parts[i]:
+            groups.setdefault(s - parts[i], []).append(i)
+    for remainder in sorted(groups, reverse=True):
+        members = groups[remainder]
+        if len(members) > left:
+            break
+        for i in members:
+            parts[i] += 1
+        left -= len(members)
+    return parts, left
 
 
 def _bylaws(basis: str, hours_weight: int) -> Any:
