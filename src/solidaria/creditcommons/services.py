@@ -27,13 +27,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from solidaria.core import audit
 from solidaria.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from solidaria.core.permissions import SYSTEM, require
-from solidaria.creditcommons import afterwards, engine, transport
+from solidaria.creditcommons import afterwards, engine, nonces, transport
 from solidaria.creditcommons.models import (
     FINAL_STATES,
     GENESIS_HASH,
@@ -225,8 +226,6 @@ def _unfinished(link: Link) -> Any:
 
 
 def models_q_link(link: Link) -> Any:
-    from django.db.models import Q
-
     return Q(upstream=link) | Q(downstream=link)
 
 
@@ -735,8 +734,6 @@ def _replay(tx: RemoteTransaction, request: dict[str, Any]) -> RemoteTransaction
 def _route(network: str, *, came_from: Link | None, leaf_only: bool = False) -> Link:
     """The link towards `network`: one of my leaves by name, else (unless `leaf_only`)
     my trunk (never back where the payment came from)."""
-    from django.db.models import Q
-
     candidates = (
         Link.objects.select_related("currency", "account")
         .filter(Q(slug=network, role=Link.Role.LEAF) | Q(role=Link.Role.TRUNK), is_active=True)
@@ -1074,8 +1071,6 @@ def _on_commit_timeout(tx: RemoteTransaction) -> RemoteTransaction:
 
 def recover(*, min_age_seconds: int = 0) -> dict[str, int]:
     """Resolve every unfinished transaction untouched for `min_age_seconds`."""
-    from solidaria.creditcommons import nonces
-
     nonces.purge()  # the periodic run also forgets the nonces past the replay window
     cutoff = timezone.now() - dt.timedelta(seconds=min_age_seconds)
     counts = {"completed": 0, "erased": 0, "unresolved": 0}
