@@ -18,7 +18,7 @@ the same answer), otherwise the exact bbox. An edit shows on the map within that
 from __future__ import annotations
 
 import hashlib
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from typing import Any
 
 from django.conf import settings
@@ -94,11 +94,11 @@ def describe_singles(found: list[dict[str, Any]], language: str | None) -> list[
     return out
 
 
-def answer(box: clustering.BBox, zoom: int, params: search.SearchParams, language: str | None):  # type: ignore[no-untyped-def]
+def answer(
+    box: clustering.BBox, zoom: int, params: search.SearchParams, language: str | None
+) -> dict[str, Any]:
     """The ClustersOut dict (zoom, total, clusters) for the box at the zoom."""
     if search.has_filters(params):
-        from dataclasses import replace
-
         total, points = search.located_matches(replace(params, bbox=box), clustering.POINT_LIMIT)
         found = clustering.group_points(points, zoom)
     else:

@@ -556,7 +556,7 @@ def search(
     pages = max(1, math.ceil(total / size))
     if start >= total:
         ids: list[int] = []
-    elif query.ranked and not more and ranked_ids is not None:
+    elif ranked_ids is not None:  # every match was scored: cut the page in rank order
         ids = ranked_ids[start : start + size]
     elif name_ids is not None:
         ids = name_ids[start : min(start + size, total)]
