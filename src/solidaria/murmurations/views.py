@@ -103,15 +103,7 @@ def nodes(request: HttpRequest) -> JsonResponse:
     if not _fetches_in_request():
         return _answer(*services.post_node(url))
     # the task backend fetches inside this request: the same bounds as nodes-sync
-    client = throttle.client_address(request)
-    refused = _sync_refusal(client)
-    if refused is not None:
-        return refused
-    with sync_slot(client) as held:
-        if not held:
-            return _one_at_a_time()
-        throttle.fail(SYNC_SCOPE, client)
-        return _answer(*services.post_node(url))
+    return _bounded(request, lambda: services.post_node(url))
 
 
 def _fetches_in_request() -> bool:
@@ -171,6 +163,12 @@ def nodes_sync(request: HttpRequest) -> JsonResponse:
     url = _profile_url(request)
     if isinstance(url, JsonResponse):
         return url
+    return _bounded(request, lambda: services.post_node_sync(url))
+
+
+def _bounded(request: HttpRequest, post: Callable[[], tuple[int, services.Body]]) -> JsonResponse:
+    """`post()` (a post fetched while its caller waits) under the nodes-sync bounds: one at
+    a time per address and the `murmurations_sync` throttle's number a window."""
     client = throttle.client_address(request)
     refused = _sync_refusal(client)
     if refused is not None:
@@ -179,7 +177,7 @@ def nodes_sync(request: HttpRequest) -> JsonResponse:
         if not held:
             return _one_at_a_time()
         throttle.fail(SYNC_SCOPE, client)  # every synchronous fetch counts
-        return _answer(*services.post_node_sync(url))
+        return _answer(*post())
 
 
 def _sync_refusal(client: str) -> JsonResponse | None:
