@@ -73,14 +73,10 @@ def organisation_changed(org: Organisation, *, is_gone: bool = False) -> Registr
     None when registration is off or there is nothing to tell the index."""
     if not is_enabled() or org.source_network is not None or Publication.withdrawn():
         return None
-    url = profiles.organisation_url(org.pk)
-    present = not is_gone and profiles.is_published(org)
-    if not present and not Registration.objects.filter(profile_url=url).exists():
-        return None
-    return _want(
-        profile_url=url,
-        kind=Registration.Kind.ORGANISATION,
-        present=present,
+    return _changed(
+        profiles.organisation_url(org.pk),
+        Registration.Kind.ORGANISATION,
+        present=not is_gone and profiles.is_published(org),
         organisation=None if is_gone else org,
     )
 
@@ -90,15 +86,31 @@ def listing_changed(listing: Listing, *, is_gone: bool = False) -> Registration 
     profile while it is active). None when registration is off or there is nothing to tell."""
     if not is_enabled() or Publication.withdrawn():
         return None
-    url = profiles.listing_url(listing.pk)
-    present = not is_gone and profiles.is_listing_published(listing)
+    return _changed(
+        profiles.listing_url(listing.pk),
+        Registration.Kind.OFFERS_WANTS,
+        present=not is_gone and profiles.is_listing_published(listing),
+        listing=None if is_gone else listing,
+    )
+
+
+def _changed(
+    url: str,
+    kind: str,
+    *,
+    present: bool,
+    organisation: Organisation | None = None,
+    listing: Listing | None = None,
+) -> Registration | None:
+    """What the index should hold for `url`; None when it is absent and was never told."""
     if not present and not Registration.objects.filter(profile_url=url).exists():
         return None
     return _want(
         profile_url=url,
-        kind=Registration.Kind.OFFERS_WANTS,
+        kind=kind,
         present=present,
-        listing=None if is_gone else listing,
+        organisation=organisation,
+        listing=listing,
     )
 
 
