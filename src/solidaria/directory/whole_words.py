@@ -9,7 +9,6 @@ skipping (1.6 ms for the same two words). Same rows as the prefix query."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,22 +56,21 @@ def _like_prefix(text: str) -> str:
 
 def _whole_words(lexemes: Sequence[str]) -> list[set[str] | None]:
     """The lexemes of the index that start with each lexeme (read from the table of the
-    index's words, migration 0012), or None where there are more than MAX_WHOLE_WORDS."""
+    index's words, migration 0012), or None where there are more than MAX_WHOLE_WORDS.
+    The table may hold a lexeme twice (0012): distinct ones are asked for."""
     parts = [
-        f"(SELECT {i} AS k, lexeme FROM {LEXEMES} WHERE lexeme LIKE %s LIMIT %s)"
+        f"(SELECT DISTINCT {i} AS k, lexeme FROM {LEXEMES} WHERE lexeme LIKE %s LIMIT %s)"
         for i in range(len(lexemes))
     ]
     args: list[Any] = []
     for lexeme in lexemes:
         args += [_like_prefix(lexeme), MAX_WHOLE_WORDS + 1]
     found: list[set[str]] = [set() for _lexeme in lexemes]
-    rows: Counter[int] = Counter()
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), args)
         for k, lexeme in cursor.fetchall():
-            rows[k] += 1
             found[k].add(lexeme)
-    return [None if rows[k] > MAX_WHOLE_WORDS else words for k, words in enumerate(found)]
+    return [None if len(words) > MAX_WHOLE_WORDS else words for words in found]
 
 
 def text_condition(words: Sequence[str]) -> tuple[str, list[Any]]:

@@ -147,6 +147,20 @@ def test_a_word_that_is_a_prefix_of_many_whole_words_stays_a_prefix(
     assert "to_tsquery" in sql
 
 
+def test_a_lexeme_stored_twice_counts_once_against_the_limit(
+    directory: list[Organisation], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given 'coopers' stored three times (the table has no unique constraint: a race
+    # between two writers may store a word twice)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO directory_search_lexeme (lexeme) VALUES ('coopers'), ('coopers')"
+        )
+    monkeypatch.setattr(whole_words, "MAX_WHOLE_WORDS", 2)
+    # then 'coop' still stands for its two whole words, not for a prefix
+    assert text_condition(["coop"])[1] == ["('cooperativa' | 'coopers')"]
+
+
 def test_text_with_facet_filters_reads_the_text_and_facets_index(make_org: MakeOrg) -> None:
     # given bakeries in two countries, with ICA and ESSGlobal activities and structures
     for i in range(12):
