@@ -51,12 +51,6 @@ def allow_private() -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-def check_public(url: str) -> None:
-    """FetchError unless the URL is http(s) to a public address (or private is allowed).
-    Only a check: `fetch_profile` connects to the address it checked."""
-    netguard.check_url(url, allow_private=allow_private())
-
-
 def guarded_transport(
     method: str,
     url: str,
@@ -84,8 +78,6 @@ def guarded_transport(
     return Response(status=answer.status, body=answer.body)
 
 
-# the name it had when the standard transport was urllib's
-urllib_transport = guarded_transport
 _transport: Transport = guarded_transport
 
 

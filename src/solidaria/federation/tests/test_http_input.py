@@ -72,7 +72,7 @@ def test_a_garbage_answer_is_a_fetch_error() -> None:
     thread.start()
     try:
         with pytest.raises(http.FetchError):
-            http.urllib_transport("GET", f"http://127.0.0.1:{port}/p.json", None, 5.0, 1000)
+            http.guarded_transport("GET", f"http://127.0.0.1:{port}/p.json", None, 5.0, 1000)
     finally:
         thread.join(5)
         server.close()
