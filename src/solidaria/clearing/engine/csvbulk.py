@@ -154,18 +154,16 @@ def intern_ids(fields: Fields) -> tuple[tuple[str, ...], IntArray] | None:
     length = stop - start
     if not len(start):
         return (), np.zeros(0, dtype=np.int64)
-    if int(length.min()) <= 0:
-        return None
+    if int(length.min()) <= 0 or _has_edge(buf[start]) or _has_edge(buf[stop - 1]):
+        return None  # str.strip() would change an id: the careful pass decides
     width = int(length.max())
     if width <= 8:
         return _intern_short(fields.data, start, stop, width)
-    if bool(_EDGE[buf[start]].any() | _EDGE[buf[stop - 1]].any()):
-        return None
     if width > MAX_FIELD_BYTES:
         return None
     words = [_words(buf, start, length, k) for k in range((width + 7) // 8)]
     key = words[0]
-    for word in words[1:]:  # longer ids: hash the words, then check for collisions below
+    for word in words[1:]:  # ids of 9 bytes or more: hash the words, check collisions below
         key = ((key ^ (key >> np.uint64(29))) * _MIX) ^ word
     # np.unique(key, return_inverse=True), in a third of its time: sort, mark the changes
     by_key = np.argsort(key)
@@ -176,18 +174,22 @@ def intern_ids(fields: Fields) -> tuple[tuple[str, ...], IntArray] | None:
     inverse = np.empty(len(ranked), dtype=np.int64)
     inverse[by_key] = np.cumsum(change) - 1
     first = by_key[change]  # one field of each id
-    if len(words) > 1 and any(bool((w != w[first[inverse]]).any()) for w in words):
+    if any(bool((w != w[first[inverse]]).any()) for w in words):
         return None  # two ids with one hash: astronomically rare; the careful path copes
     names = [
         fields.data[a:b].decode("utf-8")
         for a, b in zip(start[first].tolist(), stop[first].tolist(), strict=True)
     ]
-    if len(words) == 1:  # one big-endian word per id: its order is the UTF-8 byte order,
-        return tuple(names), inverse  # which is str order (ids hold no NUL to pad with)
     order = sorted(range(len(names)), key=names.__getitem__)
     rank = np.empty(len(names), dtype=np.int64)
     rank[np.asarray(order, dtype=np.int64)] = np.arange(len(names), dtype=np.int64)
     return tuple(names[i] for i in order), rank[inverse]
+
+
+def _has_edge(ends: ByteArray) -> bool:
+    """Whether any of these first or last bytes of ids is one that str.strip() removes or
+    a non-ASCII one (all such bytes are <= 32 or >= 128: most files skip the lookup)."""
+    return (int(ends.min()) <= 32 or int(ends.max()) >= 128) and bool(_EDGE[ends].any())
 
 
 def _intern_short(
@@ -198,10 +200,6 @@ def _intern_short(
     hold no NUL). The words are sorted with their field numbers packed in the low bits
     (one plain sort instead of an argsort) when both fit in 64 bits. Arrays are reused in
     place: every fresh array of this size costs page faults."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    for edge in (buf[start], buf[stop - 1]):  # str.strip() would change the id: the
-        if (int(edge.min()) <= 32 or int(edge.max()) >= 128) and bool(_EDGE[edge].any()):
-            return None  # careful pass decides
     word = _every_byte(data, ">")[start]
     word = word.byteswap(inplace=True).view(np.uint64)  # the same value, native order
     shift = (stop - start).astype(np.uint64)
