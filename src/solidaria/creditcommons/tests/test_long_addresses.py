@@ -4,17 +4,16 @@ when the payment is written (a 500 there, and a hold upstream until recovery).""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import pytest
-from django.utils import timezone
 
 from solidaria.core.errors import ValidationFailed
 from solidaria.core.permissions import SYSTEM
 from solidaria.creditcommons import engine, services
 from solidaria.creditcommons.models import RemoteTransaction
 from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
+from solidaria.creditcommons.tests.messages import validate_message
 
 # a path through four networks of 60 letters down to B: 249 characters
 LONG = "/".join(["n" * 60] * 4) + "/B/bob"
@@ -37,16 +36,7 @@ def test_a_validate_with_an_address_too_long_is_erased_with_its_reason(node) -> 
         currency_code="BCR", rate="1/2",
     )  # fmt: skip
     txid = str(uuid.uuid4())
-    message = {
-        "txid": txid,
-        "payer": "A/alice",
-        "payee": LONG,
-        "amount": 2000,
-        "amount_to": 4000,
-        "exponent": 2,
-        "memo": "",
-        "deadline": (timezone.now() + dt.timedelta(seconds=60)).isoformat(),
-    }
+    message = {**validate_message(txid), "payee": LONG}
     answer = services.handle(link, "validate", message)
     assert answer["state"] == "erased" and answer["reason"]
     assert RemoteTransaction.objects.get(txid=txid).state == "erased"

@@ -4,7 +4,6 @@ nonce, nor without one (the signature of the older format), nor as from another 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any
 
@@ -13,24 +12,18 @@ from django.db import DatabaseError, connection
 from django.test import Client
 
 from solidaria.core.permissions import SYSTEM
-from solidaria.creditcommons import engine, nonces, services
+from solidaria.creditcommons import nonces, services
 from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
-from solidaria.creditcommons.tests.messages import validate_message
+from solidaria.creditcommons.tests.messages import signed_headers, validate_message
 from solidaria.ledger.models import Transfer
 
 pytestmark = pytest.mark.django_db
 
 
 def _headers(body: bytes, *, sender: str, nonce: str, signed_nonce: str) -> dict[str, str]:
-    ts = str(int(time.time()))
-    return {
-        "HTTP_X_CC_NODE": sender,
-        "HTTP_X_CC_TIMESTAMP": ts,
-        "HTTP_X_CC_NONCE": nonce,
-        "HTTP_X_CC_SIGNATURE": engine.signature(
-            SECRET, "POST", "/cc/validate", ts, body, sender=sender, nonce=signed_nonce
-        ),
-    }
+    return signed_headers(
+        "/cc/validate", body, sender=sender, nonce=nonce, signed_nonce=signed_nonce
+    )
 
 
 def _body() -> bytes:

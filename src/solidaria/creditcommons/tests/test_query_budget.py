@@ -9,9 +9,7 @@ round trip (`ledger.writes.Writes`); SQLite runs them one by one, hence its own 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import time
 import uuid
 from typing import Any
 
@@ -19,11 +17,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from solidaria.core.permissions import SYSTEM
-from solidaria.creditcommons import afterwards, engine, services
+from solidaria.creditcommons import afterwards, services
 from solidaria.creditcommons.tests.conftest import SECRET, currency, member_account
+from solidaria.creditcommons.tests.messages import signed_headers, validate_message
 from solidaria.ledger import services as ledger
 from solidaria.notifications.models import Notification
 
@@ -39,33 +37,17 @@ BUDGET = {
 
 
 def _signed(client: Client, op: str, payload: dict[str, Any], sender: str) -> Any:
-    body = json.dumps(payload).encode()
-    ts, nonce = str(int(time.time())), uuid.uuid4().hex
-    path = f"/cc/{op}"
+    body, path = json.dumps(payload).encode(), f"/cc/{op}"
     return client.post(
         path,
         data=body,
         content_type="application/json",
-        HTTP_X_CC_NODE=sender,
-        HTTP_X_CC_TIMESTAMP=ts,
-        HTTP_X_CC_NONCE=nonce,
-        HTTP_X_CC_SIGNATURE=engine.signature(
-            SECRET, "POST", path, ts, body, sender=sender, nonce=nonce
-        ),
+        **signed_headers(path, body, sender=sender),
     )
 
 
 def _validate(amount: int, amount_to: int) -> dict[str, Any]:
-    return {
-        "txid": str(uuid.uuid4()),
-        "payer": "A/alice",
-        "payee": "B/bob",
-        "amount": amount,
-        "amount_to": amount_to,
-        "exponent": 2,
-        "memo": "",
-        "deadline": (timezone.now() + dt.timedelta(seconds=60)).isoformat(),
-    }
+    return {**validate_message(str(uuid.uuid4())), "amount": amount, "amount_to": amount_to}
 
 
 def _within_budget(role: str, ctx: CaptureQueriesContext, answered: int | None) -> None:
