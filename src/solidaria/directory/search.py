@@ -180,22 +180,24 @@ def _federated_condition(params: SearchParams, alias: str = "o.") -> list[str]:
     return []
 
 
-def _facet_conditions(params: SearchParams, alias: str = "o.") -> tuple[list[str], list[Any]]:
-    """SQL conditions for the facet filters (activity, structure, country)."""
-    sql: list[str] = []
-    args: list[Any] = []
+def _facet_filters(params: SearchParams) -> list[tuple[str, str]]:
+    """(column, value) of the facet filters (activity, structure, country)."""
+    filters: list[tuple[str, str]] = []
     if params.activity:
         # ICA activity codes (ICA140) and ESSGlobal activity codes (a05) share one facet.
         column = "ica_activity" if params.activity.upper().startswith("ICA") else "activity"
-        sql.append(f"{alias}{column} = %s")
-        args.append(params.activity)
+        filters.append((column, params.activity))
     if params.structure:
-        sql.append(f"{alias}structure = %s")
-        args.append(params.structure)
+        filters.append(("structure", params.structure))
     if params.country:
-        sql.append(f"{alias}country = %s")
-        args.append(params.country.upper())
-    return sql, args
+        filters.append(("country", params.country.upper()))
+    return filters
+
+
+def _facet_conditions(params: SearchParams, alias: str = "o.") -> tuple[list[str], list[Any]]:
+    """SQL conditions for the facet filters (activity, structure, country)."""
+    filters = _facet_filters(params)
+    return [f"{alias}{column} = %s" for column, _v in filters], [v for _c, v in filters]
 
 
 # The facet values of an organisation as the index of migration 0013 holds them.
@@ -203,19 +205,13 @@ FACET_ARRAY = (
     "ARRAY['c:' || o.country::text, 'i:' || o.ica_activity::text, "
     "'a:' || o.activity::text, 's:' || o.structure::text]"
 )
+# The prefix of each facet column's values in FACET_ARRAY.
+_TAG_OF = {"country": "c:", "ica_activity": "i:", "activity": "a:", "structure": "s:"}
 
 
 def _facet_tags(params: SearchParams) -> list[str]:
     """The facet filters as elements of FACET_ARRAY (`c:ES`, `i:ICA140`, `a:a05`, `s:OS10`)."""
-    tags = []
-    if params.activity:
-        ica = params.activity.upper().startswith("ICA")
-        tags.append(("i:" if ica else "a:") + params.activity)
-    if params.structure:
-        tags.append("s:" + params.structure)
-    if params.country:
-        tags.append("c:" + params.country.upper())
-    return tags
+    return [_TAG_OF[column] + value for column, value in _facet_filters(params)]
 
 
 def _row_conditions(params: SearchParams) -> tuple[list[str], list[Any]]:
