@@ -12,14 +12,12 @@ The index's address is the operator's or a steward's choice: calls to it are not
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-
 from solidaria.core import netguard
+from solidaria.murmurations.fetching import allow_private
 
 TIMEOUT = 10.0  # seconds for a whole request: connecting, sending and reading the answer
 MAX_BYTES = 1_000_000
@@ -42,13 +40,6 @@ FetchError = netguard.FetchError
 
 # (method, url, JSON body or None, deadline in seconds, max bytes, allow private addresses)
 Transport = Callable[[str, str, dict[str, Any] | None, float, int, bool], Response]
-
-
-def allow_private() -> bool:
-    value = settings.SOLIDARIA.get("MURMURATIONS_ALLOW_PRIVATE")
-    if value is None:
-        value = os.environ.get("SOLIDARIA_MURMURATIONS_ALLOW_PRIVATE", "")
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 def guarded_transport(
