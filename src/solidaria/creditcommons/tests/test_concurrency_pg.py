@@ -4,19 +4,18 @@ ledger verifies."""
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
 import uuid
 from typing import Any
 
 import pytest
-from django.db import connection, connections
-from django.utils import timezone
+from django.db import connection
 
 from solidaria.core.permissions import SYSTEM
+from solidaria.core.tests.concurrency import race_each
 from solidaria.creditcommons import services, transport
 from solidaria.creditcommons.models import RemoteTransaction
 from solidaria.creditcommons.tests.conftest import SECRET, currency
+from solidaria.creditcommons.tests.messages import validate_message
 from solidaria.ledger.journal import verify
 from solidaria.ledger.models import Account
 
@@ -39,35 +38,17 @@ def test_payments_racing_for_one_links_credit_line(node: Any, neighbours: Any) -
     )  # fmt: skip
     neighbours.replies[("B", "validate")] = {"state": "completed"}
     transport.use(neighbours)
-    barrier = threading.Barrier(WORKERS)
-    answers: list[str] = []
-    lock = threading.Lock()
 
-    def one(i: int) -> None:
-        try:
-            txid = str(uuid.uuid4())
-            message = {
-                "txid": txid,
-                "payer": f"A/m{i}",
-                "payee": "B/bob",
-                "amount": 1000,  # 20.00 of T each: the line of 50.00 holds two of them
-                "amount_to": 2000,
-                "exponent": 2,
-                "memo": "",
-                "deadline": (timezone.now() + dt.timedelta(seconds=60)).isoformat(),
-            }
-            barrier.wait()
-            state = services.handle(link_a, "validate", message)["state"]
-            with lock:
-                answers.append(state)
-        finally:
-            connections.close_all()
+    def one(i: int) -> str:
+        message = {
+            **validate_message(str(uuid.uuid4())),
+            "payer": f"A/m{i}",
+            "amount": 1000,  # 20.00 of T each: the line of 50.00 holds two of them
+            "amount_to": 2000,
+        }
+        return str(services.handle(link_a, "validate", message)["state"])
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(WORKERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = race_each(one, workers=WORKERS)
     assert sorted(set(answers)) == ["completed", "erased"]
     assert answers.count("completed") == 2
     account = Account.objects.get(pk=link_a.account_id)
