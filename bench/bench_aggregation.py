@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.bench_directory import load_average
+
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/solidaria_fedprof_bench"
 NETWORKS = ["Red Catalana", "Solidarity NYC", "RIPESS Europe", "Kenya SSE", "Brasil ECOSOL"]
@@ -99,13 +101,6 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     p50 = statistics.median(ordered)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
     return p50, p95
-
-
-def load_average() -> str:
-    try:
-        return "/".join(f"{v:.1f}" for v in os.getloadavg())
-    except OSError:
-        return "n/a"
 
 
 def cpu_ticks() -> tuple[int, int]:
