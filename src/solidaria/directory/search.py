@@ -358,8 +358,8 @@ class _Query:
         otherwise: the text pass reads the first cap + 1."""
         if not (self.words and self.vendor == "postgresql"):
             return None
-        matches, confirmed = self._estimated_matches()
-        if 2 * matches <= cap + 1 or matches * matches * WALK_ENTRIES_PER_ROW >= confirmed * end:
+        matches, _confirmed = self._estimated_matches()
+        if 2 * matches <= cap + 1 or not self._sorting_is_cheaper(end):
             return None
         return int(2 * matches) + 1
 
@@ -420,6 +420,11 @@ class _Query:
         its estimate of the matches."""
         if not (self.more and self.words and self.vendor == "postgresql"):
             return False
+        return self._sorting_is_cheaper(end)
+
+    def _sorting_is_cheaper(self, end: int) -> bool:
+        """From the estimates: sorting every match (about `matches` rows) costs less than
+        walking the name index to `end` (about confirmed * end / matches entries)."""
         matches, confirmed = self._estimated_matches()
         return matches * matches * WALK_ENTRIES_PER_ROW < confirmed * end
 
